@@ -1,0 +1,3 @@
+from msp_cli.entry import main
+
+main()

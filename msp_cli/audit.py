@@ -1,0 +1,128 @@
+"""The audit trail: who changed what, when; chained by hashes so tampering shows.
+
+Entries are written by store.py inside the transaction of the change they record. Each
+hash covers the entry's own fields and the hash before it; verify() walks the chain.
+A removed last entry is not detectable from the chain alone: backups keep the head.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a change: the worker name given to msp and the operating-system user."""
+
+    worker: str | None
+    os_user: str
+
+    @classmethod
+    def current(cls, worker: str | None) -> Actor:
+        try:
+            os_user = getpass.getuser()
+        except (OSError, KeyError):  # no login name (some containers and services)
+            os_user = "unknown"
+        return cls(worker=worker, os_user=os_user)
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def entry_hash(entry_id: int, fields: dict[str, Any], prev_hash: str) -> str:
+    payload = canonical([entry_id, fields, prev_hash])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class AuditWriter:
+    """Appends entries within one open transaction, keeping the chain's head in memory."""
+
+    def __init__(self, conn: sqlite3.Connection, actor: Actor) -> None:
+        self.conn = conn
+        self.actor = actor
+        row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        self.last_id: int = row[0] if row else 0
+        self.last_hash: str = row[1] if row else GENESIS
+
+    def append(
+        self, action: str, *, table: str | None = None, row_key: str | None = None,
+        changes: dict[str, Any] | None = None,
+    ) -> None:  # fmt: skip
+        at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+        fields = {
+            "at": at, "worker": self.actor.worker, "os_user": self.actor.os_user,
+            "action": action, "table_name": table, "row_key": row_key,
+            "changes": canonical(changes) if changes is not None else None,
+        }  # fmt: skip
+        entry_id = self.last_id + 1
+        digest = entry_hash(entry_id, fields, self.last_hash)
+        self.conn.execute(
+            "INSERT INTO audit_log (id, at, worker, os_user, action, table_name, row_key, changes,"
+            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (entry_id, at, fields["worker"], fields["os_user"], action, table, row_key,
+             fields["changes"], self.last_hash, digest),
+        )  # fmt: skip
+        self.last_id, self.last_hash = entry_id, digest
+
+
+def verify(conn: sqlite3.Connection) -> list[str]:
+    """Every break in the chain, as one line each; an empty list means the chain is whole."""
+    problems: list[str] = []
+    expected_prev, expected_id = GENESIS, 1
+    for row in _entries(conn):
+        entry_id, prev_hash, stored = row["id"], row["prev_hash"], row["hash"]
+        fields = {k: row[k] for k in ("at", "worker", "os_user", "action", "table_name",
+                                       "row_key", "changes")}  # fmt: skip
+        if entry_id != expected_id:
+            problems.append(f"audit entry {expected_id} is missing (next is {entry_id})")
+        if prev_hash != expected_prev:
+            problems.append(f"audit entry {entry_id} does not follow the entry before it")
+        if entry_hash(entry_id, fields, prev_hash) != stored:
+            problems.append(f"audit entry {entry_id} has been altered (its hash does not match)")
+        expected_prev, expected_id = stored, entry_id + 1
+    return problems
+
+
+def _entries(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
+    cursor = conn.execute(
+        "SELECT id, at, worker, os_user, action, table_name, row_key, changes, prev_hash, hash"
+        " FROM audit_log ORDER BY id"
+    )
+    cursor.row_factory = sqlite3.Row
+    yield from cursor
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A record as {dotted.path: scalar or list of scalars}, for field-by-field diffs."""
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else key))
+        return out
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        out = {}
+        for i, item in enumerate(value):
+            out.update(flatten(item, f"{prefix}[{i}]"))
+        return out
+    return {prefix: value}
+
+
+def diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """{field: [old, new]} for every field that changed; absent and null are the same."""
+    before, after = flatten(old or {}), flatten(new or {})
+    changed = {}
+    for key in list(before) + [k for k in after if k not in before]:
+        a, b = before.get(key), after.get(key)
+        if a != b and not (a in (None, []) and b in (None, [])):
+            changed[key] = [a, b]
+    return changed

@@ -1,0 +1,379 @@
+"""A validated case record to rows and back: the only code that writes case tables.
+
+Callers hold a transaction (Store.write()) and pass its AuditWriter, so a case and its
+audit entry are saved together or not at all. Saving a record that is already stored
+changes only what differs, records the differences field by field, and keeps history:
+an earlier closure is marked reopened, never deleted; a desired outcome with reviews is
+never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from msp_cli import audit as audit_mod
+from msp_cli.audit import AuditWriter
+from msp_cli.errors import MspError
+from msp_cli.model import Record
+
+CASE_TABLE = "safeguarding_case"
+
+
+@dataclass(frozen=True)
+class StoredCase:
+    case_id: int
+    record: Record
+    draft_step: int | None
+
+
+def _bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _int(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def case_id_for(conn: sqlite3.Connection, case_ref: str) -> int | None:
+    row = conn.execute("SELECT id FROM safeguarding_case WHERE case_ref = ?", (case_ref,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def save_case(
+    conn: sqlite3.Connection, audit: AuditWriter, record: Record, *,
+    draft_step: int | None = None, action: str | None = None,
+) -> str:  # fmt: skip
+    """Store RECORD (already validated); return 'created', 'updated' or 'unchanged'."""
+    existing = load_case(conn, record["case_ref"])
+    if existing is not None and existing.record == record and existing.draft_step == draft_step:
+        return "unchanged"
+    person_id = _save_person(conn, record["person"])
+    case_columns = _case_columns(record, person_id, draft_step)
+    if existing is None:
+        names = ", ".join(case_columns)
+        marks = ", ".join("?" for _ in case_columns)
+        insert = f"INSERT INTO safeguarding_case ({names}) VALUES ({marks})"  # noqa: S608 (our columns)
+        cursor = conn.execute(insert, tuple(case_columns.values()))
+        case_id = int(cursor.lastrowid or 0)
+    else:
+        case_id = existing.case_id
+        sets = ", ".join(f"{name} = ?" for name in case_columns)
+        update = f"UPDATE safeguarding_case SET {sets} WHERE id = ?"  # noqa: S608 (our columns)
+        conn.execute(update, (*case_columns.values(), case_id))
+    _save_children(conn, case_id, record, existing.record if existing else None)
+    changes = audit_mod.diff(existing.record if existing else None, record)
+    if existing is not None and existing.draft_step != draft_step:
+        changes["draft_step"] = [existing.draft_step, draft_step]
+    verb, default_action = ("created", "case.create") if existing is None else ("updated", "case.update")
+    audit.append(action or default_action, table=CASE_TABLE, row_key=record["case_ref"],
+                 changes=changes)  # fmt: skip
+    return verb
+
+
+def _save_person(conn: sqlite3.Connection, person: dict[str, Any]) -> int:
+    values = (person["name"], person["age_band"], person["sex"], person["ethnicity"],
+              person["primary_support_reason"])  # fmt: skip
+    row = conn.execute(
+        "SELECT id, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?",
+        (person["ref"],),
+    ).fetchone()
+    if row is None:
+        cursor = conn.execute(
+            "INSERT INTO person (ref, name, age_band, sex, ethnicity, primary_support_reason)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (person["ref"], *values),
+        )
+        return int(cursor.lastrowid or 0)
+    if tuple(row[1:]) != values:
+        conn.execute(
+            "UPDATE person SET name = ?, age_band = ?, sex = ?, ethnicity = ?,"
+            " primary_support_reason = ? WHERE id = ?",
+            (*values, row[0]),
+        )
+    return int(row[0])
+
+
+def _case_columns(record: Record, person_id: int, draft_step: int | None) -> dict[str, Any]:
+    consent = record["consent"] or {}
+    capacity = record["capacity"] or {}
+    advocacy = record["advocacy"] or {}
+    return {
+        "case_ref": record["case_ref"], "person_id": person_id,
+        "worker": record["worker"], "team": record["team"], "draft_step": draft_step,
+        "concern_received": record["concern_received"], "enquiry_type": record["enquiry_type"],
+        "enquiry_started": record["enquiry_started"],
+        "location_of_risk": record["location_of_risk"], "source_of_risk": record["source_of_risk"],
+        "consent_sought": _int(consent.get("sought")), "consent_given": _int(consent.get("given")),
+        "consent_override_reason": consent.get("proceeded_without_consent_reason"),
+        "consent_note": consent.get("note"),
+        "lacked_capacity": capacity.get("lacked_capacity"),
+        "capacity_support": capacity.get("support"),
+        "best_interests_note": capacity.get("best_interests_note"),
+        "advocacy_offered": advocacy.get("offered"), "advocacy_started": advocacy.get("started"),
+        "advocacy_type": advocacy.get("type"),
+        "asked_about_outcomes": record["asked_about_outcomes"],
+    }  # fmt: skip
+
+
+def _save_children(conn: sqlite3.Connection, case_id: int, record: Record, old: Record | None) -> None:
+    if old is None or old["risk_types"] != record["risk_types"]:
+        conn.execute("DELETE FROM case_risk_type WHERE case_id = ?", (case_id,))
+        conn.executemany(
+            "INSERT INTO case_risk_type (case_id, risk_type) VALUES (?, ?)",
+            [(case_id, r) for r in record["risk_types"]],
+        )
+    stage = response_stage(record)
+    if old is None or old["responses"] != record["responses"] or response_stage(old) != stage:
+        conn.execute("DELETE FROM case_response WHERE case_id = ? AND stage = ?", (case_id, stage))
+        conn.executemany(
+            "INSERT INTO case_response (case_id, stage, response) VALUES (?, ?, ?)",
+            [(case_id, stage, r) for r in record["responses"]],
+        )
+    outcome_ids = _save_outcomes(conn, case_id, record["desired_outcomes"])
+    if old is None or old["meetings"] != record["meetings"]:
+        _replace_meetings(conn, case_id, record["meetings"])
+    if old is None or old["feedback"] != record["feedback"]:
+        _replace_feedback(conn, case_id, record["feedback"])
+    _save_closure(conn, case_id, record, outcome_ids)
+
+
+def response_stage(record: Record) -> str:
+    """The interchange `responses` are those planned while open, those used once concluded."""
+    return "planned" if record["concluded"] is None else "used"
+
+
+def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[dict[str, Any]]) -> list[int]:
+    existing = {
+        position: outcome_id
+        for outcome_id, position in conn.execute(
+            "SELECT id, position FROM desired_outcome WHERE case_id = ?", (case_id,)
+        )
+    }
+    ids = []
+    for position, o in enumerate(outcomes, start=1):
+        negotiated = o["negotiated"] or {}
+        values = (o["text"], o["category"], o["expressed_by"], negotiated.get("text"),
+                  negotiated.get("reason"), negotiated.get("note"))  # fmt: skip
+        if position in existing:
+            conn.execute(
+                "UPDATE desired_outcome SET text = ?, category = ?, expressed_by = ?,"
+                " negotiated_text = ?, negotiated_reason = ?, negotiated_note = ? WHERE id = ?",
+                (*values, existing[position]),
+            )
+            ids.append(existing[position])
+        else:
+            cursor = conn.execute(
+                "INSERT INTO desired_outcome (case_id, position, text, category, expressed_by,"
+                " negotiated_text, negotiated_reason, negotiated_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (case_id, position, *values),
+            )
+            ids.append(int(cursor.lastrowid or 0))
+    for position, outcome_id in existing.items():
+        if position > len(outcomes):
+            _delete_outcome(conn, outcome_id)
+    return ids
+
+
+def _delete_outcome(conn: sqlite3.Connection, outcome_id: int) -> None:
+    reviewed = conn.execute(
+        "SELECT 1 FROM outcome_review WHERE outcome_id = ? UNION ALL"
+        " SELECT 1 FROM desired_outcome_wording WHERE outcome_id = ? LIMIT 1",
+        (outcome_id, outcome_id),
+    ).fetchone()
+    if reviewed:
+        raise MspError(
+            "A desired outcome that has been reviewed cannot be removed; mark it"
+            " 'No longer wanted' in a review instead (msp case review)."
+        )
+    conn.execute(
+        "DELETE FROM closure_outcome WHERE outcome_id = ? AND closure_id IN"
+        " (SELECT id FROM closure WHERE reopened_on IS NULL)",
+        (outcome_id,),
+    )
+    conn.execute("DELETE FROM desired_outcome WHERE id = ?", (outcome_id,))
+
+
+def _replace_meetings(conn: sqlite3.Connection, case_id: int, meetings: list[dict[str, Any]]) -> None:
+    conn.execute("DELETE FROM meeting WHERE case_id = ?", (case_id,))
+    for position, m in enumerate(meetings, start=1):
+        insert_meeting(conn, case_id, position, m)
+
+
+def insert_meeting(conn: sqlite3.Connection, case_id: int, position: int, m: dict[str, Any]) -> None:
+    cursor = conn.execute(
+        "INSERT INTO meeting (case_id, position, held_on, kind, location, location_chosen_by_person,"
+        " person_prepared, minutes_spent, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case_id, position, m["date"], m["kind"], m["location"], _int(m["location_chosen_by_person"]),
+         _int(m["person_prepared"]), m["minutes_spent"], m["summary"]),
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO meeting_attendee (meeting_id, attendee) VALUES (?, ?)",
+        [(cursor.lastrowid, a) for a in m["attendees"]],
+    )
+
+
+def _replace_feedback(conn: sqlite3.Connection, case_id: int, feedback: list[dict[str, Any]]) -> None:
+    conn.execute("DELETE FROM feedback WHERE case_id = ?", (case_id,))
+    for position, f in enumerate(feedback, start=1):
+        insert_feedback(conn, case_id, position, f)
+
+
+def insert_feedback(conn: sqlite3.Connection, case_id: int, position: int, f: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO feedback (case_id, position, given_on, given_by, felt_listened_to,"
+        " felt_involved, feels_safer, outcomes_met, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (case_id, position, f["date"], f["given_by"], f["felt_listened_to"], f["felt_involved"],
+         f["feels_safer"], f["outcomes_met"], f["note"]),
+    )  # fmt: skip
+
+
+def _save_closure(conn: sqlite3.Connection, case_id: int, record: Record, outcome_ids: list[int]) -> None:
+    current = conn.execute(
+        "SELECT id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"
+        " FROM closure WHERE case_id = ? AND reopened_on IS NULL",
+        (case_id,),
+    ).fetchone()
+    if record["concluded"] is None:
+        if current is not None:
+            reopen_current_closure(conn, case_id, "the case was saved as open again")
+        return
+    values = (record["concluded"], record["risk_assessment_outcome"], record["risk_outcome"],
+              record["outcomes_achieved"], record["closure_note"])  # fmt: skip
+    if current is None:
+        closure_id = int(conn.execute(
+            "INSERT INTO closure (case_id, concluded, risk_assessment_outcome, risk_outcome,"
+            " outcomes_achieved, note) VALUES (?, ?, ?, ?, ?, ?)",
+            (case_id, *values),
+        ).lastrowid or 0)  # fmt: skip
+    else:
+        closure_id = int(current[0])
+        if tuple(current[1:]) != values:
+            conn.execute(
+                "UPDATE closure SET concluded = ?, risk_assessment_outcome = ?, risk_outcome = ?,"
+                " outcomes_achieved = ?, note = ? WHERE id = ?",
+                (*values, closure_id),
+            )
+        conn.execute("DELETE FROM closure_outcome WHERE closure_id = ?", (closure_id,))
+    conn.executemany(
+        "INSERT INTO closure_outcome (closure_id, outcome_id, achieved) VALUES (?, ?, ?)",
+        [
+            (closure_id, outcome_id, o["achieved"])
+            for outcome_id, o in zip(outcome_ids, record["desired_outcomes"], strict=True)
+            if o["achieved"] is not None
+        ],
+    )
+
+
+def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str) -> bool:
+    """Mark the current closure reopened (it stays in history); False if the case was open."""
+    cursor = conn.execute(
+        "UPDATE closure SET reopened_on = ?, reopen_reason = ? WHERE case_id = ? AND reopened_on IS NULL",
+        (dt.date.today().isoformat(), reason, case_id),
+    )
+    return cursor.rowcount > 0
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def load_case(conn: sqlite3.Connection, case_ref: str) -> StoredCase | None:
+    """The stored case in interchange shape, or None if there is no such case_ref."""
+    cursor = conn.execute(
+        "SELECT c.*, p.ref AS person_ref, p.name AS person_name, p.age_band, p.sex, p.ethnicity,"
+        " p.primary_support_reason FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        " WHERE c.case_ref = ?",
+        (case_ref,),
+    )
+    cursor.row_factory = sqlite3.Row
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return StoredCase(case_id=row["id"], record=_record_from_rows(conn, row), draft_step=row["draft_step"])
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Iterator[sqlite3.Row]:
+    cursor = conn.execute(sql, params)
+    cursor.row_factory = sqlite3.Row
+    yield from cursor
+
+
+def _none_if_empty(d: dict[str, Any]) -> dict[str, Any] | None:
+    return None if all(v is None for v in d.values()) else d
+
+
+def _record_from_rows(conn: sqlite3.Connection, row: sqlite3.Row) -> Record:
+    case_id = row["id"]
+    closure = conn.execute(
+        "SELECT id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"
+        " FROM closure WHERE case_id = ? AND reopened_on IS NULL",
+        (case_id,),
+    ).fetchone()
+    achieved: dict[int, str] = {}
+    if closure is not None:
+        achieved = dict(conn.execute(
+            "SELECT outcome_id, achieved FROM closure_outcome WHERE closure_id = ?", (closure[0],)
+        ).fetchall())  # fmt: skip
+    outcomes = []
+    for o in _rows(conn, "SELECT * FROM desired_outcome WHERE case_id = ? ORDER BY position", (case_id,)):
+        negotiated = None
+        if o["negotiated_text"] is not None:
+            negotiated = {"text": o["negotiated_text"], "reason": o["negotiated_reason"],
+                          "note": o["negotiated_note"]}  # fmt: skip
+        outcomes.append({"text": o["text"], "category": o["category"], "expressed_by": o["expressed_by"],
+                         "negotiated": negotiated, "achieved": achieved.get(o["id"])})  # fmt: skip
+    meetings = []
+    for m in _rows(conn, "SELECT * FROM meeting WHERE case_id = ? ORDER BY position", (case_id,)):
+        attendees = [a for (a,) in conn.execute(
+            "SELECT attendee FROM meeting_attendee WHERE meeting_id = ? ORDER BY rowid", (m["id"],)
+        )]  # fmt: skip
+        meetings.append({
+            "date": m["held_on"], "kind": m["kind"], "location": m["location"],
+            "location_chosen_by_person": _bool(m["location_chosen_by_person"]), "attendees": attendees,
+            "person_prepared": _bool(m["person_prepared"]), "minutes_spent": m["minutes_spent"],
+            "summary": m["summary"],
+        })  # fmt: skip
+    feedback = [
+        {"date": f["given_on"], "given_by": f["given_by"], "felt_listened_to": f["felt_listened_to"],
+         "felt_involved": f["felt_involved"], "feels_safer": f["feels_safer"],
+         "outcomes_met": f["outcomes_met"], "note": f["note"]}
+        for f in _rows(conn, "SELECT * FROM feedback WHERE case_id = ? ORDER BY position", (case_id,))
+    ]  # fmt: skip
+    stage = "planned" if closure is None else "used"
+    record: Record = {
+        "case_ref": row["case_ref"],
+        "person": {"ref": row["person_ref"], "name": row["person_name"], "age_band": row["age_band"],
+                   "sex": row["sex"], "ethnicity": row["ethnicity"],
+                   "primary_support_reason": row["primary_support_reason"]},
+        "worker": row["worker"], "team": row["team"],
+        "concern_received": row["concern_received"], "enquiry_type": row["enquiry_type"],
+        "enquiry_started": row["enquiry_started"],
+        "risk_types": [r for (r,) in conn.execute(
+            "SELECT risk_type FROM case_risk_type WHERE case_id = ? ORDER BY rowid", (case_id,))],
+        "location_of_risk": row["location_of_risk"], "source_of_risk": row["source_of_risk"],
+        "consent": _none_if_empty({
+            "sought": _bool(row["consent_sought"]), "given": _bool(row["consent_given"]),
+            "proceeded_without_consent_reason": row["consent_override_reason"],
+            "note": row["consent_note"]}),
+        "capacity": _none_if_empty({
+            "lacked_capacity": row["lacked_capacity"], "support": row["capacity_support"],
+            "best_interests_note": row["best_interests_note"]}),
+        "advocacy": _none_if_empty({
+            "offered": row["advocacy_offered"], "started": row["advocacy_started"],
+            "type": row["advocacy_type"]}),
+        "asked_about_outcomes": row["asked_about_outcomes"],
+        "desired_outcomes": outcomes,
+        "responses": [r for (r,) in conn.execute(
+            "SELECT response FROM case_response WHERE case_id = ? AND stage = ? ORDER BY rowid",
+            (case_id, stage))],
+        "meetings": meetings, "feedback": feedback,
+        "concluded": closure[1] if closure else None,
+        "risk_assessment_outcome": closure[2] if closure else None,
+        "risk_outcome": closure[3] if closure else None,
+        "outcomes_achieved": closure[4] if closure else None,
+        "closure_note": closure[5] if closure else None,
+    }  # fmt: skip
+    return record

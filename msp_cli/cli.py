@@ -1,0 +1,110 @@
+"""The command line: global options, the command groups, and errors mapped to exit codes.
+
+Errors are turned into one line here, once, for every command: an MspError says what was
+wrong and how to put it right; anything unexpected says so without a traceback or any
+personal data, unless MSP_DEBUG=1 asks for the traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from msp_cli import __version__
+from msp_cli.context import AppState
+from msp_cli.errors import MspError
+from msp_cli.store import explain_sqlite_error
+
+EXIT_UNEXPECTED = 70  # EX_SOFTWARE
+
+
+class MspGroup(TyperGroup):
+    """The root group: runs the command, then maps what it raised to a message and exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MspError as exc:
+            _report(exc.message + (f" {exc.hint}" if exc.hint else ""))
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.TyperException, typer.Abort):
+            raise
+        except sqlite3.Error as exc:
+            if os.environ.get("MSP_DEBUG") == "1":
+                raise
+            state = ctx.find_object(AppState)
+            path = state.db_path()[0] if state else Path("database")
+            _report(explain_sqlite_error(exc, path).message)
+            raise typer.Exit(74) from None
+        except Exception as exc:
+            if os.environ.get("MSP_DEBUG") == "1":
+                raise
+            _report(
+                f"msp met an unexpected problem ({type(exc).__name__}); nothing half-written was"
+                " kept. Run again with MSP_DEBUG=1 to see the details for a bug report."
+            )
+            raise typer.Exit(EXIT_UNEXPECTED) from None
+        finally:
+            state = ctx.find_object(AppState)
+            if state is not None:
+                state.close()
+
+
+def _report(message: str) -> None:
+    from msp_cli.ui import err_console
+
+    err_console.print(f"msp: {message}", style="red", markup=False, soft_wrap=True)
+
+
+app = typer.Typer(
+    cls=MspGroup,
+    name="msp",
+    help="Making Safeguarding Personal: record what the adult at risk wants, and count whether it happened.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"msp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        metavar="PATH",
+        help="The database file. Default: $MSP_DB, else your per-user data folder (see `msp where`).",
+    ),  # fmt: skip
+    worker: str | None = typer.Option(
+        None,
+        "--worker",
+        metavar="NAME",
+        help="Who is making changes, for the audit trail. Default: $MSP_WORKER, else `msp init`'s.",
+    ),  # fmt: skip
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and stop."
+    ),
+) -> None:
+    ctx.obj = AppState(db_option=db, worker_option=worker)
+
+
+def _register() -> None:
+    from msp_cli.commands import admin, data
+
+    admin.register(app)
+    data.register(app)
+
+
+_register()

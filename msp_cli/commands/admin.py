@@ -1,0 +1,118 @@
+"""Setting up and looking after the database: init, where, history."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import typer
+
+from msp_cli import __version__
+from msp_cli.audit import Actor
+from msp_cli.context import AppState
+from msp_cli.errors import MspError
+from msp_cli.ui import console, interactive, say
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("where")(where)
+    app.command("history")(history)
+
+
+def init(
+    ctx: typer.Context,
+    worker: str | None = typer.Option(None, "--worker", help="Your name, as the audit trail shows it."),
+    team: str | None = typer.Option(None, "--team", help="Your team, used as the default for new cases."),
+) -> None:
+    """Create the database (owner-only), and record who uses it and in which team."""
+    state: AppState = ctx.obj
+    path, why = state.db_path()
+    existed = path.exists()
+    store = state.open(create=True)
+    worker = worker or state.worker_option
+    if worker is None and team is None and interactive() and not existed:
+        from msp_cli import prompts
+
+        worker = prompts.ask_text("Your name (for the audit trail)", required=False) or None
+        team = prompts.ask_text("Your team (the default for new cases)", required=False) or None
+    if worker:
+        store.actor = Actor.current(worker)
+    with store.write() as audit:
+        if not existed:
+            audit.append("database.init", changes={"msp_version": [None, __version__]})
+            # The key that turns references into pseudonyms in exports; it never leaves this file.
+            store.set_setting(audit, "pseudonym_key", secrets.token_hex(32), secret=True)
+        if worker:
+            store.set_setting(audit, "worker", worker)
+        if team:
+            store.set_setting(audit, "team", team)
+    if existed:
+        changed = "settings updated" if worker or team else "nothing changed"
+        say(f"{path} is already an msp database; {changed}.")
+    else:
+        say(f"Created {path} ({why}); only you can read it.")
+    if worker is None and store.setting("worker") is None:
+        say("No worker name is set: give one with `msp init --worker NAME` or MSP_WORKER.")
+
+
+def where(ctx: typer.Context) -> None:
+    """Say which database file msp uses, and why."""
+    state: AppState = ctx.obj
+    path, why = state.db_path()
+    from msp_cli.location import shared_storage_reason
+
+    console.print(str(path), markup=False)
+    say(f"  chosen: {why}")
+    say(f"  exists: {'yes' if path.exists() else 'no (create it with msp init)'}")
+    shared = shared_storage_reason(path)
+    if shared:
+        say(f"  shared storage: {shared}; safe for one person at a time only")
+
+
+def history(
+    ctx: typer.Context,
+    case_ref: str | None = typer.Argument(None, help="Only this case's entries."),
+    limit: int = typer.Option(50, "--limit", min=1, help="How many of the newest entries to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON Lines for programs."),
+) -> None:
+    """Show the audit trail: who changed what, and when (UTC)."""
+    state: AppState = ctx.obj
+    store = state.open(readonly=False)
+    sql = "SELECT id, at, worker, os_user, action, table_name, row_key, changes FROM audit_log"
+    params: tuple[Any, ...] = ()
+    if case_ref is not None:
+        from msp_cli.case_store import case_id_for
+
+        if (
+            case_id_for(store.conn, case_ref) is None
+            and not store.conn.execute(
+                "SELECT 1 FROM audit_log WHERE row_key = ? LIMIT 1", (case_ref,)
+            ).fetchone()
+        ):
+            raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+        sql += " WHERE row_key = ?"
+        params = (case_ref,)
+    newest_first = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id"  # noqa: S608 (fixed text)
+    rows = store.conn.execute(newest_first, (*params, limit)).fetchall()
+    keys = ("id", "at", "worker", "os_user", "action", "table", "key", "changes")
+    entries = [dict(zip(keys, row, strict=True)) for row in rows]
+    if as_json:
+        for entry in entries:
+            entry["changes"] = json.loads(entry["changes"]) if entry["changes"] else None
+            print(json.dumps(entry, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    table = Table(title="Audit trail" + (f" for {case_ref}" if case_ref else ""), title_justify="left")
+    for heading in ("#", "when (UTC)", "worker", "user", "action", "case / key", "fields changed"):
+        table.add_column(heading, overflow="fold")
+    for e in entries:
+        fields = list(json.loads(e["changes"]).keys()) if e["changes"] else []
+        shown = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
+        table.add_row(str(e["id"]), e["at"][:19].replace("T", " "), e["worker"] or "-",
+                      e["os_user"] or "-", e["action"], e["key"] or "-", shown)  # fmt: skip
+    console.print(table)
+    if not entries:
+        say("No audit entries yet.")

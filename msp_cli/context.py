@@ -1,0 +1,38 @@
+"""What every command shares: the database path and worker chosen by global options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from msp_cli.location import resolve_db_path
+from msp_cli.store import Store, open_store
+from msp_cli.ui import warn
+
+
+@dataclass
+class AppState:
+    db_option: str | None = None
+    worker_option: str | None = None
+    _stores: list[Store] = field(default_factory=list)
+
+    def db_path(self) -> tuple[Path, str]:
+        return resolve_db_path(self.db_option)
+
+    def open(self, *, create: bool = False, readonly: bool = False) -> Store:
+        path, _ = self.db_path()
+        store = open_store(path, worker=self.worker(), create=create, readonly=readonly)
+        for message in store.warnings:
+            warn(message)
+        self._stores.append(store)
+        return store
+
+    def worker(self) -> str | None:
+        import os
+
+        return self.worker_option or os.environ.get("MSP_WORKER") or None
+
+    def close(self) -> None:
+        for store in self._stores:
+            store.close()
+        self._stores.clear()

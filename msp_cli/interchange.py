@@ -1,0 +1,138 @@
+"""The interchange format in and out: JSON Lines, one case a line (INTERCHANGE.md).
+
+Import is all or nothing: every line is validated, and rows are written inside one
+transaction that is rolled back if any line is refused, so a bad line 99,999 leaves the
+database exactly as it was. Lines are read one at a time, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from msp_cli import case_store
+from msp_cli.errors import InvalidRecord, MspError, UsageProblem
+from msp_cli.model import validate_case
+from msp_cli.store import Store
+
+MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
+
+
+@dataclass
+class ImportResult:
+    cases_added: int = 0
+    cases_updated: int = 0
+    cases_unchanged: int = 0
+    people_added: int = 0
+
+
+@dataclass
+class LineProblem:
+    line: int
+    case_ref: str | None
+    problems: list[str]
+
+    def __str__(self) -> str:
+        ref = f" (case_ref {self.case_ref})" if self.case_ref else ""
+        return f"line {self.line}{ref}: " + "; ".join(self.problems)
+
+
+class ImportRefused(MspError):
+    """One or more lines were refused, so nothing was written; lists each bad line."""
+
+    exit_code = InvalidRecord.exit_code
+
+    def __init__(self, bad_lines: list[LineProblem], total_bad: int) -> None:
+        self.bad_lines = bad_lines
+        shown = "\n".join(str(p) for p in bad_lines)
+        more = total_bad - len(bad_lines)
+        tail = f"\n...and {more} more bad lines" if more > 0 else ""
+        plural = "lines need" if total_bad != 1 else "line needs"
+        super().__init__(f"Nothing was imported: {total_bad} {plural} fixing.\n{shown}{tail}")
+
+
+def open_input(source: str) -> IO[bytes]:
+    """The file to read, or standard input for '-'; a clear message for anything else."""
+    if source == "-":
+        return sys.stdin.buffer
+    path = Path(source)
+    if path.is_dir():
+        raise UsageProblem(f"{source} is a folder; give a .jsonl file (one case a line).")
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise UsageProblem(f"There is no file {source}; check the name and folder.") from None
+    except PermissionError:
+        raise UsageProblem(f"You may not read {source}; check its permissions.") from None
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, parsed object or None, problem or None) for each non-blank line."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, None, "is not UTF-8 text; save the file as UTF-8"
+            continue
+        if number == 1:
+            text = text.removeprefix("\ufeff")  # a byte-order mark from Excel or Notepad
+        if not text.strip():
+            continue
+        try:
+            yield number, json.loads(text), None
+        except json.JSONDecodeError as exc:
+            yield number, None, f"is not valid JSON ({exc.msg} at column {exc.colno})"
+        except RecursionError:
+            yield number, None, "is nested too deeply to be a case"
+
+
+def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> ImportResult:
+    result = ImportResult()
+    bad: list[LineProblem] = []
+    total_bad = 0
+    seen: dict[str, int] = {}
+    conn = store.conn
+    people_before = conn.execute("SELECT count(*) FROM person").fetchone()[0]
+    with store.write() as audit:
+        for number, obj, problem in read_lines(stream):
+            case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
+            case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
+            problems = [problem] if problem else []
+            record = None
+            if not problems:
+                try:
+                    record = validate_case(obj)
+                except InvalidRecord as exc:
+                    problems = exc.problems
+            if case_ref is not None:
+                if case_ref in seen:
+                    problems.append(f"case_ref appears twice in this file (first on line {seen[case_ref]})")
+                else:
+                    seen[case_ref] = number
+                    if not update and case_store.case_id_for(conn, case_ref) is not None:
+                        problems.append(
+                            "this case_ref is already in the database; use --update to replace it"
+                        )
+            if problems:
+                total_bad += 1
+                if len(bad) < MAX_REPORTED_LINES:
+                    bad.append(LineProblem(number, case_ref, problems))
+                continue
+            if total_bad == 0 and record is not None:
+                outcome = case_store.save_case(conn, audit, record, action="case.import")
+                if outcome == "created":
+                    result.cases_added += 1
+                elif outcome == "updated":
+                    result.cases_updated += 1
+                else:
+                    result.cases_unchanged += 1
+        if total_bad:
+            raise ImportRefused(bad, total_bad)
+        if not seen:
+            raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
+        result.people_added = conn.execute("SELECT count(*) FROM person").fetchone()[0] - people_before
+    return result

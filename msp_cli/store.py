@@ -1,0 +1,202 @@
+"""Opening the database safely: the file, its permissions, pragmas, schema version, writes.
+
+Every connection msp makes comes from `open_store`, so every connection has foreign keys
+on, a busy timeout, synchronous FULL, and the journal mode that suits where the file is.
+Every write goes through `Store.write()`: BEGIN IMMEDIATE (so two writers queue rather
+than fail with "database is locked"), the change and its audit entry, then COMMIT.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from msp_cli.audit import Actor, AuditWriter
+from msp_cli.errors import DatabaseProblem, MspError
+from msp_cli.location import shared_storage_reason
+
+SCHEMA_VERSION = 1  # the number of the newest migration in migrations.py
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 15_000
+
+
+@dataclass
+class Store:
+    conn: sqlite3.Connection
+    path: Path
+    actor: Actor
+    shared_reason: str | None = None  # why the file is on a network or synced folder
+    warnings: list[str] = field(default_factory=list)
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[AuditWriter]:
+        """One transaction: everything inside, and its audit entries, or nothing at all."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise explain_sqlite_error(exc, self.path) from exc
+        try:
+            yield AuditWriter(self.conn, self.actor)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def setting(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_setting(self, audit: AuditWriter, key: str, value: str, *, secret: bool = False) -> None:
+        old = self.setting(key)
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        shown = (lambda v: None if v is None else "(hidden)") if secret else (lambda v: v)
+        audit.append("setting.set", table="settings", row_key=key,
+                     changes={key: [shown(old), shown(value)]})  # fmt: skip
+
+    def is_demo(self) -> bool:
+        return self.setting("demo") == "yes"
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def explain_sqlite_error(exc: sqlite3.Error, path: Path) -> MspError:
+    """Turn SQLite's words into one line that says what to do; nothing personal is in them."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseProblem(
+            f"{path.name} is busy: someone else is writing to it. Wait a moment and try again."
+        )
+    if "readonly" in text or "read-only" in text:
+        return DatabaseProblem(
+            f"{path.name} is read-only for you. Check the file's permissions, or copy it somewhere"
+            " you can write."
+        )
+    if "full" in text:
+        return DatabaseProblem(
+            "The disk is full (or the database reached its size limit); nothing was saved."
+            " Free some space and try again."
+        )
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return DatabaseProblem(
+            f"{path.name} is damaged. Restore it from a backup (msp restore BACKUP); run"
+            " `msp check` to see what is wrong."
+        )
+    if "unable to open" in text:
+        return DatabaseProblem(f"Cannot open {path}: check the folder exists and you may write there.")
+    return DatabaseProblem(f"The database could not do that ({type(exc).__name__}: {exc}).")
+
+
+def _check_is_sqlite(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseProblem(
+            f"{path} is a folder, not a database file; give a file path such as {path / 'msp.db'}"
+        )
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(SQLITE_HEADER))
+    except PermissionError as exc:
+        raise DatabaseProblem(f"You may not read {path}; check the file's permissions.") from exc
+    if header and header != SQLITE_HEADER:
+        raise DatabaseProblem(
+            f"{path} is not an msp database (it is not a SQLite file). Check the --db path."
+        )
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file only its owner may read or write (0600), and its folder (0700)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError as exc:
+        raise MspError(f"{path} already exists; choose another name.") from exc
+    os.close(fd)
+    if sys.platform != "win32":  # the umask cannot widen 0600, but make sure
+        os.chmod(path, 0o600)
+
+
+def open_store(
+    path: Path, *, worker: str | None = None, create: bool = False, readonly: bool = False
+) -> Store:
+    """Open (or with create=True, make) an msp database; refuse anything else with one line."""
+    exists = path.exists()
+    if exists:
+        _check_is_sqlite(path)
+    elif not create:
+        raise MspError(
+            f"There is no msp database at {path}.",
+            hint=f"Create one with: msp --db {path} init   (or try it out with: msp demo)",
+        )
+    else:
+        create_private_file(path)
+    try:
+        uri = path.resolve().as_uri() + ("?mode=ro" if readonly else "")
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise explain_sqlite_error(exc, path) from exc
+    try:
+        store = _prepare(conn, path, worker, new=not exists, readonly=readonly)
+    except BaseException:
+        conn.close()
+        raise
+    return store
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, worker: str | None, *, new: bool, readonly: bool) -> Store:
+    shared = shared_storage_reason(path)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise DatabaseProblem(
+                f"{path.name} was written by a newer msp (schema {version}; this msp knows up to"
+                f" {SCHEMA_VERSION}). Upgrade msp to open it; it has not been changed."
+            )
+        if version == 0 and not new and _has_tables(conn):
+            raise DatabaseProblem(f"{path} is a SQLite file but not an msp database; msp will not change it.")
+        if not readonly:
+            # WAL lets readers and a writer work at once, but needs shared memory that network
+            # and synced folders do not give: there, the rollback journal is the safe choice.
+            wanted = "delete" if shared else "wal"
+            with contextlib.suppress(sqlite3.OperationalError):  # a read-only file keeps its mode
+                conn.execute(f"PRAGMA journal_mode = {wanted}")
+        if version < SCHEMA_VERSION and not readonly:
+            from msp_cli import migrations  # only now: sqlite_utils costs start-up time
+
+            migrations.apply(conn)
+        elif version < SCHEMA_VERSION:
+            raise DatabaseProblem(f"{path.name} needs upgrading, which a read-only open cannot do.")
+    except sqlite3.Error as exc:
+        raise explain_sqlite_error(exc, path) from exc
+    actor = Actor.current(worker or _default_worker(conn))
+    store = Store(conn=conn, path=path, actor=actor, shared_reason=shared)
+    if shared:
+        store.warnings.append(
+            f"Warning: {path.name} is on shared storage ({shared}). SQLite is only safe there for"
+            " one person at a time; msp uses rollback journaling for it."
+        )
+    return store
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0)
+
+
+def _default_worker(conn: sqlite3.Connection) -> str | None:
+    try:
+        row = conn.execute("SELECT value FROM settings WHERE key = 'worker'").fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
