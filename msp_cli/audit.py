@@ -55,23 +55,41 @@ class AuditWriter:
         self.last_hash: str = row[1] if row else GENESIS
 
     def append(
-        self, action: str, *, table: str | None = None, row_key: str | None = None,
+        self,
+        action: str,
+        *,
+        table: str | None = None,
+        row_key: str | None = None,
         changes: dict[str, Any] | None = None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         fields = {
-            "at": at, "worker": self.actor.worker, "os_user": self.actor.os_user,
-            "action": action, "table_name": table, "row_key": row_key,
+            "at": at,
+            "worker": self.actor.worker,
+            "os_user": self.actor.os_user,
+            "action": action,
+            "table_name": table,
+            "row_key": row_key,
             "changes": canonical(changes) if changes is not None else None,
-        }  # fmt: skip
+        }
         entry_id = self.last_id + 1
         digest = entry_hash(entry_id, fields, self.last_hash)
         self.conn.execute(
             "INSERT INTO audit_log (id, at, worker, os_user, action, table_name, row_key, changes,"
             " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry_id, at, fields["worker"], fields["os_user"], action, table, row_key,
-             fields["changes"], self.last_hash, digest),
-        )  # fmt: skip
+            (
+                entry_id,
+                at,
+                fields["worker"],
+                fields["os_user"],
+                action,
+                table,
+                row_key,
+                fields["changes"],
+                self.last_hash,
+                digest,
+            ),
+        )
         self.last_id, self.last_hash = entry_id, digest
 
 
@@ -81,8 +99,7 @@ def verify(conn: sqlite3.Connection) -> list[str]:
     expected_prev, expected_id = GENESIS, 1
     for row in _entries(conn):
         entry_id, prev_hash, stored = row["id"], row["prev_hash"], row["hash"]
-        fields = {k: row[k] for k in ("at", "worker", "os_user", "action", "table_name",
-                                       "row_key", "changes")}  # fmt: skip
+        fields = {k: row[k] for k in ("at", "worker", "os_user", "action", "table_name", "row_key", "changes")}
         if entry_id != expected_id:
             problems.append(f"audit entry {expected_id} is missing (next is {entry_id})")
         if prev_hash != expected_prev:

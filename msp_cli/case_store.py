@@ -44,10 +44,15 @@ def case_id_for(conn: sqlite3.Connection, case_ref: str) -> int | None:
 
 
 def save_case(
-    conn: sqlite3.Connection, audit: AuditWriter, record: Record, *,
-    draft_step: int | None = None, action: str | None = None,
-) -> str:  # fmt: skip
+    conn: sqlite3.Connection,
+    audit: AuditWriter,
+    record: Record,
+    *,
+    draft_step: int | None = None,
+    action: str | None = None,
+) -> str:
     """Store RECORD (already validated); return 'created', 'updated' or 'unchanged'."""
+    record = _with_known_person(conn, record)
     existing = load_case(conn, record["case_ref"])
     if existing is not None and existing.record == record and existing.draft_step == draft_step:
         return "unchanged"
@@ -69,14 +74,30 @@ def save_case(
     if existing is not None and existing.draft_step != draft_step:
         changes["draft_step"] = [existing.draft_step, draft_step]
     verb, default_action = ("created", "case.create") if existing is None else ("updated", "case.update")
-    audit.append(action or default_action, table=CASE_TABLE, row_key=record["case_ref"],
-                 changes=changes)  # fmt: skip
+    audit.append(action or default_action, table=CASE_TABLE, row_key=record["case_ref"], changes=changes)
     return verb
 
 
+def _with_known_person(conn: sqlite3.Connection, record: Record) -> Record:
+    """Fill what a record leaves blank about a known person from what is stored.
+
+    A later case that gives only the person's reference must not erase their details.
+    """
+    known = load_person(conn, record["person"]["ref"])
+    if known is None:
+        return record
+    person = {key: value if value is not None else known[key] for key, value in record["person"].items()}
+    return record if person == record["person"] else {**record, "person": person}
+
+
 def _save_person(conn: sqlite3.Connection, person: dict[str, Any]) -> int:
-    values = (person["name"], person["age_band"], person["sex"], person["ethnicity"],
-              person["primary_support_reason"])  # fmt: skip
+    values = (
+        person["name"],
+        person["age_band"],
+        person["sex"],
+        person["ethnicity"],
+        person["primary_support_reason"],
+    )
     row = conn.execute(
         "SELECT id, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?",
         (person["ref"],),
@@ -90,8 +111,7 @@ def _save_person(conn: sqlite3.Connection, person: dict[str, Any]) -> int:
         return int(cursor.lastrowid or 0)
     if tuple(row[1:]) != values:
         conn.execute(
-            "UPDATE person SET name = ?, age_band = ?, sex = ?, ethnicity = ?,"
-            " primary_support_reason = ? WHERE id = ?",
+            "UPDATE person SET name = ?, age_band = ?, sex = ?, ethnicity = ?, primary_support_reason = ? WHERE id = ?",
             (*values, row[0]),
         )
     return int(row[0])
@@ -102,21 +122,28 @@ def _case_columns(record: Record, person_id: int, draft_step: int | None) -> dic
     capacity = record["capacity"] or {}
     advocacy = record["advocacy"] or {}
     return {
-        "case_ref": record["case_ref"], "person_id": person_id,
-        "worker": record["worker"], "team": record["team"], "draft_step": draft_step,
-        "concern_received": record["concern_received"], "enquiry_type": record["enquiry_type"],
+        "case_ref": record["case_ref"],
+        "person_id": person_id,
+        "worker": record["worker"],
+        "team": record["team"],
+        "draft_step": draft_step,
+        "concern_received": record["concern_received"],
+        "enquiry_type": record["enquiry_type"],
         "enquiry_started": record["enquiry_started"],
-        "location_of_risk": record["location_of_risk"], "source_of_risk": record["source_of_risk"],
-        "consent_sought": _int(consent.get("sought")), "consent_given": _int(consent.get("given")),
+        "location_of_risk": record["location_of_risk"],
+        "source_of_risk": record["source_of_risk"],
+        "consent_sought": _int(consent.get("sought")),
+        "consent_given": _int(consent.get("given")),
         "consent_override_reason": consent.get("proceeded_without_consent_reason"),
         "consent_note": consent.get("note"),
         "lacked_capacity": capacity.get("lacked_capacity"),
         "capacity_support": capacity.get("support"),
         "best_interests_note": capacity.get("best_interests_note"),
-        "advocacy_offered": advocacy.get("offered"), "advocacy_started": advocacy.get("started"),
+        "advocacy_offered": advocacy.get("offered"),
+        "advocacy_started": advocacy.get("started"),
         "advocacy_type": advocacy.get("type"),
         "asked_about_outcomes": record["asked_about_outcomes"],
-    }  # fmt: skip
+    }
 
 
 def _save_children(conn: sqlite3.Connection, case_id: int, record: Record, old: Record | None) -> None:
@@ -156,8 +183,14 @@ def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[dict[s
     ids = []
     for position, o in enumerate(outcomes, start=1):
         negotiated = o["negotiated"] or {}
-        values = (o["text"], o["category"], o["expressed_by"], negotiated.get("text"),
-                  negotiated.get("reason"), negotiated.get("note"))  # fmt: skip
+        values = (
+            o["text"],
+            o["category"],
+            o["expressed_by"],
+            negotiated.get("text"),
+            negotiated.get("reason"),
+            negotiated.get("note"),
+        )
         if position in existing:
             conn.execute(
                 "UPDATE desired_outcome SET text = ?, category = ?, expressed_by = ?,"
@@ -207,9 +240,18 @@ def insert_meeting(conn: sqlite3.Connection, case_id: int, position: int, m: dic
     cursor = conn.execute(
         "INSERT INTO meeting (case_id, position, held_on, kind, location, location_chosen_by_person,"
         " person_prepared, minutes_spent, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, position, m["date"], m["kind"], m["location"], _int(m["location_chosen_by_person"]),
-         _int(m["person_prepared"]), m["minutes_spent"], m["summary"]),
-    )  # fmt: skip
+        (
+            case_id,
+            position,
+            m["date"],
+            m["kind"],
+            m["location"],
+            _int(m["location_chosen_by_person"]),
+            _int(m["person_prepared"]),
+            m["minutes_spent"],
+            m["summary"],
+        ),
+    )
     conn.executemany(
         "INSERT INTO meeting_attendee (meeting_id, attendee) VALUES (?, ?)",
         [(cursor.lastrowid, a) for a in m["attendees"]],
@@ -226,9 +268,18 @@ def insert_feedback(conn: sqlite3.Connection, case_id: int, position: int, f: di
     conn.execute(
         "INSERT INTO feedback (case_id, position, given_on, given_by, felt_listened_to,"
         " felt_involved, feels_safer, outcomes_met, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, position, f["date"], f["given_by"], f["felt_listened_to"], f["felt_involved"],
-         f["feels_safer"], f["outcomes_met"], f["note"]),
-    )  # fmt: skip
+        (
+            case_id,
+            position,
+            f["date"],
+            f["given_by"],
+            f["felt_listened_to"],
+            f["felt_involved"],
+            f["feels_safer"],
+            f["outcomes_met"],
+            f["note"],
+        ),
+    )
 
 
 def _save_closure(conn: sqlite3.Connection, case_id: int, record: Record, outcome_ids: list[int]) -> None:
@@ -241,14 +292,22 @@ def _save_closure(conn: sqlite3.Connection, case_id: int, record: Record, outcom
         if current is not None:
             reopen_current_closure(conn, case_id, "the case was saved as open again")
         return
-    values = (record["concluded"], record["risk_assessment_outcome"], record["risk_outcome"],
-              record["outcomes_achieved"], record["closure_note"])  # fmt: skip
+    values = (
+        record["concluded"],
+        record["risk_assessment_outcome"],
+        record["risk_outcome"],
+        record["outcomes_achieved"],
+        record["closure_note"],
+    )
     if current is None:
-        closure_id = int(conn.execute(
-            "INSERT INTO closure (case_id, concluded, risk_assessment_outcome, risk_outcome,"
-            " outcomes_achieved, note) VALUES (?, ?, ?, ?, ?, ?)",
-            (case_id, *values),
-        ).lastrowid or 0)  # fmt: skip
+        closure_id = int(
+            conn.execute(
+                "INSERT INTO closure (case_id, concluded, risk_assessment_outcome, risk_outcome,"
+                " outcomes_achieved, note) VALUES (?, ?, ?, ?, ?, ?)",
+                (case_id, *values),
+            ).lastrowid
+            or 0
+        )
     else:
         closure_id = int(current[0])
         if tuple(current[1:]) != values:
@@ -314,66 +373,261 @@ def _record_from_rows(conn: sqlite3.Connection, row: sqlite3.Row) -> Record:
     ).fetchone()
     achieved: dict[int, str] = {}
     if closure is not None:
-        achieved = dict(conn.execute(
-            "SELECT outcome_id, achieved FROM closure_outcome WHERE closure_id = ?", (closure[0],)
-        ).fetchall())  # fmt: skip
+        achieved = dict(
+            conn.execute(
+                "SELECT outcome_id, achieved FROM closure_outcome WHERE closure_id = ?", (closure[0],)
+            ).fetchall()
+        )
     outcomes = []
     for o in _rows(conn, "SELECT * FROM desired_outcome WHERE case_id = ? ORDER BY position", (case_id,)):
         negotiated = None
         if o["negotiated_text"] is not None:
-            negotiated = {"text": o["negotiated_text"], "reason": o["negotiated_reason"],
-                          "note": o["negotiated_note"]}  # fmt: skip
-        outcomes.append({"text": o["text"], "category": o["category"], "expressed_by": o["expressed_by"],
-                         "negotiated": negotiated, "achieved": achieved.get(o["id"])})  # fmt: skip
+            negotiated = {
+                "text": o["negotiated_text"],
+                "reason": o["negotiated_reason"],
+                "note": o["negotiated_note"],
+            }
+        outcomes.append(
+            {
+                "text": o["text"],
+                "category": o["category"],
+                "expressed_by": o["expressed_by"],
+                "negotiated": negotiated,
+                "achieved": achieved.get(o["id"]),
+            }
+        )
     meetings = []
     for m in _rows(conn, "SELECT * FROM meeting WHERE case_id = ? ORDER BY position", (case_id,)):
-        attendees = [a for (a,) in conn.execute(
-            "SELECT attendee FROM meeting_attendee WHERE meeting_id = ? ORDER BY rowid", (m["id"],)
-        )]  # fmt: skip
-        meetings.append({
-            "date": m["held_on"], "kind": m["kind"], "location": m["location"],
-            "location_chosen_by_person": _bool(m["location_chosen_by_person"]), "attendees": attendees,
-            "person_prepared": _bool(m["person_prepared"]), "minutes_spent": m["minutes_spent"],
-            "summary": m["summary"],
-        })  # fmt: skip
+        attendees = [
+            a
+            for (a,) in conn.execute(
+                "SELECT attendee FROM meeting_attendee WHERE meeting_id = ? ORDER BY rowid", (m["id"],)
+            )
+        ]
+        meetings.append(
+            {
+                "date": m["held_on"],
+                "kind": m["kind"],
+                "location": m["location"],
+                "location_chosen_by_person": _bool(m["location_chosen_by_person"]),
+                "attendees": attendees,
+                "person_prepared": _bool(m["person_prepared"]),
+                "minutes_spent": m["minutes_spent"],
+                "summary": m["summary"],
+            }
+        )
     feedback = [
-        {"date": f["given_on"], "given_by": f["given_by"], "felt_listened_to": f["felt_listened_to"],
-         "felt_involved": f["felt_involved"], "feels_safer": f["feels_safer"],
-         "outcomes_met": f["outcomes_met"], "note": f["note"]}
+        {
+            "date": f["given_on"],
+            "given_by": f["given_by"],
+            "felt_listened_to": f["felt_listened_to"],
+            "felt_involved": f["felt_involved"],
+            "feels_safer": f["feels_safer"],
+            "outcomes_met": f["outcomes_met"],
+            "note": f["note"],
+        }
         for f in _rows(conn, "SELECT * FROM feedback WHERE case_id = ? ORDER BY position", (case_id,))
-    ]  # fmt: skip
+    ]
     stage = "planned" if closure is None else "used"
     record: Record = {
         "case_ref": row["case_ref"],
-        "person": {"ref": row["person_ref"], "name": row["person_name"], "age_band": row["age_band"],
-                   "sex": row["sex"], "ethnicity": row["ethnicity"],
-                   "primary_support_reason": row["primary_support_reason"]},
-        "worker": row["worker"], "team": row["team"],
-        "concern_received": row["concern_received"], "enquiry_type": row["enquiry_type"],
+        "person": {
+            "ref": row["person_ref"],
+            "name": row["person_name"],
+            "age_band": row["age_band"],
+            "sex": row["sex"],
+            "ethnicity": row["ethnicity"],
+            "primary_support_reason": row["primary_support_reason"],
+        },
+        "worker": row["worker"],
+        "team": row["team"],
+        "concern_received": row["concern_received"],
+        "enquiry_type": row["enquiry_type"],
         "enquiry_started": row["enquiry_started"],
-        "risk_types": [r for (r,) in conn.execute(
-            "SELECT risk_type FROM case_risk_type WHERE case_id = ? ORDER BY rowid", (case_id,))],
-        "location_of_risk": row["location_of_risk"], "source_of_risk": row["source_of_risk"],
-        "consent": _none_if_empty({
-            "sought": _bool(row["consent_sought"]), "given": _bool(row["consent_given"]),
-            "proceeded_without_consent_reason": row["consent_override_reason"],
-            "note": row["consent_note"]}),
-        "capacity": _none_if_empty({
-            "lacked_capacity": row["lacked_capacity"], "support": row["capacity_support"],
-            "best_interests_note": row["best_interests_note"]}),
-        "advocacy": _none_if_empty({
-            "offered": row["advocacy_offered"], "started": row["advocacy_started"],
-            "type": row["advocacy_type"]}),
+        "risk_types": [
+            r
+            for (r,) in conn.execute(
+                "SELECT risk_type FROM case_risk_type WHERE case_id = ? ORDER BY rowid", (case_id,)
+            )
+        ],
+        "location_of_risk": row["location_of_risk"],
+        "source_of_risk": row["source_of_risk"],
+        "consent": _none_if_empty(
+            {
+                "sought": _bool(row["consent_sought"]),
+                "given": _bool(row["consent_given"]),
+                "proceeded_without_consent_reason": row["consent_override_reason"],
+                "note": row["consent_note"],
+            }
+        ),
+        "capacity": _none_if_empty(
+            {
+                "lacked_capacity": row["lacked_capacity"],
+                "support": row["capacity_support"],
+                "best_interests_note": row["best_interests_note"],
+            }
+        ),
+        "advocacy": _none_if_empty(
+            {
+                "offered": row["advocacy_offered"],
+                "started": row["advocacy_started"],
+                "type": row["advocacy_type"],
+            }
+        ),
         "asked_about_outcomes": row["asked_about_outcomes"],
         "desired_outcomes": outcomes,
-        "responses": [r for (r,) in conn.execute(
-            "SELECT response FROM case_response WHERE case_id = ? AND stage = ? ORDER BY rowid",
-            (case_id, stage))],
-        "meetings": meetings, "feedback": feedback,
+        "responses": [
+            r
+            for (r,) in conn.execute(
+                "SELECT response FROM case_response WHERE case_id = ? AND stage = ? ORDER BY rowid",
+                (case_id, stage),
+            )
+        ],
+        "meetings": meetings,
+        "feedback": feedback,
         "concluded": closure[1] if closure else None,
         "risk_assessment_outcome": closure[2] if closure else None,
         "risk_outcome": closure[3] if closure else None,
         "outcomes_achieved": closure[4] if closure else None,
         "closure_note": closure[5] if closure else None,
-    }  # fmt: skip
+    }
     return record
+
+
+def load_person(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT ref, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?", (ref,)
+    ).fetchone()
+    if row is None:
+        return None
+    keys = ("ref", "name", "age_band", "sex", "ethnicity", "primary_support_reason")
+    return dict(zip(keys, row, strict=True))
+
+
+def earlier_cases(conn: sqlite3.Connection, person_ref: str) -> list[tuple[str, str | None, str | None]]:
+    """(case_ref, concern received, concluded or None) for each case of this person, oldest first."""
+    return conn.execute(
+        "SELECT c.case_ref, c.concern_received, cl.concluded FROM safeguarding_case c"
+        " JOIN person p ON p.id = c.person_id"
+        " LEFT JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
+        " WHERE p.ref = ? ORDER BY c.concern_received, c.id",
+        (person_ref,),
+    ).fetchall()
+
+
+def count_case_refs_with_prefix(conn: sqlite3.Connection, prefix: str) -> int:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    row = conn.execute(
+        "SELECT count(*) FROM safeguarding_case WHERE case_ref LIKE ? ESCAPE '\\'", (escaped + "%",)
+    ).fetchone()
+    return int(row[0])
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    """What a case has been through beyond its current record: reviews, closures, rewordings."""
+
+    reviews: list[dict[str, Any]]
+    closures: list[dict[str, Any]]
+    earlier_wording: list[dict[str, Any]]
+
+
+def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
+    reviews = [
+        dict(r)
+        for r in _rows(
+            conn,
+            (
+                "SELECT id, reviewed_on, worker, note FROM outcome_review_session WHERE case_id = ?"
+                " ORDER BY reviewed_on, id"
+            ),
+            (case_id,),
+        )
+    ]
+    for review in reviews:
+        review["outcomes"] = [
+            dict(r)
+            for r in _rows(
+                conn,
+                (
+                    "SELECT d.position, r.progress, r.person_says, r.note FROM outcome_review r"
+                    " JOIN desired_outcome d ON d.id = r.outcome_id WHERE r.review_id = ? ORDER BY d.position"
+                ),
+                (review["id"],),
+            )
+        ]
+    closures = [
+        dict(r)
+        for r in _rows(
+            conn,
+            (
+                "SELECT concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note,"
+                " reopened_on, reopen_reason FROM closure WHERE case_id = ? ORDER BY id"
+            ),
+            (case_id,),
+        )
+    ]
+    wording = [
+        dict(r)
+        for r in _rows(
+            conn,
+            (
+                "SELECT d.position, w.text, w.category, w.replaced_on FROM desired_outcome_wording w"
+                " JOIN desired_outcome d ON d.id = w.outcome_id WHERE d.case_id = ? ORDER BY w.id"
+            ),
+            (case_id,),
+        )
+    ]
+    return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording)
+
+
+def latest_progress(history: CaseHistory) -> dict[int, str]:
+    """Each desired outcome's progress at its latest review, by position."""
+    progress: dict[int, str] = {}
+    for review in history.reviews:
+        for item in review["outcomes"]:
+            progress[item["position"]] = item["progress"]
+    return progress
+
+
+def list_cases(
+    conn: sqlite3.Connection,
+    *,
+    status: str = "all",
+    worker: str | None = None,
+    team: str | None = None,
+    received_from: str | None = None,
+    received_to: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """One summary row a case, newest concern first, filtered; the SQL of `msp case list`."""
+    where, params = ["1 = 1"], []
+    status_sql = {
+        "open": "cl.id IS NULL AND c.draft_step IS NULL",
+        "closed": "cl.id IS NOT NULL",
+        "draft": "c.draft_step IS NOT NULL",
+        "all": "1 = 1",
+    }
+    where.append(status_sql[status])
+    for column, value in (("c.worker", worker), ("c.team", team)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if received_from is not None:
+        where.append("c.concern_received >= ?")
+        params.append(received_from)
+    if received_to is not None:
+        where.append("c.concern_received <= ?")
+        params.append(received_to)
+    # fixed fragments only; every value is a parameter
+    sql = (
+        "SELECT c.case_ref, p.ref AS person_ref, c.concern_received, c.enquiry_type, c.worker, c.team,"  # noqa: S608
+        " c.draft_step, cl.concluded,"
+        " (SELECT count(*) FROM desired_outcome d WHERE d.case_id = c.id) AS desired_outcomes"
+        " FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        " LEFT JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
+        f" WHERE {' AND '.join(where)}"
+        " ORDER BY c.concern_received DESC, c.id DESC LIMIT ? OFFSET ?"
+    )
+    return [dict(r) for r in _rows(conn, sql, (*params, limit, offset))]

@@ -45,7 +45,7 @@ class MspGroup(TyperGroup):
             if os.environ.get("MSP_DEBUG") == "1":
                 raise
             _report(
-                f"msp met an unexpected problem ({type(exc).__name__}); nothing half-written was"
+                f"an unexpected problem ({type(exc).__name__}); nothing half-written was"
                 " kept. Run again with MSP_DEBUG=1 to see the details for a bug report."
             )
             raise typer.Exit(EXIT_UNEXPECTED) from None
@@ -86,13 +86,13 @@ def root(
         "--db",
         metavar="PATH",
         help="The database file. Default: $MSP_DB, else your per-user data folder (see `msp where`).",
-    ),  # fmt: skip
+    ),
     worker: str | None = typer.Option(
         None,
         "--worker",
         metavar="NAME",
         help="Who is making changes, for the audit trail. Default: $MSP_WORKER, else `msp init`'s.",
-    ),  # fmt: skip
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and stop."
     ),
@@ -101,9 +101,10 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, data
+    from msp_cli.commands import admin, case, data
 
     admin.register(app)
+    case.register(app)
     data.register(app)
 
 

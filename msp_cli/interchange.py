@@ -114,9 +114,7 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                 else:
                     seen[case_ref] = number
                     if not update and case_store.case_id_for(conn, case_ref) is not None:
-                        problems.append(
-                            "this case_ref is already in the database; use --update to replace it"
-                        )
+                        problems.append("this case_ref is already in the database; use --update to replace it")
             if problems:
                 total_bad += 1
                 if len(bad) < MAX_REPORTED_LINES:

@@ -14,10 +14,25 @@ from pathlib import Path
 
 # File system types that are remote (or remote-like) on Linux, from /proc/mounts.
 _NETWORK_FS = {
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs", "lustre",
-    "fuse.sshfs", "fuse.rclone", "fuse.s3fs", "davfs", "fuse.davfs", "fuse.gvfsd-fuse",
-    "vboxsf", "fuse.dropbox",
-}  # fmt: skip
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "9p",
+    "afs",
+    "ceph",
+    "glusterfs",
+    "lustre",
+    "fuse.sshfs",
+    "fuse.rclone",
+    "fuse.s3fs",
+    "davfs",
+    "fuse.davfs",
+    "fuse.gvfsd-fuse",
+    "vboxsf",
+    "fuse.dropbox",
+}
 # Folder names that cloud-sync clients watch and upload behind SQLite's back.
 _SYNCED_NAMES = (
     "onedrive",

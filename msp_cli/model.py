@@ -24,12 +24,30 @@ from msp_cli.errors import InvalidRecord
 Record = dict[str, Any]
 
 CASE_KEYS = (
-    "case_ref", "person", "worker", "team", "concern_received", "enquiry_type",
-    "enquiry_started", "risk_types", "location_of_risk", "source_of_risk", "consent",
-    "capacity", "advocacy", "asked_about_outcomes", "desired_outcomes", "responses",
-    "meetings", "feedback", "concluded", "risk_assessment_outcome", "risk_outcome",
-    "outcomes_achieved", "closure_note",
-)  # fmt: skip
+    "case_ref",
+    "person",
+    "worker",
+    "team",
+    "concern_received",
+    "enquiry_type",
+    "enquiry_started",
+    "risk_types",
+    "location_of_risk",
+    "source_of_risk",
+    "consent",
+    "capacity",
+    "advocacy",
+    "asked_about_outcomes",
+    "desired_outcomes",
+    "responses",
+    "meetings",
+    "feedback",
+    "concluded",
+    "risk_assessment_outcome",
+    "risk_outcome",
+    "outcomes_achieved",
+    "closure_note",
+)
 PERSON_KEYS = ("ref", "name", "age_band", "sex", "ethnicity", "primary_support_reason")
 CONSENT_KEYS = ("sought", "given", "proceeded_without_consent_reason", "note")
 CAPACITY_KEYS = ("lacked_capacity", "support", "best_interests_note")
@@ -37,12 +55,24 @@ ADVOCACY_KEYS = ("offered", "started", "type")
 OUTCOME_KEYS = ("text", "category", "expressed_by", "negotiated", "achieved")
 NEGOTIATED_KEYS = ("text", "reason", "note")
 MEETING_KEYS = (
-    "date", "kind", "location", "location_chosen_by_person", "attendees",
-    "person_prepared", "minutes_spent", "summary",
-)  # fmt: skip
+    "date",
+    "kind",
+    "location",
+    "location_chosen_by_person",
+    "attendees",
+    "person_prepared",
+    "minutes_spent",
+    "summary",
+)
 FEEDBACK_KEYS = (
-    "date", "given_by", "felt_listened_to", "felt_involved", "feels_safer", "outcomes_met", "note",
-)  # fmt: skip
+    "date",
+    "given_by",
+    "felt_listened_to",
+    "felt_involved",
+    "feels_safer",
+    "outcomes_met",
+    "note",
+)
 FEEDBACK_SCORES = ("felt_listened_to", "felt_involved", "feels_safer", "outcomes_met")
 CLOSURE_KEYS = ("risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note")
 
@@ -88,9 +118,14 @@ class _Checker:
         return value
 
     def text(
-        self, path: str, value: Any, *, required: bool = False, max_len: int = LONG_TEXT_MAX,
+        self,
+        path: str,
+        value: Any,
+        *,
+        required: bool = False,
+        max_len: int = LONG_TEXT_MAX,
         single_line: bool = False,
-    ) -> str | None:  # fmt: skip
+    ) -> str | None:
         if value is None:
             if required:
                 self.problem(path, "is required")
@@ -124,9 +159,7 @@ class _Checker:
             return None
         return ref
 
-    def label(
-        self, path: str, value: Any, allowed: Sequence[str], what: str, *, required: bool = False
-    ) -> str | None:
+    def label(self, path: str, value: Any, allowed: Sequence[str], what: str, *, required: bool = False) -> str | None:
         if value is None:
             if required:
                 self.problem(path, "is required")
@@ -136,9 +169,7 @@ class _Checker:
             return None
         return value
 
-    def labels(
-        self, path: str, value: Any, allowed: Sequence[str], what: str, *, at_least: int = 0
-    ) -> list[str]:
+    def labels(self, path: str, value: Any, allowed: Sequence[str], what: str, *, at_least: int = 0) -> list[str]:
         if value is None:
             value = []
         if not isinstance(value, list):
@@ -217,15 +248,13 @@ def _person(c: _Checker, value: Any) -> dict[str, Any] | None:
         "name": c.text("person.name", raw.get("name"), max_len=SHORT_TEXT_MAX, single_line=True),
         "age_band": c.label("person.age_band", raw.get("age_band"), vocab.AGE_BAND, "an age band"),
         "sex": c.label("person.sex", raw.get("sex"), vocab.SEX, "a SAC sex label"),
-        "ethnicity": c.label(
-            "person.ethnicity", raw.get("ethnicity"), vocab.ETHNICITY, "a SAC ethnicity label"
-        ),
+        "ethnicity": c.label("person.ethnicity", raw.get("ethnicity"), vocab.ETHNICITY, "a SAC ethnicity label"),
         "primary_support_reason": c.label(
             "person.primary_support_reason",
             raw.get("primary_support_reason"),
             vocab.PRIMARY_SUPPORT_REASON,
             "a primary support reason",
-        ),  # fmt: skip
+        ),
     }
 
 
@@ -241,7 +270,7 @@ def _consent(c: _Checker, value: Any) -> dict[str, Any] | None:
             raw.get("proceeded_without_consent_reason"),
             vocab.CONSENT_OVERRIDE_REASON,
             "a reason to proceed without consent",
-        ),  # fmt: skip
+        ),
         "note": c.text("consent.note", raw.get("note")),
     }
     if out["given"] is True and out["proceeded_without_consent_reason"] is not None:
@@ -264,18 +293,14 @@ def _capacity(c: _Checker, value: Any) -> dict[str, Any] | None:
             raw.get("lacked_capacity"),
             vocab.LACKED_CAPACITY,
             "an SG3a answer",
-        ),  # fmt: skip
-        "support": c.label(
-            "capacity.support", raw.get("support"), vocab.CAPACITY_SUPPORT, "a kind of support"
         ),
+        "support": c.label("capacity.support", raw.get("support"), vocab.CAPACITY_SUPPORT, "a kind of support"),
         "best_interests_note": c.text("capacity.best_interests_note", raw.get("best_interests_note")),
     }
     lacked = out["lacked_capacity"] == vocab.LACKED_CAPACITY_YES
     for key in ("support", "best_interests_note"):
         if out[key] is not None and not lacked and raw.get("lacked_capacity") in vocab.LACKED_CAPACITY:
-            c.problem(
-                f"capacity.{key}", f"is only recorded where lacked_capacity is {vocab.LACKED_CAPACITY_YES!r}"
-            )
+            c.problem(f"capacity.{key}", f"is only recorded where lacked_capacity is {vocab.LACKED_CAPACITY_YES!r}")
     return None if all(v is None for v in out.values()) else out
 
 
@@ -309,7 +334,7 @@ def _desired_outcome(c: _Checker, path: str, value: Any) -> dict[str, Any] | Non
                 vocab.NEGOTIATED_REASON,
                 "a reason a negotiated outcome differs",
                 required=True,
-            ),  # fmt: skip
+            ),
             "note": c.text(f"{path}.negotiated.note", neg_raw.get("note")),
         }
     return {
@@ -321,14 +346,12 @@ def _desired_outcome(c: _Checker, path: str, value: Any) -> dict[str, Any] | Non
             vocab.OUTCOME_CATEGORY,
             "a desired outcome category",
             required=True,
-        ),  # fmt: skip
+        ),
         "expressed_by": c.label(
             f"{path}.expressed_by", raw.get("expressed_by"), vocab.EXPRESSED_BY, "Person or Representative"
         ),
         "negotiated": negotiated,
-        "achieved": c.label(
-            f"{path}.achieved", raw.get("achieved"), vocab.OUTCOMES_ACHIEVED, "an achievement label"
-        ),
+        "achieved": c.label(f"{path}.achieved", raw.get("achieved"), vocab.OUTCOMES_ACHIEVED, "an achievement label"),
     }
 
 
@@ -341,9 +364,7 @@ def _meeting(c: _Checker, path: str, value: Any) -> dict[str, Any] | None:
     return {
         "date": c.date(f"{path}.date", raw.get("date"), required=True),
         "kind": c.label(f"{path}.kind", raw.get("kind"), vocab.MEETING_KIND, "a meeting kind"),
-        "location": c.label(
-            f"{path}.location", raw.get("location"), vocab.MEETING_LOCATION, "a meeting place"
-        ),
+        "location": c.label(f"{path}.location", raw.get("location"), vocab.MEETING_LOCATION, "a meeting place"),
         "location_chosen_by_person": c.boolean(
             f"{path}.location_chosen_by_person", raw.get("location_chosen_by_person")
         ),
@@ -362,9 +383,7 @@ def _feedback(c: _Checker, path: str, value: Any) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {
         "date": c.date(f"{path}.date", raw.get("date"), required=True),
-        "given_by": c.label(
-            f"{path}.given_by", raw.get("given_by"), vocab.EXPRESSED_BY, "Person or Representative"
-        ),
+        "given_by": c.label(f"{path}.given_by", raw.get("given_by"), vocab.EXPRESSED_BY, "Person or Representative"),
     }
     for score in FEEDBACK_SCORES:
         out[score] = c.integer(f"{path}.{score}", raw.get(score), 1, 5)
@@ -408,53 +427,56 @@ def validate_case(obj: Any, *, today: dt.date | None = None, draft: bool = False
     r["team"] = c.text("team", raw.get("team"), max_len=SHORT_TEXT_MAX, single_line=True)
     r["concern_received"] = c.date("concern_received", raw.get("concern_received"), required=complete)
     r["enquiry_type"] = c.label(
-        "enquiry_type", raw.get("enquiry_type"), vocab.ENQUIRY_TYPE, "an enquiry type",
+        "enquiry_type",
+        raw.get("enquiry_type"),
+        vocab.ENQUIRY_TYPE,
+        "an enquiry type",
         required=complete,
-    )  # fmt: skip
-    enquiry = r["enquiry_type"] in (vocab.SECTION_42, "Other")
-    r["enquiry_started"] = c.date(
-        "enquiry_started", raw.get("enquiry_started"), required=complete and enquiry
     )
+    enquiry = r["enquiry_type"] in (vocab.SECTION_42, "Other")
+    r["enquiry_started"] = c.date("enquiry_started", raw.get("enquiry_started"), required=complete and enquiry)
     r["risk_types"] = c.labels(
-        "risk_types", raw.get("risk_types"), vocab.RISK_TYPE, "a type of risk",
+        "risk_types",
+        raw.get("risk_types"),
+        vocab.RISK_TYPE,
+        "a type of risk",
         at_least=0 if draft else 1,
-    )  # fmt: skip
+    )
     r["location_of_risk"] = c.label(
         "location_of_risk", raw.get("location_of_risk"), vocab.LOCATION_OF_RISK, "a location of risk"
     )
-    r["source_of_risk"] = c.label(
-        "source_of_risk", raw.get("source_of_risk"), vocab.SOURCE_OF_RISK, "a source of risk"
-    )
+    r["source_of_risk"] = c.label("source_of_risk", raw.get("source_of_risk"), vocab.SOURCE_OF_RISK, "a source of risk")
     r["consent"] = _consent(c, raw.get("consent"))
     r["capacity"] = _capacity(c, raw.get("capacity"))
     r["advocacy"] = _advocacy(c, raw.get("advocacy"))
     r["asked_about_outcomes"] = c.label(
-        "asked_about_outcomes", raw.get("asked_about_outcomes"), vocab.ASKED_ABOUT_OUTCOMES,
+        "asked_about_outcomes",
+        raw.get("asked_about_outcomes"),
+        vocab.ASKED_ABOUT_OUTCOMES,
         "an SG4a answer",
-    )  # fmt: skip
+    )
     r["desired_outcomes"] = [
-        o for p, v in c.items("desired_outcomes", raw.get("desired_outcomes"))
+        o
+        for p, v in c.items("desired_outcomes", raw.get("desired_outcomes"))
         if (o := _desired_outcome(c, p, v)) is not None
-    ]  # fmt: skip
+    ]
     r["responses"] = c.labels("responses", raw.get("responses"), vocab.RESPONSE, "a toolkit response")
-    r["meetings"] = [
-        m for p, v in c.items("meetings", raw.get("meetings")) if (m := _meeting(c, p, v)) is not None
-    ]
-    r["feedback"] = [
-        f for p, v in c.items("feedback", raw.get("feedback")) if (f := _feedback(c, p, v)) is not None
-    ]
+    r["meetings"] = [m for p, v in c.items("meetings", raw.get("meetings")) if (m := _meeting(c, p, v)) is not None]
+    r["feedback"] = [f for p, v in c.items("feedback", raw.get("feedback")) if (f := _feedback(c, p, v)) is not None]
     r["concluded"] = c.date("concluded", raw.get("concluded"))
     r["risk_assessment_outcome"] = c.label(
-        "risk_assessment_outcome", raw.get("risk_assessment_outcome"),
-        vocab.RISK_ASSESSMENT_OUTCOME, "an SG2c risk assessment outcome",
-    )  # fmt: skip
-    r["risk_outcome"] = c.label(
-        "risk_outcome", raw.get("risk_outcome"), vocab.RISK_OUTCOME, "an SG2e risk outcome"
+        "risk_assessment_outcome",
+        raw.get("risk_assessment_outcome"),
+        vocab.RISK_ASSESSMENT_OUTCOME,
+        "an SG2c risk assessment outcome",
     )
+    r["risk_outcome"] = c.label("risk_outcome", raw.get("risk_outcome"), vocab.RISK_OUTCOME, "an SG2e risk outcome")
     r["outcomes_achieved"] = c.label(
-        "outcomes_achieved", raw.get("outcomes_achieved"), vocab.OUTCOMES_ACHIEVED,
+        "outcomes_achieved",
+        raw.get("outcomes_achieved"),
+        vocab.OUTCOMES_ACHIEVED,
         "an SG4a achievement label",
-    )  # fmt: skip
+    )
     r["closure_note"] = c.text("closure_note", raw.get("closure_note"))
     _cross_field_rules(c, raw, r)
     if c.problems:
@@ -469,8 +491,9 @@ def _cross_field_rules(c: _Checker, raw: dict[str, Any], r: Record) -> None:
             if raw.get(key) is not None:
                 c.problem(key, "must be null when enquiry_type is 'None' (no enquiry was made)")
     if r["risk_outcome"] is not None and r["risk_assessment_outcome"] not in (
-        None, vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN,
-    ):  # fmt: skip
+        None,
+        vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN,
+    ):
         c.problem(
             "risk_outcome",
             f"is only recorded where risk_assessment_outcome is {vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN!r}",
@@ -478,9 +501,15 @@ def _cross_field_rules(c: _Checker, raw: dict[str, Any], r: Record) -> None:
     elif r["risk_outcome"] is not None and r["risk_assessment_outcome"] is None:
         c.problem("risk_outcome", "needs risk_assessment_outcome to be recorded too")
     expressed = r["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED
-    if r["desired_outcomes"] and not expressed and raw.get("asked_about_outcomes") in (
-        None, *vocab.ASKED_ABOUT_OUTCOMES,
-    ):  # fmt: skip
+    if (
+        r["desired_outcomes"]
+        and not expressed
+        and raw.get("asked_about_outcomes")
+        in (
+            None,
+            *vocab.ASKED_ABOUT_OUTCOMES,
+        )
+    ):
         c.problem(
             "desired_outcomes",
             f"are given, so asked_about_outcomes must be {vocab.ASKED_AND_EXPRESSED!r}",
@@ -488,9 +517,8 @@ def _cross_field_rules(c: _Checker, raw: dict[str, Any], r: Record) -> None:
     if r["concluded"] is None:
         closing = [k for k in CLOSURE_KEYS if raw.get(k) is not None]
         closing += [
-            f"desired_outcomes[{i}].achieved"
-            for i, o in enumerate(r["desired_outcomes"]) if o["achieved"] is not None
-        ]  # fmt: skip
+            f"desired_outcomes[{i}].achieved" for i, o in enumerate(r["desired_outcomes"]) if o["achieved"] is not None
+        ]
         for key in closing:
             c.problem(key, "is a closure field, but the case is open (concluded is null)")
     elif r["outcomes_achieved"] is not None and not expressed and r["asked_about_outcomes"] is not None:
@@ -524,3 +552,21 @@ def suggest_overall_achieved(achieved: Sequence[str | None]) -> str | None:
     if all(a == vocab.NOT_ACHIEVED for a in known):
         return vocab.NOT_ACHIEVED
     return vocab.PARTLY
+
+
+def ref_problem(value: str) -> str | None:
+    """Why VALUE cannot be a case or person reference, or None (the prompts' check)."""
+    checker = _Checker(dt.date.today())
+    checker.ref("reference", value)
+    return checker.problems[0].removeprefix("reference: ") if checker.problems else None
+
+
+def is_iso_date(value: str) -> bool:
+    """True for a real date written YYYY-MM-DD (the only form msp reads or writes)."""
+    if not _ISO_DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

@@ -55,13 +55,11 @@ class Store:
     def set_setting(self, audit: AuditWriter, key: str, value: str, *, secret: bool = False) -> None:
         old = self.setting(key)
         self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
         shown = (lambda v: None if v is None else "(hidden)") if secret else (lambda v: v)
-        audit.append("setting.set", table="settings", row_key=key,
-                     changes={key: [shown(old), shown(value)]})  # fmt: skip
+        audit.append("setting.set", table="settings", row_key=key, changes={key: [shown(old), shown(value)]})
 
     def is_demo(self) -> bool:
         return self.setting("demo") == "yes"
@@ -74,13 +72,10 @@ def explain_sqlite_error(exc: sqlite3.Error, path: Path) -> MspError:
     """Turn SQLite's words into one line that says what to do; nothing personal is in them."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return DatabaseProblem(
-            f"{path.name} is busy: someone else is writing to it. Wait a moment and try again."
-        )
+        return DatabaseProblem(f"{path.name} is busy: someone else is writing to it. Wait a moment and try again.")
     if "readonly" in text or "read-only" in text:
         return DatabaseProblem(
-            f"{path.name} is read-only for you. Check the file's permissions, or copy it somewhere"
-            " you can write."
+            f"{path.name} is read-only for you. Check the file's permissions, or copy it somewhere you can write."
         )
     if "full" in text:
         return DatabaseProblem(
@@ -99,18 +94,14 @@ def explain_sqlite_error(exc: sqlite3.Error, path: Path) -> MspError:
 
 def _check_is_sqlite(path: Path) -> None:
     if path.is_dir():
-        raise DatabaseProblem(
-            f"{path} is a folder, not a database file; give a file path such as {path / 'msp.db'}"
-        )
+        raise DatabaseProblem(f"{path} is a folder, not a database file; give a file path such as {path / 'msp.db'}")
     try:
         with path.open("rb") as handle:
             header = handle.read(len(SQLITE_HEADER))
     except PermissionError as exc:
         raise DatabaseProblem(f"You may not read {path}; check the file's permissions.") from exc
     if header and header != SQLITE_HEADER:
-        raise DatabaseProblem(
-            f"{path} is not an msp database (it is not a SQLite file). Check the --db path."
-        )
+        raise DatabaseProblem(f"{path} is not an msp database (it is not a SQLite file). Check the --db path.")
 
 
 def create_private_file(path: Path) -> None:
@@ -125,9 +116,7 @@ def create_private_file(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def open_store(
-    path: Path, *, worker: str | None = None, create: bool = False, readonly: bool = False
-) -> Store:
+def open_store(path: Path, *, worker: str | None = None, create: bool = False, readonly: bool = False) -> Store:
     """Open (or with create=True, make) an msp database; refuse anything else with one line."""
     exists = path.exists()
     if exists:

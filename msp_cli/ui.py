@@ -9,6 +9,8 @@ import sys
 
 from rich.console import Console
 
+DEMO_BANNER = " DEMONSTRATION DATA - fictional cases, not real people or real figures "
+
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 

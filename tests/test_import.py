@@ -48,9 +48,7 @@ def test_import_stores_the_case_rows(run: Run, initialised: Path, write_jsonl) -
         ("used", 1),
     ]
     # one audit entry per case, attributed, with the fields it set
-    audit = rows(
-        initialised, "SELECT worker, action, row_key, changes FROM audit_log WHERE action = 'case.import'"
-    )
+    audit = rows(initialised, "SELECT worker, action, row_key, changes FROM audit_log WHERE action = 'case.import'")
     assert [a[2] for a in audit] == ["C-2024-0001", "C-MIN-1", "C-3"]
     assert audit[0][0] == "Test Worker"
     assert json.loads(audit[0][3])["person.age_band"] == [None, "75-84"]
@@ -83,9 +81,7 @@ def test_duplicate_case_ref_refused_unless_update(run: Run, initialised: Path, w
     assert "1 updated" in updated.output
     assert rows(initialised, "SELECT count(*) FROM safeguarding_case") == [(1,)]
     assert rows(initialised, "SELECT concluded FROM closure") == [("2024-07-01",)]
-    change = rows(
-        initialised, "SELECT changes FROM audit_log WHERE action = 'case.import' ORDER BY id DESC LIMIT 1"
-    )
+    change = rows(initialised, "SELECT changes FROM audit_log WHERE action = 'case.import' ORDER BY id DESC LIMIT 1")
     assert json.loads(change[0][0])["concluded"] == [None, "2024-07-01"]
 
 

@@ -65,9 +65,7 @@ def test_risk_types_at_least_one_and_each_once() -> None:
 def test_capacity_support_only_where_capacity_lacked() -> None:
     case = full_case(capacity={"lacked_capacity": "No, they did not lack capacity", "support": "Advocate"})
     assert any(p.startswith("capacity.support") for p in problems(case))
-    validate_case(
-        full_case(capacity={"lacked_capacity": "Yes, they lacked capacity", "support": None}), today=TODAY
-    )
+    validate_case(full_case(capacity={"lacked_capacity": "Yes, they lacked capacity", "support": None}), today=TODAY)
 
 
 def test_outcomes_achieved_only_where_expressed_and_concluded() -> None:

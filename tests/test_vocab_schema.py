@@ -68,12 +68,8 @@ def conn(tmp_path: Path) -> sqlite3.Connection:
     store = open_store(tmp_path / "v.db", create=True)
     with store.write() as audit:
         save_case(store.conn, audit, validate_case(full_case()))
-        store.conn.execute(
-            "INSERT INTO outcome_review_session (case_id, reviewed_on) VALUES (1, '2024-06-01')"
-        )
-        store.conn.execute(
-            "INSERT INTO outcome_review (review_id, outcome_id, progress) VALUES (1, 1, 'In progress')"
-        )
+        store.conn.execute("INSERT INTO outcome_review_session (case_id, reviewed_on) VALUES (1, '2024-06-01')")
+        store.conn.execute("INSERT INTO outcome_review (review_id, outcome_id, progress) VALUES (1, 1, 'In progress')")
     return store.conn
 
 

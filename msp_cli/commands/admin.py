@@ -33,10 +33,10 @@ def init(
     store = state.open(create=True)
     worker = worker or state.worker_option
     if worker is None and team is None and interactive() and not existed:
-        from msp_cli import prompts
+        from msp_cli.prompts import ask_text
 
-        worker = prompts.ask_text("Your name (for the audit trail)", required=False) or None
-        team = prompts.ask_text("Your team (the default for new cases)", required=False) or None
+        worker = ask_text("Your name (for the audit trail)", required=False) or None
+        team = ask_text("Your team (the default for new cases)", required=False) or None
     if worker:
         store.actor = Actor.current(worker)
     with store.write() as audit:
@@ -87,9 +87,7 @@ def history(
 
         if (
             case_id_for(store.conn, case_ref) is None
-            and not store.conn.execute(
-                "SELECT 1 FROM audit_log WHERE row_key = ? LIMIT 1", (case_ref,)
-            ).fetchone()
+            and not store.conn.execute("SELECT 1 FROM audit_log WHERE row_key = ? LIMIT 1", (case_ref,)).fetchone()
         ):
             raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
         sql += " WHERE row_key = ?"
@@ -111,8 +109,15 @@ def history(
     for e in entries:
         fields = list(json.loads(e["changes"]).keys()) if e["changes"] else []
         shown = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
-        table.add_row(str(e["id"]), e["at"][:19].replace("T", " "), e["worker"] or "-",
-                      e["os_user"] or "-", e["action"], e["key"] or "-", shown)  # fmt: skip
+        table.add_row(
+            str(e["id"]),
+            e["at"][:19].replace("T", " "),
+            e["worker"] or "-",
+            e["os_user"] or "-",
+            e["action"],
+            e["key"] or "-",
+            shown,
+        )
     console.print(table)
     if not entries:
         say("No audit entries yet.")

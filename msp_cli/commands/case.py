@@ -1,0 +1,178 @@
+"""`msp case ...`: start a case with the wizard (or from answers), resume, list, show."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from msp_cli import case_store
+from msp_cli.context import AppState
+from msp_cli.errors import MspError, UsageProblem
+from msp_cli.ui import DEMO_BANNER, console, interactive, say
+
+case_app = typer.Typer(help="Record a case: start, resume, list, show, review, close.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(case_app, name="case")
+
+
+def needs_terminal(command: str) -> UsageProblem:
+    return UsageProblem(
+        f"`{command}` asks its questions in a terminal, and this is not one; give the answers as a"
+        " file instead with --answers FILE (see INTERCHANGE.md)."
+    )
+
+
+@case_app.command("new")
+def new(
+    ctx: typer.Context,
+    answers: str | None = typer.Option(
+        None,
+        "--answers",
+        metavar="FILE",
+        help="Take the whole case from one interchange object (JSON), without questions; - for stdin.",
+    ),
+    case_ref: str | None = typer.Option(None, "--case-ref", help="The case reference (asked for if not given)."),
+) -> None:
+    """Walk through a new case, question by question, saving each step as it is finished."""
+    state: AppState = ctx.obj
+    if answers is not None:
+        save_from_answers(state, answers)
+        return
+    if not interactive():
+        raise needs_terminal("msp case new")
+    store = state.open()
+    from msp_cli import wizard
+    from msp_cli.model import ref_problem
+
+    if case_ref is not None:
+        problem = ref_problem(case_ref)
+        if problem:
+            raise UsageProblem(f"--case-ref {problem}.")
+        if case_store.case_id_for(store.conn, case_ref) is not None:
+            raise MspError(f"Case {case_ref} already exists.", hint=f"Continue it with: msp case resume {case_ref}")
+    w = wizard.Wizard(store=store, record=wizard.new_record(case_ref))
+    wizard.run(w)
+    _finished(w.record["case_ref"])
+
+
+def _finished(case_ref: str) -> None:
+    say(f"Case {case_ref} is saved. See it with: msp case show {case_ref}")
+    say(f"Next: msp case review {case_ref} · msp meeting add {case_ref} · msp case close {case_ref}")
+
+
+def save_from_answers(state: AppState, source: str) -> None:
+    from msp_cli.answers import read_answers
+    from msp_cli.model import validate_case
+
+    record = validate_case(read_answers(source))
+    store = state.open()
+    if case_store.case_id_for(store.conn, record["case_ref"]) is not None:
+        raise MspError(
+            f"Case {record['case_ref']} already exists; nothing was changed.",
+            hint="To replace it, use: msp import --update FILE",
+        )
+    with store.write() as audit:
+        case_store.save_case(store.conn, audit, record, action="case.create")
+    say(f"Case {record['case_ref']} is saved. See it with: msp case show {record['case_ref']}")
+
+
+@case_app.command("resume")
+def resume(ctx: typer.Context, case_ref: str = typer.Argument(..., help="The case to continue.")) -> None:
+    """Continue an unfinished case at the first step not yet saved."""
+    state: AppState = ctx.obj
+    if not interactive():
+        raise needs_terminal("msp case resume")
+    store = state.open()
+    from msp_cli import wizard
+
+    wizard.resume(store, case_ref)
+    _finished(case_ref)
+
+
+@case_app.command("list")
+def list_(
+    ctx: typer.Context,
+    status: str = typer.Option("all", "--status", help="open, closed, draft (unfinished) or all."),
+    worker: str | None = typer.Option(None, "--worker", help="Only this lead worker's cases."),
+    team: str | None = typer.Option(None, "--team", help="Only this team's cases."),
+    date_from: str | None = typer.Option(None, "--from", metavar="DATE", help="Concern received on or after."),
+    date_to: str | None = typer.Option(None, "--to", metavar="DATE", help="Concern received on or before."),
+    limit: int = typer.Option(50, "--limit", min=1, max=100_000, help="How many rows a page."),
+    page: int = typer.Option(1, "--page", min=1, help="Which page."),
+    as_json: bool = typer.Option(False, "--json", help="JSON Lines for programs."),
+) -> None:
+    """List cases, newest concern first."""
+    from msp_cli.model import is_iso_date
+
+    if status not in ("open", "closed", "draft", "all"):
+        raise UsageProblem(f"--status {status!r} is not one of: open, closed, draft, all.")
+    for name, value in (("--from", date_from), ("--to", date_to)):
+        if value is not None and not is_iso_date(value):
+            raise UsageProblem(f"{name} {value!r}: write the date as YYYY-MM-DD.")
+    store = ctx.obj.open()
+    rows = case_store.list_cases(
+        store.conn,
+        status=status,
+        worker=worker,
+        team=team,
+        received_from=date_from,
+        received_to=date_to,
+        limit=limit,
+        offset=(page - 1) * limit,
+    )
+    if as_json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+        return
+    from rich.table import Table
+
+    title = "Cases" + (f" ({DEMO_BANNER.strip()})" if store.is_demo() else "")
+    table = Table(title=title, title_justify="left")
+    for heading in ("Case", "Person", "Concern", "Enquiry", "Lead", "Team", "Status", "Outcomes"):
+        table.add_column(heading, overflow="fold")
+    for r in rows:
+        status_text = (
+            f"unfinished (step {r['draft_step']})"
+            if r["draft_step"]
+            else f"closed {r['concluded']}"
+            if r["concluded"]
+            else "open"
+        )
+        table.add_row(
+            r["case_ref"],
+            r["person_ref"],
+            r["concern_received"] or "-",
+            r["enquiry_type"] or "-",
+            r["worker"] or "-",
+            r["team"] or "-",
+            status_text,
+            str(r["desired_outcomes"]),
+        )
+    console.print(table)
+    if not rows:
+        say("No cases match." if page == 1 else "No more cases.")
+    elif len(rows) == limit:
+        say(f"Page {page}. More with: --page {page + 1}")
+
+
+@case_app.command("show")
+def show(
+    ctx: typer.Context,
+    case_ref: str = typer.Argument(..., help="The case to show."),
+    as_json: bool = typer.Option(False, "--json", help="The case as one interchange object."),
+) -> None:
+    """The whole case: person, consent, capacity, outcomes beside their status, the timeline."""
+    store = ctx.obj.open()
+    stored = case_store.load_case(store.conn, case_ref)
+    if stored is None:
+        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+    if as_json:
+        print(json.dumps(stored.record, ensure_ascii=False, indent=2))
+        return
+    from msp_cli.case_view import render_case
+
+    history = case_store.load_history(store.conn, stored.case_id)
+    console.print(render_case(stored.record, stored.draft_step, history, demo=store.is_demo()))
