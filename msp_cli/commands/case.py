@@ -127,12 +127,17 @@ def list_(
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
+    from rich import box
     from rich.table import Table
 
     title = "Cases" + (f" ({DEMO_BANNER.strip()})" if store.is_demo() else "")
-    table = Table(title=title, title_justify="left")
-    for heading in ("Case", "Person", "Concern", "Enquiry", "Lead", "Team", "Status", "Outcomes"):
-        table.add_column(heading, overflow="fold")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for heading in ("Case", "Person", "Concern"):
+        table.add_column(heading, no_wrap=True)
+    table.add_column("Enquiry", no_wrap=True)
+    table.add_column("Lead (team)", overflow="fold", min_width=8)
+    table.add_column("Status", overflow="fold")
+    table.add_column("Outcomes", justify="right", no_wrap=True)
     for r in rows:
         status_text = (
             f"unfinished (step {r['draft_step']})"
@@ -141,13 +146,13 @@ def list_(
             if r["concluded"]
             else "open"
         )
+        lead = (r["worker"] or "-") + (f" ({r['team']})" if r["team"] else "")
         table.add_row(
             r["case_ref"],
             r["person_ref"],
             r["concern_received"] or "-",
             r["enquiry_type"] or "-",
-            r["worker"] or "-",
-            r["team"] or "-",
+            lead,
             status_text,
             str(r["desired_outcomes"]),
         )
