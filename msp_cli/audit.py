@@ -127,6 +127,7 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
             out.update(flatten(item, f"{prefix}.{key}" if prefix else key))
         return out
     if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        # lists of objects (outcomes, meetings) are compared item by item
         out = {}
         for i, item in enumerate(value):
             out.update(flatten(item, f"{prefix}[{i}]"))
@@ -134,9 +135,9 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
-def diff(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, list[Any]]:
+def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, *, prefix: str = "") -> dict[str, list[Any]]:
     """{field: [old, new]} for every field that changed; absent and null are the same."""
-    before, after = flatten(old or {}), flatten(new or {})
+    before, after = flatten(old or {}, prefix), flatten(new or {}, prefix)
     changed = {}
     for key in list(before) + [k for k in after if k not in before]:
         a, b = before.get(key), after.get(key)

@@ -174,41 +174,55 @@ def response_stage(record: Record) -> str:
 
 
 def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[dict[str, Any]]) -> list[int]:
+    """Outcomes are matched by position; changed wording keeps the earlier words as history."""
     existing = {
-        position: outcome_id
-        for outcome_id, position in conn.execute(
-            "SELECT id, position FROM desired_outcome WHERE case_id = ?", (case_id,)
+        position: (outcome_id, text, category)
+        for outcome_id, position, text, category in conn.execute(
+            "SELECT id, position, text, category FROM desired_outcome WHERE case_id = ?", (case_id,)
         )
     }
     ids = []
     for position, o in enumerate(outcomes, start=1):
-        negotiated = o["negotiated"] or {}
-        values = (
-            o["text"],
-            o["category"],
-            o["expressed_by"],
-            negotiated.get("text"),
-            negotiated.get("reason"),
-            negotiated.get("note"),
-        )
-        if position in existing:
+        if position not in existing:
+            ids.append(_insert_outcome(conn, case_id, position, o))
+            continue
+        outcome_id, old_text, old_category = existing[position]
+        if (old_text, old_category) != (o["text"], o["category"]):
             conn.execute(
-                "UPDATE desired_outcome SET text = ?, category = ?, expressed_by = ?,"
-                " negotiated_text = ?, negotiated_reason = ?, negotiated_note = ? WHERE id = ?",
-                (*values, existing[position]),
+                "INSERT INTO desired_outcome_wording (outcome_id, text, category, replaced_on) VALUES (?, ?, ?, ?)",
+                (outcome_id, old_text, old_category, dt.date.today().isoformat()),
             )
-            ids.append(existing[position])
-        else:
-            cursor = conn.execute(
-                "INSERT INTO desired_outcome (case_id, position, text, category, expressed_by,"
-                " negotiated_text, negotiated_reason, negotiated_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (case_id, position, *values),
-            )
-            ids.append(int(cursor.lastrowid or 0))
-    for position, outcome_id in existing.items():
+        conn.execute(
+            "UPDATE desired_outcome SET text = ?, category = ?, expressed_by = ?,"
+            " negotiated_text = ?, negotiated_reason = ?, negotiated_note = ? WHERE id = ?",
+            (*_outcome_values(o), outcome_id),
+        )
+        ids.append(outcome_id)
+    for position, (outcome_id, _, _) in existing.items():
         if position > len(outcomes):
             _delete_outcome(conn, outcome_id)
     return ids
+
+
+def _outcome_values(o: dict[str, Any]) -> tuple[Any, ...]:
+    negotiated = o["negotiated"] or {}
+    return (
+        o["text"],
+        o["category"],
+        o["expressed_by"],
+        negotiated.get("text"),
+        negotiated.get("reason"),
+        negotiated.get("note"),
+    )
+
+
+def _insert_outcome(conn: sqlite3.Connection, case_id: int, position: int, o: dict[str, Any]) -> int:
+    cursor = conn.execute(
+        "INSERT INTO desired_outcome (case_id, position, text, category, expressed_by,"
+        " negotiated_text, negotiated_reason, negotiated_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (case_id, position, *_outcome_values(o)),
+    )
+    return int(cursor.lastrowid or 0)
 
 
 def _delete_outcome(conn: sqlite3.Connection, outcome_id: int) -> None:
@@ -631,3 +645,93 @@ def list_cases(
         " ORDER BY c.concern_received DESC, c.id DESC LIMIT ? OFFSET ?"
     )
     return [dict(r) for r in _rows(conn, sql, (*params, limit, offset))]
+
+
+# --- later in the enquiry: reviews, meetings, feedback, reopening ----------------------------
+
+
+def add_review(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, review: dict[str, Any]) -> None:
+    """Record a dated review; changed wording keeps the earlier words in desired_outcome_wording."""
+    case_id, record = stored.case_id, stored.record
+    session_id = conn.execute(
+        "INSERT INTO outcome_review_session (case_id, reviewed_on, worker, note) VALUES (?, ?, ?, ?)",
+        (case_id, review["date"], audit.actor.worker, review["note"]),
+    ).lastrowid
+    before = latest_progress(load_history(conn, case_id))
+    changes: dict[str, list[Any]] = {"review.date": [None, review["date"]]}
+    if review["note"]:
+        changes["review.note"] = [None, review["note"]]
+    ids = dict(conn.execute("SELECT position, id FROM desired_outcome WHERE case_id = ?", (case_id,)).fetchall())
+    for position, item in enumerate(review["outcomes"], start=1):
+        outcome_id, current = ids[position], record["desired_outcomes"][position - 1]
+        text = item["text"] if item["text"] is not None else current["text"]
+        category = item["category"] or current["category"]
+        if (text, category) != (current["text"], current["category"]):
+            conn.execute(
+                "INSERT INTO desired_outcome_wording (outcome_id, text, category, replaced_on, review_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (outcome_id, current["text"], current["category"], review["date"], session_id),
+            )
+            conn.execute("UPDATE desired_outcome SET text = ?, category = ? WHERE id = ?", (text, category, outcome_id))
+            changes.update(
+                audit_mod.diff(
+                    {"text": current["text"], "category": current["category"]},
+                    {"text": text, "category": category},
+                    prefix=f"desired_outcomes[{position - 1}]",
+                )
+            )
+        conn.execute(
+            "INSERT INTO outcome_review (review_id, outcome_id, progress, person_says, note) VALUES (?, ?, ?, ?, ?)",
+            (session_id, outcome_id, item["progress"], item["person_says"], item["note"]),
+        )
+        changes[f"desired_outcomes[{position - 1}].progress"] = [before.get(position), item["progress"]]
+        for key in ("person_says", "note"):
+            if item[key]:
+                changes[f"desired_outcomes[{position - 1}].{key}"] = [None, item[key]]
+    if review["new_outcomes"]:
+        from msp_cli.vocab import ASKED_AND_EXPRESSED
+
+        if record["asked_about_outcomes"] != ASKED_AND_EXPRESSED:
+            conn.execute(
+                "UPDATE safeguarding_case SET asked_about_outcomes = ? WHERE id = ?", (ASKED_AND_EXPRESSED, case_id)
+            )
+            changes["asked_about_outcomes"] = [record["asked_about_outcomes"], ASKED_AND_EXPRESSED]
+        start = len(record["desired_outcomes"])
+        for position, outcome in enumerate(review["new_outcomes"], start=start + 1):
+            _insert_outcome(conn, case_id, position, outcome)
+        changes.update(audit_mod.diff(None, {"desired_outcomes": [None] * start + review["new_outcomes"]}))
+    audit.append("case.review", table="outcome_review_session", row_key=record["case_ref"], changes=changes)
+
+
+def next_position(conn: sqlite3.Connection, table: str, case_id: int) -> int:
+    assert table in ("meeting", "feedback")  # a fixed name, never user input
+    sql = f"SELECT coalesce(max(position), 0) + 1 FROM {table} WHERE case_id = ?"  # noqa: S608
+    return int(conn.execute(sql, (case_id,)).fetchone()[0])
+
+
+def add_meeting(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, meeting: dict[str, Any]) -> None:
+    position = next_position(conn, "meeting", stored.case_id)
+    insert_meeting(conn, stored.case_id, position, meeting)
+    changes = audit_mod.diff(None, {f"meetings[{position - 1}]": meeting})
+    audit.append("meeting.add", table="meeting", row_key=stored.record["case_ref"], changes=changes)
+
+
+def add_feedback(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, feedback: dict[str, Any]) -> None:
+    position = next_position(conn, "feedback", stored.case_id)
+    insert_feedback(conn, stored.case_id, position, feedback)
+    changes = audit_mod.diff(None, {f"feedback[{position - 1}]": feedback})
+    audit.append("feedback.add", table="feedback", row_key=stored.record["case_ref"], changes=changes)
+
+
+def reopen(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+    """Reopen a closed case; its closure stays in history, marked with when and why."""
+    record = stored.record
+    reopen_current_closure(conn, stored.case_id, reason)
+    # the responses used go back to being those planned, which were kept all along
+    closure = {
+        k: record[k]
+        for k in ("concluded", "risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note")
+    }
+    changes = {key: [value, None] for key, value in closure.items() if value is not None}
+    changes["reopen_reason"] = [None, reason]
+    audit.append("case.reopen", table="closure", row_key=record["case_ref"], changes=changes)

@@ -101,10 +101,11 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data
+    from msp_cli.commands import admin, case, data, progress
 
     admin.register(app)
     case.register(app)
+    progress.register(app)
     data.register(app)
 
 

@@ -570,3 +570,117 @@ def is_iso_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- later in the enquiry: reviews and closure ---------------------------------------------
+
+REVIEW_KEYS = ("date", "note", "outcomes", "new_outcomes")
+REVIEW_OUTCOME_KEYS = ("progress", "person_says", "note", "text", "category")
+CLOSE_KEYS = (
+    "concluded",
+    "risk_assessment_outcome",
+    "risk_outcome",
+    "outcomes_achieved",
+    "desired_outcomes",
+    "responses",
+    "closure_note",
+)
+
+
+def validate_review(obj: Any, record: Record, *, today: dt.date | None = None) -> Record:
+    """A review of a case's desired outcomes: one entry per outcome, in order, and any new ones.
+
+    {"date", "note", "outcomes": [{"progress", "person_says", "note", "text", "category"}],
+     "new_outcomes": [desired outcome objects]}; "text"/"category" only when the wording changed.
+    """
+    c = _Checker(today or dt.date.today())
+    raw = c.obj("review", obj, REVIEW_KEYS)
+    if raw is None:
+        raise InvalidRecord(["the review must be a JSON object ({...})"])
+    out: Record = {
+        "date": c.date("date", raw.get("date"), required=True),
+        "note": c.text("note", raw.get("note")),
+        "outcomes": [],
+        "new_outcomes": [],
+    }
+    existing = record["desired_outcomes"]
+    items = c.items("outcomes", raw.get("outcomes"))
+    if len(items) > len(existing):
+        c.problem(
+            "outcomes", f"lists {len(items)} outcomes but the case has {len(existing)}; add new ones in new_outcomes"
+        )
+    for path, item in items[: len(existing)]:
+        entry = c.obj(path, item, REVIEW_OUTCOME_KEYS)
+        if entry is None:
+            c.problem(path, "must be an object")
+            continue
+        out["outcomes"].append(
+            {
+                "progress": c.label(
+                    f"{path}.progress", entry.get("progress"), vocab.OUTCOME_PROGRESS, "a progress label", required=True
+                ),
+                "person_says": c.text(f"{path}.person_says", entry.get("person_says")),
+                "note": c.text(f"{path}.note", entry.get("note")),
+                "text": c.text(f"{path}.text", entry.get("text")),
+                "category": c.label(
+                    f"{path}.category", entry.get("category"), vocab.OUTCOME_CATEGORY, "a desired outcome category"
+                ),
+            }
+        )
+    for path, item in c.items("new_outcomes", raw.get("new_outcomes")):
+        outcome = _desired_outcome(c, path, item)
+        if outcome is not None:
+            if outcome["achieved"] is not None:
+                c.problem(f"{path}.achieved", "is recorded when the case is closed, not at a review")
+            out["new_outcomes"].append(outcome)
+    if not out["outcomes"] and not out["new_outcomes"]:
+        c.problem("outcomes", "the review records nothing: give each outcome's progress, or a new outcome")
+    c.order(("concern_received", record["concern_received"]), ("date", out["date"]))
+    if c.problems:
+        raise InvalidRecord(c.problems)
+    return out
+
+
+def closure_answers(obj: Any) -> Record:
+    """The closure fields of `msp case close --answers`, shape-checked (rules come with the case)."""
+    c = _Checker(dt.date.today())
+    raw = c.obj("answers", obj, CLOSE_KEYS)
+    if raw is None:
+        raise InvalidRecord(["the answers must be a JSON object ({...})"])
+    achieved: list[str | None] = []
+    for path, item in c.items("desired_outcomes", raw.get("desired_outcomes")):
+        entry = c.obj(path, item, ("achieved",))
+        achieved.append(entry.get("achieved") if entry else None)
+    if c.problems:
+        raise InvalidRecord(c.problems)
+    out = {key: raw.get(key) for key in CLOSE_KEYS if key != "desired_outcomes"}
+    out["achieved"] = achieved
+    return out
+
+
+def missing_for_closure(record: Record) -> list[str]:
+    """What a case still needs before it can be closed, in words a worker understands."""
+    missing = []
+    enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
+    if record["concluded"] is None:
+        missing.append("the date the enquiry concluded (concluded)")
+    if enquiry:
+        if record["asked_about_outcomes"] is None:
+            missing.append('"asked about outcomes" (SG4a): was the person asked what they want?')
+        if (record["capacity"] or {}).get("lacked_capacity") is None:
+            missing.append('"lacked capacity" (SG3a) for the decisions about this enquiry')
+        if record["risk_assessment_outcome"] is None:
+            missing.append("the risk assessment outcome (SG2c)")
+        elif record["risk_assessment_outcome"] == vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN and not record["risk_outcome"]:
+            missing.append("the risk outcome (SG2e), needed where risk was identified and action taken")
+    if record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
+        if not record["desired_outcomes"]:
+            missing.append("the desired outcomes: outcomes were expressed but none is recorded (msp case review)")
+        for i, outcome in enumerate(record["desired_outcomes"], start=1):
+            if outcome["achieved"] is None:
+                missing.append(f"whether desired outcome {i} was achieved")
+        if record["outcomes_achieved"] is None:
+            suggestion = suggest_overall_achieved([o["achieved"] for o in record["desired_outcomes"]])
+            hint = f" (suggested: {suggestion})" if suggestion else ""
+            missing.append(f"whether the outcomes were achieved overall (outcomes_achieved){hint}")
+    return missing

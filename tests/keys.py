@@ -13,6 +13,7 @@ from prompt_toolkit.output import DummyOutput
 ENTER = "\r"
 CLEAR = "\x15"  # Ctrl-U: empty a text answer's default before typing
 BACKSPACE = "\x7f"
+DOWN = "\x1b[B"
 CTRL_C = "\x03"
 YES, NO = "y", "n"
 

@@ -1,0 +1,130 @@
+"""Through the enquiry to closure: the rules for reviews, meetings, feedback, closing, reopening.
+
+Each operation loads the case, checks the answers by the shared rules, and writes in one
+transaction with its audit entry. The answers come from questions.py or from
+`--answers FILE` and options; this module does not care which.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from msp_cli import case_store
+from msp_cli.case_store import StoredCase
+from msp_cli.errors import InvalidRecord, MspError
+from msp_cli.model import (
+    Record,
+    missing_for_closure,
+    validate_case,
+    validate_feedback,
+    validate_meeting,
+    validate_review,
+)
+from msp_cli.store import Store
+
+LATE_FEEDBACK_DAYS = 14
+
+
+def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
+    stored = case_store.load_case(store.conn, case_ref)
+    if stored is None:
+        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+    if stored.draft_step is not None:
+        raise MspError(
+            f"Case {case_ref} is unfinished (the wizard stopped at step {stored.draft_step}).",
+            hint=f"Finish it first with: msp case resume {case_ref}",
+        )
+    if must_be_open and stored.record["concluded"] is not None:
+        raise MspError(
+            f"Case {case_ref} was closed on {stored.record['concluded']}.",
+            hint=f'To record more, reopen it first: msp case reopen {case_ref} --reason "..."',
+        )
+    return stored
+
+
+def _not_before_concern(record: Record, day: str | None, field: str) -> None:
+    if day is not None and record["concern_received"] and day < record["concern_received"]:
+        raise InvalidRecord([f"{field}: {day} is before the concern was received ({record['concern_received']})"])
+
+
+def review(store: Store, stored: StoredCase, answers: Any) -> Record:
+    if not stored.record["desired_outcomes"] and not (isinstance(answers, dict) and answers.get("new_outcomes")):
+        raise MspError(
+            f"Case {stored.record['case_ref']} has no desired outcomes to review.",
+            hint="Add them in a review's new_outcomes (or in the terminal: msp case review, then 'Add a new outcome').",
+        )
+    checked = validate_review(answers, stored.record)
+    with store.write() as audit:
+        case_store.add_review(store.conn, audit, stored, checked)
+    return checked
+
+
+def add_meeting(store: Store, stored: StoredCase, answers: Any) -> Record:
+    meeting = validate_meeting(answers)
+    _not_before_concern(stored.record, meeting["date"], "date")
+    with store.write() as audit:
+        case_store.add_meeting(store.conn, audit, stored, meeting)
+    return meeting
+
+
+def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Record, str | None]:
+    """Store the feedback; also return a gentle warning when it came long after closure."""
+    feedback = validate_feedback(answers)
+    _not_before_concern(stored.record, feedback["date"], "date")
+    with store.write() as audit:
+        case_store.add_feedback(store.conn, audit, stored, feedback)
+    warning = None
+    concluded = stored.record["concluded"]
+    if concluded is not None:
+        days = (dt.date.fromisoformat(feedback["date"]) - dt.date.fromisoformat(concluded)).days
+        if days > LATE_FEEDBACK_DAYS:
+            warning = (
+                f"Saved. This feedback came {days} days after the case closed. Asking long after the"
+                " event can open old wounds: where you can, ask while the enquiry is going on."
+            )
+    return feedback, warning
+
+
+def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
+    """The case as it would be once closed with ANSWERS (not yet checked)."""
+    record = copy.deepcopy(stored.record)
+    for key in ("concluded", "risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note"):
+        record[key] = answers.get(key)
+    if answers.get("responses") is not None:
+        record["responses"] = answers["responses"]
+    achieved = answers.get("achieved") or []
+    if len(achieved) > len(record["desired_outcomes"]):
+        raise InvalidRecord(
+            [f"desired_outcomes: {len(achieved)} answers given but the case has {len(record['desired_outcomes'])}"]
+        )
+    for outcome, value in zip(record["desired_outcomes"], achieved, strict=False):
+        outcome["achieved"] = value
+    return record
+
+
+def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Record:
+    record = closed_record(stored, answers)
+    problems = []
+    try:
+        record = validate_case(record)
+    except InvalidRecord as exc:
+        problems = exc.problems
+    missing = missing_for_closure(record)
+    if problems or missing:
+        parts = problems + (["missing: " + "; ".join(missing)] if missing else [])
+        raise InvalidRecord(parts, where=f"Case {stored.record['case_ref']} was not closed")
+    with store.write() as audit:
+        case_store.save_case(store.conn, audit, record, action="case.close")
+    return record
+
+
+def reopen(store: Store, case_ref: str, reason: str) -> None:
+    stored = load(store, case_ref, must_be_open=False)
+    if stored.record["concluded"] is None:
+        raise MspError(f"Case {case_ref} is open already; there is nothing to reopen.")
+    if not reason.strip():
+        raise MspError("Say why the case is reopened: --reason TEXT.")
+    with store.write() as audit:
+        case_store.reopen(store.conn, audit, stored, reason)
