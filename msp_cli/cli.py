@@ -101,11 +101,12 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, progress
+    from msp_cli.commands import admin, case, data, progress, report
 
     admin.register(app)
     case.register(app)
     progress.register(app)
+    report.register(app)
     data.register(app)
 
 

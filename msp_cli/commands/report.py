@@ -1,0 +1,168 @@
+"""`msp report ...`: the sector outcome measures, the national return, breakdowns and more.
+
+Every report takes the same period, filters and output options, and goes the same way:
+queries.py counts, figures.py shapes, render.py draws (or JSON / CSV is printed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from msp_cli.errors import UsageProblem
+from msp_cli.ui import console
+
+report_app = typer.Typer(
+    help="Aggregate reports: outcome measures, the national MSP tables, breakdowns.", no_args_is_help=True
+)
+
+YEAR = typer.Option(None, "--year", help="A reporting year, 1 April to 31 March: 2024-25. Default: the current one.")
+QUARTER = typer.Option(None, "--quarter", help="A quarter of a reporting year: 2024-25Q3 (Q1 is April to June).")
+DATE_FROM = typer.Option(None, "--from", metavar="DATE", help="Start of a period of your own (with --to).")
+DATE_TO = typer.Option(None, "--to", metavar="DATE", help="End of a period of your own (with --from).")
+TEAM = typer.Option(None, "--team", help="Only this team's cases.")
+WORKER = typer.Option(None, "--worker", help="Only this lead worker's cases.")
+AS_JSON = typer.Option(False, "--json", help="One JSON object, for programs.")
+AS_CSV = typer.Option(False, "--csv", help="CSV, for spreadsheets.")
+PUBLISH = typer.Option(False, "--publish", help="Apply the national publication rule (rounding, [c]).")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(report_app, name="report")
+
+
+def _run(
+    ctx: typer.Context, title: str, options: dict[str, Any],
+    count: Callable[..., Any], shape: Callable[..., tuple[list[Any], dict[str, Any]]], *extra: Any,
+) -> None:  # fmt: skip
+    from msp_cli.reports import queries
+    from msp_cli.reports.period import parse_period
+    from msp_cli.reports.publish import RULE
+
+    if options["as_json"] and options["as_csv"]:
+        raise UsageProblem("Choose one of --json and --csv.")
+    period = parse_period(options["year"], options["quarter"], options["date_from"], options["date_to"])
+    store = ctx.obj.open()
+    scope = queries.Scope(period=period, team=options["team"], worker=options["worker"])
+    data = count(store.conn, scope, *extra)
+    publish = options["publish"]
+    items, obj = shape(data, *extra, publish)
+    demo = store.is_demo()
+    if options["as_json"]:
+        head: dict[str, Any] = {
+            "report": title,
+            "period": {"label": period.label, "from": period.start, "to": period.end},
+        }
+        if options["team"] or options["worker"]:
+            head["filters"] = {"team": options["team"], "worker": options["worker"]}
+        if demo:
+            head["demonstration_data"] = True
+        head["published"] = publish
+        if publish:
+            head["publication_rule"] = RULE
+        print(json.dumps({**head, **obj}, ensure_ascii=False, indent=2))
+        return
+    if options["as_csv"]:
+        from msp_cli.reports.render import to_csv
+
+        print(to_csv(items, publish=publish, demo=demo), end="")
+        return
+    from msp_cli.reports.render import render
+
+    label = period.label + "".join(
+        f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"])) if v
+    )
+    console.print(render(title, label, items, publish=publish, demo=demo, console=console))
+
+
+@report_app.command("outcomes")
+def outcomes(
+    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
+) -> None:  # fmt: skip
+    """The sector outcome measures: enquiries concluded, outcomes expressed, and how many were achieved."""
+    from msp_cli.reports import figures, queries
+
+    _run(ctx, "Sector outcome measures", locals(), queries.outcomes, figures.outcomes)
+
+
+@report_app.command("sac")
+def sac(
+    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
+) -> None:  # fmt: skip
+    """The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a), counted by its rules."""
+    from msp_cli.reports import figures, queries
+
+    _run(ctx, "Safeguarding Adults Collection", locals(), queries.sac, figures.sac)
+
+
+@report_app.command("breakdown")
+def breakdown(
+    ctx: typer.Context,
+    by: str = typer.Option(..., "--by", help="risk-type, location, source, age-band, sex, ethnicity, support-reason,"
+                                             " team, worker or response."),
+    year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
+) -> None:  # fmt: skip
+    """The outcome measures for each group: does MSP work as well for everyone?"""
+    from msp_cli.reports import figures, queries
+
+    by = by.strip().lower().replace(" ", "-").replace("_", "-")
+    if by not in queries.DIMENSIONS:
+        raise UsageProblem(f"--by {by!r} is not one of: {', '.join(queries.DIMENSIONS)}.")
+    _run(ctx, "Breakdown", locals(), queries.breakdown, figures.breakdown, by)
+
+
+@report_app.command("desired")
+def desired(
+    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
+) -> None:  # fmt: skip
+    """What people want: desired outcome kinds, how often negotiated and why, how often achieved."""
+    from msp_cli.reports import figures, queries
+
+    _run(ctx, "Desired outcomes", locals(), queries.desired, figures.desired)
+
+
+@report_app.command("capacity")
+def capacity(
+    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
+) -> None:  # fmt: skip
+    """Mental capacity: who lacked it, who supported them, best-interests notes, days to advocacy."""
+    from msp_cli.reports import figures, queries
+
+    _run(ctx, "Mental capacity and advocacy", locals(), queries.capacity, figures.capacity)
+
+
+@report_app.command("time")
+def time(
+    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
+) -> None:  # fmt: skip
+    """Time and effort: days to enquiry and to closure, meetings, minutes, re-referrals."""
+    from msp_cli.reports import figures, queries
+
+    _run(ctx, "Time, meetings and re-referrals", locals(), queries.time, figures.time)
+
+
+@report_app.command("feedback")
+def feedback(
+    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
+) -> None:  # fmt: skip
+    """What people said: feedback answers, and who answered."""
+    from msp_cli.reports import figures, queries
+
+    _run(ctx, "Feedback", locals(), queries.feedback, figures.feedback)
