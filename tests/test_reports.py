@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -77,7 +77,7 @@ def test_sac_csv_has_every_row_in_the_layout_of_the_return(run: Run, reports: Ru
     table = list(csv.reader(io.StringIO(out)))
     assert table[0] == ["table", "row", "count", "out_of", "percent"]
     risk_rows = [r for r in table if r and r[0].startswith("SG2a")]
-    assert len(risk_rows) == 11 and ["Modern Slavery", "0"] == risk_rows[9][1:3]
+    assert len(risk_rows) == 11 and risk_rows[9][1:3] == ["Modern Slavery", "0"]
 
 
 def test_breakdown(reports: Run) -> None:
