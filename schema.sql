@@ -256,7 +256,7 @@ CREATE TABLE audit_log (
     row_key    TEXT,            -- the case_ref (or other key) of the row changed
     changes    TEXT,            -- JSON: {field: [old, new]}
     prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL UNIQUE
+    hash       TEXT NOT NULL
 );
 CREATE INDEX audit_log_row_key ON audit_log (row_key);
 

@@ -40,7 +40,9 @@ def canonical(value: Any) -> str:
 
 
 def entry_hash(entry_id: int, fields: dict[str, Any], prev_hash: str) -> str:
-    payload = canonical([entry_id, fields, prev_hash])
+    """SHA-256 over the entry's number, the hash before it, and its fields (changes as stored)."""
+    small = canonical({k: v for k, v in fields.items() if k != "changes"})
+    payload = f"{entry_id}\x1f{prev_hash}\x1f{small}\x1f{fields.get('changes') or ''}"
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -121,18 +123,21 @@ def _entries(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """A record as {dotted.path: scalar or list of scalars}, for field-by-field diffs."""
+    out: dict[str, Any] = {}
+    _flatten_into(out, value, prefix)
+    return out
+
+
+def _flatten_into(out: dict[str, Any], value: Any, prefix: str) -> None:
     if isinstance(value, dict):
-        out: dict[str, Any] = {}
         for key, item in value.items():
-            out.update(flatten(item, f"{prefix}.{key}" if prefix else key))
-        return out
-    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+            _flatten_into(out, item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, list) and value and any(isinstance(item, dict) for item in value):
         # lists of objects (outcomes, meetings) are compared item by item
-        out = {}
         for i, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{i}]"))
-        return out
-    return {prefix: value}
+            _flatten_into(out, item, f"{prefix}[{i}]")
+    else:
+        out[prefix] = value
 
 
 def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, *, prefix: str = "") -> dict[str, list[Any]]:
@@ -144,3 +149,12 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, *, prefix: str 
         if a != b and not (a in (None, []) and b in (None, [])):
             changed[key] = [a, b]
     return changed
+
+
+def created(record: dict[str, Any]) -> dict[str, list[Any]]:
+    """The audit changes of a new record: every top-level field it sets, from nothing.
+
+    Whole values (the person, the list of outcomes) rather than flattened paths: a new record
+    has nothing to compare with, and bulk imports write one of these for every case.
+    """
+    return {key: [None, value] for key, value in record.items() if value is not None and value != []}

@@ -98,6 +98,8 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
     conn = store.conn
     people_before = conn.execute("SELECT count(*) FROM person").fetchone()[0]
     with store.write() as audit:
+        # new cases go in batches; --update goes case by case, to keep each case's history
+        bulk = None if update else case_store.BulkWriter(conn, audit, action="case.import")
         for number, obj, problem in read_lines(stream):
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
@@ -120,7 +122,10 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                 if len(bad) < MAX_REPORTED_LINES:
                     bad.append(LineProblem(number, case_ref, problems))
                 continue
-            if total_bad == 0 and record is not None:
+            if total_bad == 0 and record is not None and bulk is not None:
+                bulk.add(record)
+                result.cases_added += 1
+            elif total_bad == 0 and record is not None:
                 outcome = case_store.save_case(conn, audit, record, action="case.import")
                 if outcome == "created":
                     result.cases_added += 1
@@ -130,6 +135,8 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                     result.cases_unchanged += 1
         if total_bad:
             raise ImportRefused(bad, total_bad)
+        if bulk is not None:
+            bulk.flush()
         if not seen:
             raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
         result.people_added = conn.execute("SELECT count(*) FROM person").fetchone()[0] - people_before

@@ -147,6 +147,8 @@ def _prepare(conn: sqlite3.Connection, path: Path, worker: str | None, *, new: b
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
+        # 64 MiB of page cache: a large import stays in memory until it commits
+        conn.execute("PRAGMA cache_size = -65536")
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise DatabaseProblem(

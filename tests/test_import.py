@@ -51,7 +51,7 @@ def test_import_stores_the_case_rows(run: Run, initialised: Path, write_jsonl) -
     audit = rows(initialised, "SELECT worker, action, row_key, changes FROM audit_log WHERE action = 'case.import'")
     assert [a[2] for a in audit] == ["C-2024-0001", "C-MIN-1", "C-3"]
     assert audit[0][0] == "Test Worker"
-    assert json.loads(audit[0][3])["person.age_band"] == [None, "75-84"]
+    assert json.loads(audit[0][3])["person"][1]["age_band"] == "75-84"
 
 
 def test_one_bad_line_and_nothing_is_written(run: Run, initialised: Path, write_jsonl) -> None:  # type: ignore[no-untyped-def]
