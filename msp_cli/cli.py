@@ -101,13 +101,14 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, progress, report
+    from msp_cli.commands import admin, case, data, demo, progress, report
 
     admin.register(app)
     case.register(app)
     progress.register(app)
     report.register(app)
     data.register(app)
+    demo.register(app)
 
 
 _register()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -83,11 +83,11 @@ class DemoCase:
     reviews: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _pick(rng: random.Random, weights: dict[str, float]) -> str:
+def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _sample(rng: random.Random, weights: dict[str, float], k: int) -> list[str]:
+def _sample(rng: random.Random, weights: Mapping[str, float], k: int) -> list[str]:
     """K different labels, each drawn by weight (risk types: several may apply)."""
     chosen: list[str] = []
     while len(chosen) < k:

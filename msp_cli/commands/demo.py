@@ -1,0 +1,106 @@
+"""`msp demo`: a demonstration database full of believable, fictional cases, and its headline figures.
+
+It never writes into a database that is not a demonstration one, never replaces one without
+asking (or --replace), and without --db or MSP_DB it uses a file of its own, so a trainer's
+demo can never land in a council's real records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import typer
+
+from msp_cli.context import AppState
+from msp_cli.errors import MspError
+from msp_cli.location import default_data_dir
+from msp_cli.store import Store
+from msp_cli.ui import console, interactive, say
+
+DEMO_FILE = "msp-demo.db"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def demo_path(state: AppState) -> Path:
+    if state.db_option or os.environ.get("MSP_DB"):
+        return state.db_path()[0]
+    return default_data_dir() / DEMO_FILE
+
+
+def demo(
+    ctx: typer.Context,
+    cases: int = typer.Option(300, "--cases", min=1, max=1_000_000, help="How many cases to make."),
+    seed: int = typer.Option(2014, "--seed", help="The same seed (on the same day) gives the same cases."),
+    replace: bool = typer.Option(False, "--replace", help="Replace an existing demonstration database without asking."),
+) -> None:
+    """Make a demonstration database of fictional cases and show its headline reports."""
+    state: AppState = ctx.obj
+    path = demo_path(state)
+    if path.exists():
+        _clear_old_demo(state, path, replace)
+    state.db_option = str(path)
+    store = state.open(create=True)
+    from msp_cli import case_store
+    from msp_cli.demo import generate
+    from msp_cli.model import validate_case
+
+    today = dt.date.today()
+    with store.write() as audit:
+        store.set_setting(audit, "demo", "yes")
+        store.set_setting(audit, "team", "North")
+        writer = case_store.BulkWriter(store.conn, audit, action="demo.generate")
+        for case in generate(cases, seed, today):
+            writer.add(validate_case(case.record, today=today), case.reviews)
+        writer.flush()
+        audit.append("demo.generate", changes={"cases": [None, cases], "seed": [None, seed]})
+    say(f"Made {cases} fictional cases in {path} (seed {seed}).")
+    _headline(store, today)
+
+
+def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
+    from msp_cli.store import open_store
+
+    existing = open_store(path, readonly=False)
+    try:
+        is_demo = existing.is_demo()
+    finally:
+        existing.close()
+    if not is_demo:
+        raise MspError(
+            f"{path} holds real data (it is not a demonstration database); msp demo never writes into it.",
+            hint="Give another file with --db, or leave out --db and MSP_DB to use the demo's own file.",
+        )
+    if not replace:
+        if not interactive():
+            raise MspError(f"{path} already holds a demonstration database.", hint="Add --replace to make a new one.")
+        from msp_cli.prompts import PromptCancelled, ask_confirm
+
+        try:
+            agreed = ask_confirm(f"Replace the demonstration database {path}?", default=False)
+        except PromptCancelled:
+            agreed = False
+        if not agreed:
+            raise MspError("Nothing was changed.")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _headline(store: Store, today: dt.date) -> None:
+    from msp_cli.reports import figures, queries
+    from msp_cli.reports.period import reporting_year_of, year_starting
+    from msp_cli.reports.render import render
+
+    last_year = year_starting(int(reporting_year_of(today).start[:4]) - 1)
+    scope = queries.Scope(period=last_year)
+    items, _ = figures.outcomes(queries.outcomes(store.conn, scope), False)
+    sac_items, _ = figures.sac(queries.sac(store.conn, scope), False)
+    console.print(render("Headline figures", last_year.label, items + sac_items[:2], publish=False, demo=True,
+                         console=console))  # fmt: skip
+    db = f"--db {store.path} "
+    say(f"More: msp {db}report sac --year {last_year.label} · msp {db}report breakdown --by risk-type ·"
+        f" msp {db}case list · msp {db}audit")  # fmt: skip
