@@ -101,7 +101,7 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report
+    from msp_cli.commands import admin, case, data, demo, progress, report, tutorial
 
     admin.register(app)
     case.register(app)
@@ -109,6 +109,7 @@ def _register() -> None:
     report.register(app)
     data.register(app)
     demo.register(app)
+    tutorial.register(app)
 
 
 _register()

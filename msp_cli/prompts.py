@@ -45,7 +45,7 @@ def show_warning(text: str) -> None:
 
 
 def show(text: str) -> None:
-    questionary.print(text)
+    questionary.print(_wrapped(text))
 
 
 def ask_text(

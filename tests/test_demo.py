@@ -129,3 +129,28 @@ def test_uses_its_own_file_without_db(run: Run, tmp_path: Path, monkeypatch: pyt
     own = tmp_path / "home" / "data" / "msp" / "msp-demo.db"
     assert rows(own, "SELECT value FROM settings WHERE key = 'demo'") == [("yes",)]
     assert not (tmp_path / "home" / "data" / "msp" / "msp.db").exists()
+
+
+def test_tutorial_can_be_driven_to_the_end(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from msp_cli import ui
+    from tests.keys import NO, YES, accept, keyboard, pick, text, tick
+
+    monkeypatch.setattr(ui, "interactive", lambda: True)
+    monkeypatch.setattr("msp_cli.commands.tutorial.interactive", lambda: True)
+    db = tmp_path / "training.db"
+    keys = (
+        text("T-1") + accept() + accept() + text("P-MRS-A") + accept() + pick("75") + pick("Fem") + pick("White")
+        + pick("Physical") + text("2025-06-02") + tick("Financial") + pick("Own") + pick("Known") + pick("Section")
+        + text("2025-06-03") + YES + YES + pick("did") + NO + pick("expressed")
+        + text("I want him to stop taking my money, but I still want to see him") + pick("relation") + pick("Person")
+        + NO + YES + text("Appointee for her pension; he visits on Sundays") + pick("Risk") + accept()
+        + tick("Supported")
+    )  # fmt: skip
+    with keyboard() as pipe:
+        pipe.send_text(keys)
+        result = run("--db", str(db), "tutorial", "--scenario", "money")
+    assert result.exit_code == 0, result.output
+    assert "Where this case is counted" in result.output
+    assert rows(db, "SELECT case_ref, draft_step, enquiry_type FROM safeguarding_case") == [("T-1", None, "Section 42")]
+    assert rows(db, "SELECT negotiated_reason FROM desired_outcome") == [("Risk to other adults",)]
+    assert rows(db, "SELECT value FROM settings WHERE key = 'demo'") == [("yes",)]

@@ -1,0 +1,65 @@
+"""`msp tutorial`: a guided case on a demonstration database, for training."""
+
+from __future__ import annotations
+
+import typer
+
+from msp_cli.commands.case import needs_terminal
+from msp_cli.commands.demo import demo_path
+from msp_cli.context import AppState
+from msp_cli.errors import MspError
+from msp_cli.ui import console, interactive, say
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tutorial")(tutorial)
+
+
+def tutorial(
+    ctx: typer.Context,
+    scenario_key: str | None = typer.Option(
+        None, "--scenario", help="money (default), home or care-home: which fictional person to meet."
+    ),
+) -> None:
+    """A guided case for training: coaching notes before each step, then where the case is counted."""
+    from msp_cli import prompts, tutorial, vocab, wizard
+
+    state: AppState = ctx.obj
+    chosen = tutorial.scenario(scenario_key)
+    if not interactive():
+        raise needs_terminal("msp tutorial")
+    path = demo_path(state)
+    state.db_option = str(path)
+    store = state.open(create=True)
+    if not store.is_demo():
+        if store.conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0]:
+            raise MspError(
+                f"{path} holds real data; the tutorial only runs on a demonstration database.",
+                hint="Leave out --db and MSP_DB, or make one with msp demo.",
+            )
+        with store.write() as audit:
+            store.set_setting(audit, "demo", "yes")
+    prompts.show_warning(f"Tutorial: {chosen.title}")
+    prompts.show(chosen.story)
+    notes = tutorial.coaching(chosen)
+    w = wizard.Wizard(store=store, record=wizard.new_record(), coach=lambda step: prompts.show_help(notes[step]))
+    wizard.run(w)
+    from msp_cli import case_store
+    from msp_cli.case_view import render_case
+
+    stored = case_store.load_case(store.conn, w.record["case_ref"])
+    assert stored is not None
+    console.print(render_case(stored.record, None, case_store.load_history(store.conn, stored.case_id), demo=True))
+    r = stored.record
+    where = [
+        "Where this case is counted:",
+        f"- msp report sac: a concern received on {r['concern_received']} (SG1f)",
+    ]
+    if r["enquiry_type"] in (vocab.SECTION_42, "Other"):
+        kind = "a Section 42 enquiry" if r["enquiry_type"] == vocab.SECTION_42 else "an other enquiry"
+        where.append(f"- msp report sac: {kind} started on {r['enquiry_started']} (SG1f)")
+        if r["enquiry_type"] == vocab.SECTION_42:
+            where.append(f"- once closed, in SG2a under {', '.join(r['risk_types'])}, and in SG3a and SG4a")
+        where.append("- once closed, in msp report outcomes: whether what the person wanted was achieved")
+        where.append(f"Next, as the enquiry goes on: msp --db {path} case review {r['case_ref']}, then case close.")
+    say("\n".join(where))
