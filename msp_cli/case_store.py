@@ -875,3 +875,46 @@ PERSON_COLUMNS = ("ref", "name", "age_band", "sex", "ethnicity", "primary_suppor
 
 def person_id_for(conn: sqlite3.Connection, ref: str) -> int:
     return int(conn.execute("SELECT id FROM person WHERE ref = ?", (ref,)).fetchone()[0])
+
+
+def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str | None) -> tuple[str, list[Any]]:
+    where, params = ["c.draft_step IS NULL"], []
+    if period is not None:
+        where.append(
+            "(c.concern_received BETWEEN ? AND ? OR EXISTS (SELECT 1 FROM closure x WHERE x.case_id = c.id"
+            " AND x.reopened_on IS NULL AND x.concluded BETWEEN ? AND ?))"
+        )
+        params += [period[0], period[1], period[0], period[1]]
+    for column, value in (("c.team", team), ("c.worker", worker)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    return " AND ".join(where), params
+
+
+def iter_case_ids(
+    conn: sqlite3.Connection, *, period: tuple[str, str] | None = None, team: str | None = None,
+    worker: str | None = None,
+) -> Iterator[int]:  # fmt: skip
+    where, params = _case_filter(period, team, worker)
+    for (case_id,) in conn.execute(f"SELECT c.id FROM safeguarding_case c WHERE {where}", params):  # noqa: S608
+        yield int(case_id)
+
+
+def iter_cases(
+    conn: sqlite3.Connection, *, period: tuple[str, str] | None = None, team: str | None = None,
+    worker: str | None = None,
+) -> Iterator[StoredCase]:  # fmt: skip
+    """Every finished case (not wizard drafts), oldest first: concern received or concluded in PERIOD."""
+    where, params = _case_filter(period, team, worker)
+    sql = (
+        "SELECT c.*, p.ref AS person_ref, p.name AS person_name, p.age_band, p.sex, p.ethnicity,"  # noqa: S608
+        " p.primary_support_reason FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        f" WHERE {where} ORDER BY c.id"  # fixed fragments; every value is a parameter
+    )
+    for row in _rows(conn, sql, tuple(params)):
+        yield StoredCase(case_id=row["id"], record=_record_from_rows(conn, row), draft_step=None)
+
+
+def count_drafts(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT count(*) FROM safeguarding_case WHERE draft_step IS NOT NULL").fetchone()[0])

@@ -101,7 +101,7 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report, tutorial
+    from msp_cli.commands import admin, case, data, demo, progress, report, tutorial, worklist
 
     admin.register(app)
     case.register(app)
@@ -110,6 +110,7 @@ def _register() -> None:
     data.register(app)
     demo.register(app)
     tutorial.register(app)
+    worklist.register(app)
 
 
 _register()
