@@ -76,7 +76,7 @@ def full_case(**overrides: Any) -> dict[str, Any]:
         "risk_assessment_outcome": "Risk identified and action taken",
         "risk_outcome": "Risk reduced",
         "outcomes_achieved": "Partially Achieved",
-        "closure_note": "Closure note",
+        "closure_note": "Closed after the family meeting",
     }
     case = copy.deepcopy(case)
     case.update(overrides)
