@@ -112,13 +112,15 @@ def verify(conn: sqlite3.Connection) -> list[str]:
     return problems
 
 
-def _entries(conn: sqlite3.Connection) -> Iterator[sqlite3.Row]:
-    cursor = conn.execute(
-        "SELECT id, at, worker, os_user, action, table_name, row_key, changes, prev_hash, hash"
-        " FROM audit_log ORDER BY id"
+def _entries(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    from msp_cli.store import dict_rows
+
+    yield from dict_rows(
+        conn.execute(
+            "SELECT id, at, worker, os_user, action, table_name, row_key, changes, prev_hash, hash"
+            " FROM audit_log ORDER BY id"
+        )
     )
-    cursor.row_factory = sqlite3.Row
-    yield from cursor
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:

@@ -19,6 +19,7 @@ from msp_cli import audit as audit_mod
 from msp_cli.audit import AuditWriter
 from msp_cli.errors import MspError
 from msp_cli.model import Record
+from msp_cli.store import dict_rows
 
 CASE_TABLE = "safeguarding_case"
 
@@ -361,24 +362,21 @@ def load_case(conn: sqlite3.Connection, case_ref: str) -> StoredCase | None:
         " WHERE c.case_ref = ?",
         (case_ref,),
     )
-    cursor.row_factory = sqlite3.Row
-    row = cursor.fetchone()
+    row = next(dict_rows(cursor), None)
     if row is None:
         return None
     return StoredCase(case_id=row["id"], record=_record_from_rows(conn, row), draft_step=row["draft_step"])
 
 
-def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Iterator[sqlite3.Row]:
-    cursor = conn.execute(sql, params)
-    cursor.row_factory = sqlite3.Row
-    yield from cursor
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Iterator[dict[str, Any]]:
+    yield from dict_rows(conn.execute(sql, params))
 
 
 def _none_if_empty(d: dict[str, Any]) -> dict[str, Any] | None:
     return None if all(v is None for v in d.values()) else d
 
 
-def _record_from_rows(conn: sqlite3.Connection, row: sqlite3.Row) -> Record:
+def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Record:
     case_id = row["id"]
     closure = conn.execute(
         "SELECT id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"

@@ -8,7 +8,6 @@ personal data, unless MSP_DEBUG=1 asks for the traceback.
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from typer.core import TyperGroup
 from msp_cli import __version__
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
-from msp_cli.store import explain_sqlite_error
+from msp_cli.store import database_errors, explain_sqlite_error
 
 EXIT_UNEXPECTED = 70  # EX_SOFTWARE
 
@@ -34,16 +33,14 @@ class MspGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.TyperException, typer.Abort):
             raise
-        except sqlite3.Error as exc:
-            if os.environ.get("MSP_DEBUG") == "1":
-                raise
-            state = ctx.find_object(AppState)
-            path = state.db_path()[0] if state else Path("database")
-            _report(explain_sqlite_error(exc, path).message)
-            raise typer.Exit(74) from None
         except Exception as exc:
             if os.environ.get("MSP_DEBUG") == "1":
                 raise
+            if isinstance(exc, database_errors()):
+                state = ctx.find_object(AppState)
+                path = state.db_path()[0] if state else Path("database")
+                _report(explain_sqlite_error(exc, path).message)
+                raise typer.Exit(74) from None
             _report(
                 f"an unexpected problem ({type(exc).__name__}); nothing half-written was"
                 " kept. Run again with MSP_DEBUG=1 to see the details for a bug report."
@@ -101,7 +98,7 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report, tutorial, worklist
+    from msp_cli.commands import admin, case, data, demo, progress, report, safety, tutorial, worklist
 
     admin.register(app)
     case.register(app)
@@ -111,6 +108,7 @@ def _register() -> None:
     demo.register(app)
     tutorial.register(app)
     worklist.register(app)
+    safety.register(app)
 
 
 _register()

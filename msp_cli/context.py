@@ -19,9 +19,13 @@ class AppState:
     def db_path(self) -> tuple[Path, str]:
         return resolve_db_path(self.db_option)
 
-    def open(self, *, create: bool = False, readonly: bool = False) -> Store:
+    def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Store:
+        from msp_cli.ui import interactive
+
         path, _ = self.db_path()
-        store = open_store(path, worker=self.worker(), create=create, readonly=readonly)
+        store = open_store(
+            path, worker=self.worker(), create=create, readonly=readonly, encrypt=encrypt, interactive=interactive()
+        )
         for message in store.warnings:
             warn(message)
         self._stores.append(store)

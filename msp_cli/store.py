@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from msp_cli.audit import Actor, AuditWriter
 from msp_cli.errors import DatabaseProblem, MspError
@@ -25,6 +26,22 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
 
 
+def database_errors() -> tuple[type[Exception], ...]:
+    """The DB-API errors of every driver in use: sqlite3, and sqlcipher3 for encrypted files."""
+    errors: list[type[Exception]] = [sqlite3.Error]
+    cipher = sys.modules.get("sqlcipher3.dbapi2")
+    if cipher is not None:
+        errors.append(cipher.Error)
+    return tuple(errors)
+
+
+def dict_rows(cursor: Any) -> Iterator[dict[str, Any]]:
+    """A cursor's rows as dicts (works for sqlite3 and sqlcipher3 alike, unlike sqlite3.Row)."""
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
 @dataclass
 class Store:
     conn: sqlite3.Connection
@@ -32,13 +49,18 @@ class Store:
     actor: Actor
     shared_reason: str | None = None  # why the file is on a network or synced folder
     warnings: list[str] = field(default_factory=list)
+    passphrase: str | None = field(default=None, repr=False)  # kept only to make encrypted backups
+
+    @property
+    def encrypted(self) -> bool:
+        return self.passphrase is not None
 
     @contextlib.contextmanager
     def write(self) -> Iterator[AuditWriter]:
         """One transaction: everything inside, and its audit entries, or nothing at all."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
+        except database_errors() as exc:
             raise explain_sqlite_error(exc, self.path) from exc
         try:
             yield AuditWriter(self.conn, self.actor)
@@ -68,7 +90,7 @@ class Store:
         self.conn.close()
 
 
-def explain_sqlite_error(exc: sqlite3.Error, path: Path) -> MspError:
+def explain_sqlite_error(exc: Exception, path: Path) -> MspError:
     """Turn SQLite's words into one line that says what to do; nothing personal is in them."""
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
@@ -92,16 +114,14 @@ def explain_sqlite_error(exc: sqlite3.Error, path: Path) -> MspError:
     return DatabaseProblem(f"The database could not do that ({type(exc).__name__}: {exc}).")
 
 
-def _check_is_sqlite(path: Path) -> None:
+def _read_header(path: Path) -> bytes:
     if path.is_dir():
         raise DatabaseProblem(f"{path} is a folder, not a database file; give a file path such as {path / 'msp.db'}")
     try:
         with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_HEADER))
+            return handle.read(len(SQLITE_HEADER))
     except PermissionError as exc:
         raise DatabaseProblem(f"You may not read {path}; check the file's permissions.") from exc
-    if header and header != SQLITE_HEADER:
-        raise DatabaseProblem(f"{path} is not an msp database (it is not a SQLite file). Check the --db path.")
 
 
 def create_private_file(path: Path) -> None:
@@ -116,28 +136,51 @@ def create_private_file(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def open_store(path: Path, *, worker: str | None = None, create: bool = False, readonly: bool = False) -> Store:
-    """Open (or with create=True, make) an msp database; refuse anything else with one line."""
+def open_store(
+    path: Path, *, worker: str | None = None, create: bool = False, readonly: bool = False, encrypt: bool = False,
+    passphrase: str | None = None, interactive: bool = False,
+) -> Store:  # fmt: skip
+    """Open (or with create=True, make) an msp database; refuse anything else with one line.
+
+    An existing file is encrypted if it is a SQLCipher file; a new one if ENCRYPT is given.
+    """
+    from msp_cli import cipher
+
     exists = path.exists()
+    encrypted = encrypt and not exists
     if exists:
-        _check_is_sqlite(path)
+        header = _read_header(path)
+        if header and header != SQLITE_HEADER:
+            if not cipher.looks_encrypted(path, header):
+                raise DatabaseProblem(f"{path} is not an msp database (it is not a SQLite file). Check the --db path.")
+            encrypted = True
+        elif encrypt:
+            raise MspError(f"{path} already exists and is not encrypted; choose a new file for an encrypted database.")
     elif not create:
         raise MspError(
             f"There is no msp database at {path}.",
             hint=f"Create one with: msp --db {path} init   (or try it out with: msp demo)",
         )
-    else:
+    if encrypted:
+        cipher.module()  # say so now if SQLCipher is missing, before any file is made
+        passphrase = passphrase or cipher.passphrase_for(path, new=not exists, interactive=interactive)
+    if not exists:
         create_private_file(path)
     try:
-        uri = path.resolve().as_uri() + ("?mode=ro" if readonly else "")
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-    except sqlite3.Error as exc:
+        if encrypted:
+            assert passphrase is not None
+            conn = cipher.connect(path, passphrase, timeout=BUSY_TIMEOUT_MS / 1000)
+        else:
+            uri = path.resolve().as_uri() + ("?mode=ro" if readonly else "")
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    except database_errors() as exc:
         raise explain_sqlite_error(exc, path) from exc
     try:
         store = _prepare(conn, path, worker, new=not exists, readonly=readonly)
     except BaseException:
         conn.close()
         raise
+    store.passphrase = passphrase if encrypted else None
     return store
 
 
@@ -161,7 +204,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, worker: str | None, *, new: b
             # WAL lets readers and a writer work at once, but needs shared memory that network
             # and synced folders do not give: there, the rollback journal is the safe choice.
             wanted = "delete" if shared else "wal"
-            with contextlib.suppress(sqlite3.OperationalError):  # a read-only file keeps its mode
+            with contextlib.suppress(*database_errors()):  # a read-only file keeps its mode
                 conn.execute(f"PRAGMA journal_mode = {wanted}")
         if version < SCHEMA_VERSION and not readonly:
             from msp_cli import migrations  # only now: sqlite_utils costs start-up time
@@ -169,7 +212,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, worker: str | None, *, new: b
             migrations.apply(conn)
         elif version < SCHEMA_VERSION:
             raise DatabaseProblem(f"{path.name} needs upgrading, which a read-only open cannot do.")
-    except sqlite3.Error as exc:
+    except database_errors() as exc:
         raise explain_sqlite_error(exc, path) from exc
     actor = Actor.current(worker or _default_worker(conn))
     store = Store(conn=conn, path=path, actor=actor, shared_reason=shared)
@@ -188,6 +231,6 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
 def _default_worker(conn: sqlite3.Connection) -> str | None:
     try:
         row = conn.execute("SELECT value FROM settings WHERE key = 'worker'").fetchone()
-    except sqlite3.Error:
+    except database_errors():
         return None
     return None if row is None else str(row[0])

@@ -25,12 +25,15 @@ def init(
     ctx: typer.Context,
     worker: str | None = typer.Option(None, "--worker", help="Your name, as the audit trail shows it."),
     team: str | None = typer.Option(None, "--team", help="Your team, used as the default for new cases."),
+    encrypt: bool = typer.Option(
+        False, "--encrypt", help="Encrypt the new database with a passphrase (asked for, or MSP_PASSPHRASE)."
+    ),
 ) -> None:
     """Create the database (owner-only), and record who uses it and in which team."""
     state: AppState = ctx.obj
     path, why = state.db_path()
     existed = path.exists()
-    store = state.open(create=True)
+    store = state.open(create=True, encrypt=encrypt)
     worker = worker or state.worker_option
     if worker is None and team is None and interactive() and not existed:
         from msp_cli.prompts import ask_text
@@ -52,7 +55,8 @@ def init(
         changed = "settings updated" if worker or team else "nothing changed"
         say(f"{path} is already an msp database; {changed}.")
     else:
-        say(f"Created {path} ({why}); only you can read it.")
+        locked = " It is encrypted: keep the passphrase safe, msp cannot recover it." if store.encrypted else ""
+        say(f"Created {path} ({why}); only you can read it.{locked}")
     if worker is None and store.setting("worker") is None:
         say("No worker name is set: give one with `msp init --worker NAME` or MSP_WORKER.")
 
