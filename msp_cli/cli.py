@@ -33,6 +33,14 @@ class MspGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.TyperException, typer.Abort):
             raise
+        except UnicodeEncodeError:
+            # argv on POSIX carries bytes that are not UTF-8 as lone surrogates; nothing was written
+            _report("An argument holds characters that are not valid text (UTF-8); check how it was typed.")
+            raise typer.Exit(2) from None
+        except UnicodeDecodeError:
+            # text that is not UTF-8 inside the database: a damaged page
+            _report("The database holds unreadable text: it is damaged. Run `msp check`; restore from a backup.")
+            raise typer.Exit(74) from None
         except Exception as exc:
             if os.environ.get("MSP_DEBUG") == "1":
                 raise

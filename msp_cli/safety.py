@@ -18,22 +18,37 @@ from pathlib import Path
 
 from msp_cli import audit as audit_mod
 from msp_cli.errors import DatabaseProblem, MspError
-from msp_cli.store import SCHEMA_VERSION, Store, create_private_file, open_store
+from msp_cli.store import SCHEMA_VERSION, Store, create_private_file, database_errors, open_store
 
 
 def problems(store: Store) -> list[str]:
     """Everything wrong with an open database, one line each; empty when all is well."""
-    found = []
+    found: list[str] = []
     conn = store.conn
-    integrity = [row[0] for row in conn.execute("PRAGMA integrity_check")]
-    if integrity != ["ok"]:
-        found += [f"integrity: {line}" for line in integrity[:20]]
-    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
-        found.append(f"foreign key: row {rowid} of {table} points to a missing row of {parent}")
-    found += [f"audit trail: {p}" for p in audit_mod.verify(conn)]
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version != SCHEMA_VERSION:
-        found.append(f"schema version {version}, expected {SCHEMA_VERSION}")
+
+    def integrity() -> None:
+        lines = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        if lines != ["ok"]:
+            found.extend(f"integrity: {line}" for line in lines[:20])
+
+    def foreign_keys() -> None:
+        for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+            found.append(f"foreign key: row {rowid} of {table} points to a missing row of {parent}")
+
+    def audit_chain() -> None:
+        found.extend(f"audit trail: {p}" for p in audit_mod.verify(conn))
+
+    def version() -> None:
+        number = conn.execute("PRAGMA user_version").fetchone()[0]
+        if number != SCHEMA_VERSION:
+            found.append(f"schema version {number}, expected {SCHEMA_VERSION}")
+
+    for name, part in (("integrity", integrity), ("foreign keys", foreign_keys), ("audit trail", audit_chain),
+                       ("schema version", version)):  # fmt: skip
+        try:
+            part()
+        except (UnicodeDecodeError, *database_errors()) as exc:
+            found.append(f"{name}: cannot be read, the file is damaged ({type(exc).__name__})")
     if sys.platform != "win32" and stat.S_IMODE(os.stat(store.path).st_mode) & 0o077:
         found.append(f"permissions: others may read {store.path.name}; make it yours only (chmod 600)")
     return found

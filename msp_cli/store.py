@@ -92,6 +92,8 @@ class Store:
 
 def explain_sqlite_error(exc: Exception, path: Path) -> MspError:
     """Turn SQLite's words into one line that says what to do; nothing personal is in them."""
+    if isinstance(exc, UnicodeDecodeError):  # SQLite's own message quoted unreadable bytes from the file
+        return DatabaseProblem(f"{path.name} is damaged. Restore it from a backup (msp restore BACKUP).")
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return DatabaseProblem(f"{path.name} is busy: someone else is writing to it. Wait a moment and try again.")
@@ -177,6 +179,9 @@ def open_store(
         raise explain_sqlite_error(exc, path) from exc
     try:
         store = _prepare(conn, path, worker, new=not exists, readonly=readonly)
+    except UnicodeDecodeError as exc:
+        conn.close()
+        raise explain_sqlite_error(exc, path) from exc
     except BaseException:
         conn.close()
         raise
