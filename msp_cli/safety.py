@@ -43,11 +43,12 @@ def problems(store: Store) -> list[str]:
         if number != SCHEMA_VERSION:
             found.append(f"schema version {number}, expected {SCHEMA_VERSION}")
 
+    readable_errors = (UnicodeDecodeError, *database_errors())
     for name, part in (("integrity", integrity), ("foreign keys", foreign_keys), ("audit trail", audit_chain),
                        ("schema version", version)):  # fmt: skip
         try:
             part()
-        except (UnicodeDecodeError, *database_errors()) as exc:
+        except readable_errors as exc:
             found.append(f"{name}: cannot be read, the file is damaged ({type(exc).__name__})")
     if sys.platform != "win32" and stat.S_IMODE(os.stat(store.path).st_mode) & 0o077:
         found.append(f"permissions: others may read {store.path.name}; make it yours only (chmod 600)")
