@@ -43,7 +43,7 @@ def problems(store: Store) -> list[str]:
         if number != SCHEMA_VERSION:
             found.append(f"schema version {number}, expected {SCHEMA_VERSION}")
 
-    readable_errors = (UnicodeDecodeError, *database_errors())
+    readable_errors: tuple[type[Exception], ...] = (UnicodeDecodeError, *database_errors())
     for name, part in (("integrity", integrity), ("foreign keys", foreign_keys), ("audit trail", audit_chain),
                        ("schema version", version)):  # fmt: skip
         try:
