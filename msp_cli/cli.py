@@ -17,7 +17,6 @@ from typer.core import TyperGroup
 from msp_cli import __version__
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
-from msp_cli.store import database_errors, explain_sqlite_error
 
 EXIT_UNEXPECTED = 70  # EX_SOFTWARE
 
@@ -44,6 +43,8 @@ class MspGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("MSP_DEBUG") == "1":
                 raise
+            from msp_cli.store import database_errors, explain_sqlite_error
+
             if isinstance(exc, database_errors()):
                 state = ctx.find_object(AppState)
                 path = state.db_path()[0] if state else Path("database")
@@ -66,7 +67,10 @@ def _report(message: str) -> None:
     err_console.print(f"msp: {message}", style="red", markup=False, soft_wrap=True)
 
 
+# Plain help (rich_markup_mode=None): rich's help formatter costs ~55 ms of start-up on every
+# `msp --help`, which must be as quick as the tools users already know.
 app = typer.Typer(
+    rich_markup_mode=None,
     cls=MspGroup,
     name="msp",
     help="Making Safeguarding Personal: record what the adult at risk wants, and count whether it happened.",

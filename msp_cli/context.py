@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from msp_cli.location import resolve_db_path
-from msp_cli.store import Store, open_store
-from msp_cli.ui import warn
+
+if TYPE_CHECKING:
+    from msp_cli.store import Store
 
 
 @dataclass
@@ -20,7 +22,8 @@ class AppState:
         return resolve_db_path(self.db_option)
 
     def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Store:
-        from msp_cli.ui import interactive
+        from msp_cli.store import open_store
+        from msp_cli.ui import interactive, warn
 
         path, _ = self.db_path()
         store = open_store(

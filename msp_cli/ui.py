@@ -6,13 +6,28 @@ Colour follows rich's rules, so NO_COLOR and a non-terminal output give plain te
 from __future__ import annotations
 
 import sys
-
-from rich.console import Console
+from typing import Any
 
 DEMO_BANNER = " DEMONSTRATION DATA - fictional cases, not real people or real figures "
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+class _LazyConsole:
+    """A rich Console made on first use: importing rich costs start-up time `msp --help` does not need."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False)
+        return getattr(self._console, name)
+
+
+console: Any = _LazyConsole(stderr=False)
+err_console: Any = _LazyConsole(stderr=True)
 
 
 def say(message: str) -> None:

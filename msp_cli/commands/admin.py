@@ -9,7 +9,6 @@ from typing import Any
 import typer
 
 from msp_cli import __version__
-from msp_cli.audit import Actor
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
 from msp_cli.ui import console, interactive, say
@@ -41,6 +40,8 @@ def init(
         worker = ask_text("Your name (for the audit trail)", required=False) or None
         team = ask_text("Your team (the default for new cases)", required=False) or None
     if worker:
+        from msp_cli.audit import Actor
+
         store.actor = Actor.current(worker)
     with store.write() as audit:
         if not existed:

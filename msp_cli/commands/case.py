@@ -6,12 +6,13 @@ import json
 
 import typer
 
-from msp_cli import case_store
 from msp_cli.context import AppState
 from msp_cli.errors import MspError, UsageProblem
 from msp_cli.ui import DEMO_BANNER, console, interactive, say
 
-case_app = typer.Typer(help="Record a case: start, resume, list, show, review, close.", no_args_is_help=True)
+case_app = typer.Typer(
+    rich_markup_mode=None, help="Record a case: start, resume, list, show, review, close.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +38,8 @@ def new(
     case_ref: str | None = typer.Option(None, "--case-ref", help="The case reference (asked for if not given)."),
 ) -> None:
     """Walk through a new case, question by question, saving each step as it is finished."""
+    from msp_cli import case_store
+
     state: AppState = ctx.obj
     if answers is not None:
         save_from_answers(state, answers)
@@ -64,6 +67,7 @@ def _finished(case_ref: str) -> None:
 
 
 def save_from_answers(state: AppState, source: str) -> None:
+    from msp_cli import case_store
     from msp_cli.answers import read_answers
     from msp_cli.model import validate_case
 
@@ -105,6 +109,7 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="JSON Lines for programs."),
 ) -> None:
     """List cases, newest concern first."""
+    from msp_cli import case_store
     from msp_cli.model import is_iso_date
 
     if status not in ("open", "closed", "draft", "all"):
@@ -170,6 +175,8 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="The case as one interchange object."),
 ) -> None:
     """The whole case: person, consent, capacity, outcomes beside their status, the timeline."""
+    from msp_cli import case_store
+
     store = ctx.obj.open()
     stored = case_store.load_case(store.conn, case_ref)
     if stored is None:

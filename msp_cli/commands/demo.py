@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
 from msp_cli.location import default_data_dir
-from msp_cli.store import Store
+
+if TYPE_CHECKING:
+    from msp_cli.store import Store
 from msp_cli.ui import console, interactive, say
 
 DEMO_FILE = "msp-demo.db"

@@ -11,14 +11,17 @@ from typing import Any
 
 import typer
 
-from msp_cli import enquiry
 from msp_cli.commands.case import case_app, needs_terminal
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
 from msp_cli.ui import interactive, say, warn
 
-meeting_app = typer.Typer(help="Record meetings held with and about the person.", no_args_is_help=True)
-feedback_app = typer.Typer(help="Record what the person says about how it went.", no_args_is_help=True)
+meeting_app = typer.Typer(
+    rich_markup_mode=None, help="Record meetings held with and about the person.", no_args_is_help=True
+)
+feedback_app = typer.Typer(
+    rich_markup_mode=None, help="Record what the person says about how it went.", no_args_is_help=True
+)
 
 MEETING_NEEDS = ("date", "kind", "location", "attendees")
 FEEDBACK_NEEDS = ("date", "given_by")
@@ -63,6 +66,8 @@ def review(
     answers: str | None = ANSWERS_OPTION,
 ) -> None:
     """Review each desired outcome: progress now, what the person says, changed wording."""
+    from msp_cli import enquiry
+
     state: AppState = ctx.obj
     store = state.open()
     stored = enquiry.load(store, case_ref)
@@ -92,6 +97,8 @@ def close(
     note: str | None = typer.Option(None, "--note", help="A closure note."),
 ) -> None:
     """Close a case: were the outcomes achieved, what happened to the risk. Refuses if anything is missing."""
+    from msp_cli import enquiry
+
     state: AppState = ctx.obj
     store = state.open()
     stored = enquiry.load(store, case_ref)
@@ -130,6 +137,8 @@ def reopen(
     reason: str = typer.Option(..., "--reason", help="Why it is reopened (kept in its history)."),
 ) -> None:
     """Reopen a closed case; the earlier closure stays in its history."""
+    from msp_cli import enquiry
+
     store = ctx.obj.open()
     enquiry.reopen(store, case_ref, reason)
     say(f"Case {case_ref} is open again; its earlier closure is kept in its history.")
@@ -150,6 +159,8 @@ def meeting_add(
     summary: str | None = typer.Option(None, "--summary", help="A short summary."),
 ) -> None:
     """Record a meeting: where, whether the person chose it, who came, was the person prepared."""
+    from msp_cli import enquiry
+
     store = ctx.obj.open()
     stored = enquiry.load(store, case_ref, must_be_open=False)
     given = _gather(
@@ -189,6 +200,8 @@ def feedback_add(
     note: str | None = typer.Option(None, "--note", help="Their words."),
 ) -> None:
     """Record feedback from the person or their representative (scores 1 not at all to 5 completely)."""
+    from msp_cli import enquiry
+
     store = ctx.obj.open()
     stored = enquiry.load(store, case_ref, must_be_open=False)
     given = _gather(

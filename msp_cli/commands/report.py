@@ -16,7 +16,9 @@ from msp_cli.errors import UsageProblem
 from msp_cli.ui import console
 
 report_app = typer.Typer(
-    help="Aggregate reports: outcome measures, the national MSP tables, breakdowns.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Aggregate reports: outcome measures, the national MSP tables, breakdowns.",
+    no_args_is_help=True,
 )
 
 YEAR = typer.Option(None, "--year", help="A reporting year, 1 April to 31 March: 2024-25. Default: the current one.")
