@@ -39,10 +39,13 @@ def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+HASHED_FIELDS = ("at", "worker", "os_user", "action", "table_name", "row_key", "changes")
+
+
 def entry_hash(entry_id: int, fields: dict[str, Any], prev_hash: str) -> str:
     """SHA-256 over the entry's number, the hash before it, and its fields (changes as stored)."""
-    small = canonical({k: v for k, v in fields.items() if k != "changes"})
-    payload = f"{entry_id}\x1f{prev_hash}\x1f{small}\x1f{fields.get('changes') or ''}"
+    parts = [str(entry_id), prev_hash] + ["\x00" if fields.get(k) is None else str(fields[k]) for k in HASHED_FIELDS]
+    payload = "\x1f".join(parts)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -55,6 +58,7 @@ class AuditWriter:
         row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         self.last_id: int = row[0] if row else 0
         self.last_hash: str = row[1] if row else GENESIS
+        self.deferred: list[tuple[Any, ...]] = []  # bulk writers send entries in batches
 
     def append(
         self,
@@ -63,6 +67,7 @@ class AuditWriter:
         table: str | None = None,
         row_key: str | None = None,
         changes: dict[str, Any] | None = None,
+        defer: bool = False,
     ) -> None:
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         fields = {
@@ -72,27 +77,27 @@ class AuditWriter:
             "action": action,
             "table_name": table,
             "row_key": row_key,
-            "changes": canonical(changes) if changes is not None else None,
+            # stored as written (the hash covers this exact text), so no key sorting is needed
+            "changes": json.dumps(changes, ensure_ascii=False, separators=(",", ":")) if changes is not None else None,
         }
         entry_id = self.last_id + 1
         digest = entry_hash(entry_id, fields, self.last_hash)
-        self.conn.execute(
-            "INSERT INTO audit_log (id, at, worker, os_user, action, table_name, row_key, changes,"
-            " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                entry_id,
-                at,
-                fields["worker"],
-                fields["os_user"],
-                action,
-                table,
-                row_key,
-                fields["changes"],
-                self.last_hash,
-                digest,
-            ),
-        )
+        row = (entry_id, at, fields["worker"], fields["os_user"], action, table, row_key, fields["changes"],
+               self.last_hash, digest)  # fmt: skip
         self.last_id, self.last_hash = entry_id, digest
+        self.deferred.append(row)
+        if not defer:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write deferred entries; Store.write() calls this before it commits."""
+        if self.deferred:
+            self.conn.executemany(
+                "INSERT INTO audit_log (id, at, worker, os_user, action, table_name, row_key, changes,"
+                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.deferred,
+            )
+            self.deferred.clear()
 
 
 def verify(conn: sqlite3.Connection) -> list[str]:
@@ -156,7 +161,16 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, *, prefix: str 
 def created(record: dict[str, Any]) -> dict[str, list[Any]]:
     """The audit changes of a new record: every top-level field it sets, from nothing.
 
-    Whole values (the person, the list of outcomes) rather than flattened paths: a new record
-    has nothing to compare with, and bulk imports write one of these for every case.
+    Whole values (the person, the list of outcomes) rather than flattened paths, and without
+    their empty parts: a new record has nothing to compare with, and bulk imports write one of
+    these for every case, so they are kept small.
     """
-    return {key: [None, value] for key, value in record.items() if value is not None and value != []}
+    return {key: [None, _without_nulls(value)] for key, value in record.items() if value is not None and value != []}
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None and v != []}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value

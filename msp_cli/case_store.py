@@ -781,14 +781,17 @@ class BulkWriter:
 
     def _person_id(self, person: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         ref = person["ref"]
-        if ref not in self.people:
-            known = load_person(self.conn, ref)
-            if known is None:
+        if ref not in self.people:  # not in this batch: stored already, or new
+            row = self.conn.execute(
+                "SELECT id, ref, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?",
+                (ref,),
+            ).fetchone()
+            if row is None:
                 person_id = self._id("person")
                 self.rows["person"].append((person_id, *(person[k] for k in PERSON_COLUMNS)))
                 self.people[ref] = (person_id, person)
                 return self.people[ref]
-            self.people[ref] = (person_id_for(self.conn, ref), known)
+            self.people[ref] = (int(row[0]), dict(zip(PERSON_COLUMNS, row[1:], strict=True)))
         person_id, known = self.people[ref]
         merged = {k: person[k] if person[k] is not None else known[k] for k in person}
         if merged != known:  # later details of a known person: rare, so written at once
@@ -851,7 +854,9 @@ class BulkWriter:
         changes = audit_mod.created(record)
         if reviews:
             changes["reviews"] = [None, len(reviews)]
-        self.audit.append(self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes)
+        self.audit.append(
+            self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes, defer=True
+        )
         self.pending += 1
         if self.pending >= self.batch:
             self.flush()
@@ -865,14 +870,12 @@ class BulkWriter:
             marks = ", ".join("?" for _ in rows[0])
             self.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 (fixed names)
             rows.clear()
+        self.audit.flush()
         self.pending = 0
+        self.people.clear()  # what is flushed is found in the database: memory stays flat
 
 
 PERSON_COLUMNS = ("ref", "name", "age_band", "sex", "ethnicity", "primary_support_reason")
-
-
-def person_id_for(conn: sqlite3.Connection, ref: str) -> int:
-    return int(conn.execute("SELECT id FROM person WHERE ref = ?", (ref,)).fetchone()[0])
 
 
 def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str | None) -> tuple[str, list[Any]]:

@@ -81,7 +81,9 @@ SHORT_TEXT_MAX = 200  # names, workers, teams
 LONG_TEXT_MAX = 20_000  # notes and outcomes in the person's words
 EARLIEST_DATE = dt.date(1900, 1, 1)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters (tab and newlines allowed in notes), and lone surrogates, which are not text
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 
 def describe_label_problem(value: object, allowed: Sequence[str], what: str) -> str:
@@ -139,18 +141,16 @@ class _Checker:
         if len(value) > max_len:
             self.problem(path, f"is {len(value)} characters long; at most {max_len} are allowed")
             return None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
+        bad = (_CONTROL_OR_NEWLINE if single_line else _CONTROL).search(value)
+        if bad is None:
+            return value
+        if "\ud800" <= bad.group() <= "\udfff":
             self.problem(path, "holds characters that are not valid Unicode text")
-            return None
-        if single_line and (_CONTROL.search(value) or "\n" in value or "\r" in value):
+        elif single_line:
             self.problem(path, "must be one line without control characters")
-            return None
-        if _CONTROL.search(value.replace("\t", "")):
+        else:
             self.problem(path, "holds control characters; remove them")
-            return None
-        return value
+        return None
 
     def ref(self, path: str, value: Any, *, required: bool = True) -> str | None:
         ref = self.text(path, value, required=required, max_len=REF_MAX, single_line=True)

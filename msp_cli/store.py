@@ -63,7 +63,9 @@ class Store:
         except database_errors() as exc:
             raise explain_sqlite_error(exc, self.path) from exc
         try:
-            yield AuditWriter(self.conn, self.actor)
+            audit = AuditWriter(self.conn, self.actor)
+            yield audit
+            audit.flush()
             self.conn.execute("COMMIT")
         except BaseException:
             if self.conn.in_transaction:
