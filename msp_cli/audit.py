@@ -128,6 +128,18 @@ def _entries(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
     )
 
 
+def newest_entries(conn: sqlite3.Connection, *, row_key: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest LIMIT entries (of one case or key, if given), oldest of them first."""
+    from msp_cli.store import dict_rows
+
+    where, params = ("WHERE row_key = ?", (row_key,)) if row_key is not None else ("", ())
+    sql = (
+        'SELECT * FROM (SELECT id, at, worker, os_user, action, table_name AS "table", row_key AS key, changes'
+        f" FROM audit_log {where} ORDER BY id DESC LIMIT ?) ORDER BY id"  # noqa: S608 (fixed text)
+    )
+    return list(dict_rows(conn.execute(sql, (*params, limit))))
+
+
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
     """A record as {dotted.path: scalar or list of scalars}, for field-by-field diffs."""
     out: dict[str, Any] = {}

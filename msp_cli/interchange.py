@@ -96,9 +96,9 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
     total_bad = 0
     seen: dict[str, int] = {}
     conn = store.conn
-    people_before = conn.execute("SELECT count(*) FROM person").fetchone()[0]
+    people_before = case_store.count_rows(conn, "person")
     # into an empty database nothing can clash but the file with itself: skip a lookup a line
-    empty_at_start = conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0] == 0
+    empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
     with store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
         bulk = None if update else case_store.BulkWriter(conn, audit, action="case.import")
@@ -141,5 +141,5 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
             bulk.flush()
         if not seen:
             raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
-        result.people_added = conn.execute("SELECT count(*) FROM person").fetchone()[0] - people_before
+        result.people_added = case_store.count_rows(conn, "person") - people_before
     return result

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
 
 import typer
 
@@ -85,22 +84,11 @@ def history(
     """Show the audit trail: who changed what, and when (UTC)."""
     state: AppState = ctx.obj
     store = state.open(readonly=False)
-    sql = "SELECT id, at, worker, os_user, action, table_name, row_key, changes FROM audit_log"
-    params: tuple[Any, ...] = ()
-    if case_ref is not None:
-        from msp_cli.case_store import case_id_for
+    from msp_cli import audit
 
-        if (
-            case_id_for(store.conn, case_ref) is None
-            and not store.conn.execute("SELECT 1 FROM audit_log WHERE row_key = ? LIMIT 1", (case_ref,)).fetchone()
-        ):
-            raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
-        sql += " WHERE row_key = ?"
-        params = (case_ref,)
-    newest_first = f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id"  # noqa: S608 (fixed text)
-    rows = store.conn.execute(newest_first, (*params, limit)).fetchall()
-    keys = ("id", "at", "worker", "os_user", "action", "table", "key", "changes")
-    entries = [dict(zip(keys, row, strict=True)) for row in rows]
+    entries = audit.newest_entries(store.conn, row_key=case_ref, limit=limit)
+    if case_ref is not None and not entries:
+        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     if as_json:
         for entry in entries:
             entry["changes"] = json.loads(entry["changes"]) if entry["changes"] else None

@@ -32,7 +32,9 @@ def tutorial(
     state.db_option = str(path)
     store = state.open(create=True)
     if not store.is_demo():
-        if store.conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0]:
+        from msp_cli.case_store import count_rows
+
+        if count_rows(store.conn, "safeguarding_case"):
             raise MspError(
                 f"{path} holds real data; the tutorial only runs on a demonstration database.",
                 hint="Leave out --db and MSP_DB, or make one with msp demo.",
