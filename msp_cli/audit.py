@@ -134,8 +134,8 @@ def newest_entries(conn: sqlite3.Connection, *, row_key: str | None = None, limi
 
     where, params = ("WHERE row_key = ?", (row_key,)) if row_key is not None else ("", ())
     sql = (
-        'SELECT * FROM (SELECT id, at, worker, os_user, action, table_name AS "table", row_key AS key, changes'
-        f" FROM audit_log {where} ORDER BY id DESC LIMIT ?) ORDER BY id"  # noqa: S608 (fixed text)
+        'SELECT * FROM (SELECT id, at, worker, os_user, action, table_name AS "table", row_key AS key, changes'  # noqa: S608
+        f" FROM audit_log {where} ORDER BY id DESC LIMIT ?) ORDER BY id"  # fixed text; the key is a parameter
     )
     return list(dict_rows(conn.execute(sql, (*params, limit))))
 
