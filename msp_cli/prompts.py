@@ -149,6 +149,21 @@ def ask_confirm(message: str, *, default: bool = True) -> bool:
     return answer
 
 
+def confirm_or_stop(question: str, *, without_terminal: str, declined: str = "Nothing was changed.") -> None:
+    """Ask before something that cannot be undone; without a terminal, or on 'no', stop with one line."""
+    from msp_cli.errors import MspError
+    from msp_cli.ui import interactive
+
+    if not interactive():
+        raise MspError(without_terminal, hint="Add --yes to confirm it.")
+    try:
+        agreed = ask_confirm(question, default=False)
+    except PromptCancelled:
+        agreed = False
+    if not agreed:
+        raise MspError(declined)
+
+
 def ask_optional_bool(message: str) -> bool | None:
     answer = ask_select(message, ["Yes", "No", "Not recorded"])
     return {"Yes": True, "No": False}.get(answer)

@@ -74,20 +74,13 @@ def export(
         if not reason or not reason.strip():
             raise UsageProblem("An identifiable export needs a reason: --reason TEXT (it goes in the audit trail).")
         if not yes:
-            from msp_cli.ui import interactive
+            from msp_cli.prompts import confirm_or_stop
 
-            if not interactive():
-                raise MspError("An identifiable export must be confirmed.", hint="Add --yes to confirm it.")
-            from msp_cli.prompts import PromptCancelled, ask_confirm
-
-            try:
-                confirmed = ask_confirm(
-                    "Export names and real references? This file will identify people.", default=False
-                )
-            except PromptCancelled:
-                confirmed = False
-            if not confirmed:
-                raise MspError("Nothing was exported.")
+            confirm_or_stop(
+                "Export names and real references? This file will identify people.",
+                without_terminal="An identifiable export must be confirmed.",
+                declined="Nothing was exported.",
+            )
     store = state.open()
     span = (period.start, period.end) if period else None
     pseudonym = None if identifiable else export.pseudonymiser(store)

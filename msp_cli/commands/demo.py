@@ -81,14 +81,9 @@ def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
     if not replace:
         if not interactive():
             raise MspError(f"{path} already holds a demonstration database.", hint="Add --replace to make a new one.")
-        from msp_cli.prompts import PromptCancelled, ask_confirm
+        from msp_cli.prompts import confirm_or_stop
 
-        try:
-            agreed = ask_confirm(f"Replace the demonstration database {path}?", default=False)
-        except PromptCancelled:
-            agreed = False
-        if not agreed:
-            raise MspError("Nothing was changed.")
+        confirm_or_stop(f"Replace the demonstration database {path}?", without_terminal="")
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
 

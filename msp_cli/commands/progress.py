@@ -161,27 +161,13 @@ def meeting_add(
     """Record a meeting: where, whether the person chose it, who came, was the person prepared."""
     from msp_cli import enquiry
 
-    store = ctx.obj.open()
-    stored = enquiry.load(store, case_ref, must_be_open=False)
-    given = _gather(
-        answers,
-        {
-            "date": date,
-            "kind": kind,
-            "location": location,
-            "location_chosen_by_person": chosen,
-            "attendees": attendee,
-            "person_prepared": prepared,
-            "minutes_spent": minutes,
-            "summary": summary,
-        },
+    options = {
+        "date": date, "kind": kind, "location": location, "location_chosen_by_person": chosen,
+        "attendees": attendee, "person_prepared": prepared, "minutes_spent": minutes, "summary": summary,
+    }  # fmt: skip
+    store, stored, given = _answers_for(
+        ctx, case_ref, answers, options, "ask_meeting", "msp meeting add", MEETING_NEEDS
     )
-    if interactive() and answers is None:
-        from msp_cli.questions import ask_meeting
-
-        given = _asking(lambda: ask_meeting(stored.record, given))
-    else:
-        _refuse_missing("msp meeting add", given, MEETING_NEEDS)
     meeting = enquiry.add_meeting(store, stored, given)
     say(f"Meeting on {meeting['date']} added to {case_ref}.")
 
@@ -202,31 +188,38 @@ def feedback_add(
     """Record feedback from the person or their representative (scores 1 not at all to 5 completely)."""
     from msp_cli import enquiry
 
-    store = ctx.obj.open()
-    stored = enquiry.load(store, case_ref, must_be_open=False)
-    given = _gather(
-        answers,
-        {
-            "date": date,
-            "given_by": given_by,
-            "felt_listened_to": listened,
-            "felt_involved": involved,
-            "feels_safer": safer,
-            "outcomes_met": outcomes_met,
-            "note": note,
-        },
+    options = {
+        "date": date, "given_by": given_by, "felt_listened_to": listened, "felt_involved": involved,
+        "feels_safer": safer, "outcomes_met": outcomes_met, "note": note,
+    }  # fmt: skip
+    store, stored, given = _answers_for(
+        ctx, case_ref, answers, options, "ask_feedback", "msp feedback add", FEEDBACK_NEEDS
     )
-    if interactive() and answers is None:
-        from msp_cli.questions import ask_feedback
-
-        given = _asking(lambda: ask_feedback(stored.record, given))
-    else:
-        _refuse_missing("msp feedback add", given, FEEDBACK_NEEDS)
     feedback, warning = enquiry.add_feedback(store, stored, given)
     if warning:
         warn(warning)
     else:
         say(f"Feedback of {feedback['date']} added to {case_ref}.")
+
+
+def _answers_for(
+    ctx: typer.Context, case_ref: str, answers: str | None, options: dict[str, Any], ask: str, command: str,
+    needs: tuple[str, ...],
+) -> tuple[Any, Any, dict[str, Any]]:  # fmt: skip
+    """The case, and one object of answers: the file, the options over it, then questions for the rest."""
+    from msp_cli import enquiry
+
+    store = ctx.obj.open()
+    stored = enquiry.load(store, case_ref, must_be_open=False)
+    given = _gather(answers, options)
+    if interactive() and answers is None:
+        from msp_cli import questions  # only now: questionary costs start-up time
+
+        questions_for = getattr(questions, ask)
+        given = _asking(lambda: questions_for(stored.record, given))
+    else:
+        _refuse_missing(command, given, needs)
+    return store, stored, given
 
 
 def _asking(ask: Any) -> Any:

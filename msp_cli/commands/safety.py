@@ -48,16 +48,12 @@ def restore(
     state: AppState = ctx.obj
     path, _ = state.db_path()
     if not yes:
-        if not interactive():
-            raise MspError("Restoring replaces the database.", hint="Add --yes to confirm.")
-        from msp_cli.prompts import PromptCancelled, ask_confirm
+        from msp_cli.prompts import confirm_or_stop
 
-        try:
-            agreed = ask_confirm(f"Replace {path} with {source}? (the current file is kept aside)", default=False)
-        except PromptCancelled:
-            agreed = False
-        if not agreed:
-            raise MspError("Nothing was changed.")
+        confirm_or_stop(
+            f"Replace {path} with {source}? (the current file is kept aside)",
+            without_terminal="Restoring replaces the database and must be confirmed.",
+        )
     passphrase = None
     if path.exists():
         current = state.open()
