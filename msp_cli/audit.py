@@ -35,10 +35,6 @@ class Actor:
         return cls(worker=worker, os_user=os_user)
 
 
-def canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 HASHED_FIELDS = ("at", "worker", "os_user", "action", "table_name", "row_key", "changes")
 
 

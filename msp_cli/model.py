@@ -535,10 +535,6 @@ def _cross_field_rules(c: _Checker, raw: dict[str, Any], r: Record) -> None:
         c.order(("concern_received", r["concern_received"]), (f"feedback[{i}].date", fb["date"]))
 
 
-def is_open(record: Record) -> bool:
-    return record["concluded"] is None
-
-
 def suggest_overall_achieved(achieved: Sequence[str | None]) -> str | None:
     """The SG4a overall answer that the per-outcome answers point to (the worker confirms it).
 

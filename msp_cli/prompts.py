@@ -120,12 +120,6 @@ def ask_select(message: str, choices: Sequence[str], *, default: str | None = No
     return answer
 
 
-def ask_optional_select(message: str, choices: Sequence[str], *, none_label: str = "Not recorded") -> str | None:
-    """A select whose first choice means 'leave it blank'."""
-    answer = ask_select(message, [none_label, *choices])
-    return None if answer == none_label else answer
-
-
 def ask_checkbox(
     message: str, choices: Sequence[str], *, required: bool = False, checked: Sequence[str] = ()
 ) -> list[str]:
@@ -162,8 +156,3 @@ def confirm_or_stop(question: str, *, without_terminal: str, declined: str = "No
         agreed = False
     if not agreed:
         raise MspError(declined)
-
-
-def ask_optional_bool(message: str) -> bool | None:
-    answer = ask_select(message, ["Yes", "No", "Not recorded"])
-    return {"Yes": True, "No": False}.get(answer)
