@@ -27,9 +27,19 @@ HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 REPORTS = ("outcomes", "sac", "desired", "capacity", "time", "feedback")
 CASE_TABLES = (
-    "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "meeting",
-    "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session", "outcome_review",
-)  # fmt: skip
+    "person",
+    "safeguarding_case",
+    "case_risk_type",
+    "case_response",
+    "desired_outcome",
+    "meeting",
+    "meeting_attendee",
+    "feedback",
+    "closure",
+    "closure_outcome",
+    "outcome_review_session",
+    "outcome_review",
+)
 
 
 @dataclass
@@ -79,8 +89,9 @@ def wizard_open(env: dict[str, str], runs: int) -> Result:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        child = pexpect.spawn(str(BIN / "msp"), ["case", "new"], env={**env, "PROMPT_TOOLKIT_NO_CPR": "1"},
-                              encoding="utf-8", timeout=30)  # fmt: skip
+        child = pexpect.spawn(
+            str(BIN / "msp"), ["case", "new"], env={**env, "PROMPT_TOOLKIT_NO_CPR": "1"}, encoding="utf-8", timeout=30
+        )
         child.expect_exact("Case reference")
         times.append(time.perf_counter() - start)
         child.sendintr()
@@ -119,7 +130,7 @@ def bench_size(size: int, work: Path, runs: int, heavy_runs: int) -> list[Result
             ["sqlite3", str(db), *(f"SELECT * FROM {t};" for t in CASE_TABLES)],  # noqa: S608
             env,
             runs,
-        ),  # fmt: skip
+        ),
         measure("msp case list (first page)", [*msp, "case", "list"], env, runs),
         measure("msp case show", [*msp, "case", "show", case_ref], env, runs),
         wizard_open(env, runs),
@@ -127,8 +138,9 @@ def bench_size(size: int, work: Path, runs: int, heavy_runs: int) -> list[Result
     for report in REPORTS:
         results.append(measure(f"msp report {report}", [*msp, "report", report, "--year", "2025-26"], env, runs))
         results.append(measure(f"msp report {report} --json", [*msp, "report", report, "--json"], env, runs))
-    results.append(measure("msp report breakdown --by risk-type", [*msp, "report", "breakdown", "--by", "risk-type"],
-                           env, runs))  # fmt: skip
+    results.append(
+        measure("msp report breakdown --by risk-type", [*msp, "report", "breakdown", "--by", "risk-type"], env, runs)
+    )
     results.append(measure("msp audit", [*msp, "audit"], env, runs))
     for fmt, name in (("jsonl", "x.jsonl"), ("csv", "x-csv"), ("xlsx", "x.xlsx")):
         target = work / name
@@ -136,8 +148,15 @@ def bench_size(size: int, work: Path, runs: int, heavy_runs: int) -> list[Result
         def clear(target: Path = target) -> None:
             shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(missing_ok=True)
 
-        results.append(measure(f"msp export --format {fmt}", [*msp, "export", str(target), "--format", fmt], env,
-                               heavy_runs, before=clear))  # fmt: skip
+        results.append(
+            measure(
+                f"msp export --format {fmt}",
+                [*msp, "export", str(target), "--format", fmt],
+                env,
+                heavy_runs,
+                before=clear,
+            )
+        )
     fresh = work / f"import-{size}.db"
 
     def new_database() -> None:
@@ -145,8 +164,15 @@ def bench_size(size: int, work: Path, runs: int, heavy_runs: int) -> list[Result
             Path(str(fresh) + suffix).unlink(missing_ok=True)
         subprocess.run([*msp, "--db", str(fresh), "init"], env=env, check=True, capture_output=True)
 
-    results.append(measure(f"msp import ({size} cases)", [*msp, "--db", str(fresh), "import", str(cases_file)], env,
-                           heavy_runs, before=new_database))  # fmt: skip
+    results.append(
+        measure(
+            f"msp import ({size} cases)",
+            [*msp, "--db", str(fresh), "import", str(cases_file)],
+            env,
+            heavy_runs,
+            before=new_database,
+        )
+    )
     return results
 
 
@@ -191,8 +217,10 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     by_size = {size: bench_size(size, args.work, args.runs, args.heavy_runs) for size in sizes}
     cpu = platform.processor() or platform.machine()
-    print(f"Machine: {platform.platform()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()},"
-          f" SQLite {sqlite3.sqlite_version}\n")  # fmt: skip
+    print(
+        f"Machine: {platform.platform()}, {cpu}, {os.cpu_count()} cores, Python {platform.python_version()},"
+        f" SQLite {sqlite3.sqlite_version}\n"
+    )
     for size, results in by_size.items():
         print(f"### {size:,} cases\n")
         print("| command | median s | min-max s | runs | peak MB |\n|---|---|---|---|---|")

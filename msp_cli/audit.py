@@ -78,8 +78,18 @@ class AuditWriter:
         }
         entry_id = self.last_id + 1
         digest = entry_hash(entry_id, fields, self.last_hash)
-        row = (entry_id, at, fields["worker"], fields["os_user"], action, table, row_key, fields["changes"],
-               self.last_hash, digest)  # fmt: skip
+        row = (
+            entry_id,
+            at,
+            fields["worker"],
+            fields["os_user"],
+            action,
+            table,
+            row_key,
+            fields["changes"],
+            self.last_hash,
+            digest,
+        )
         self.last_id, self.last_hash = entry_id, digest
         self.deferred.append(row)
         if not defer:

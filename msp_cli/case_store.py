@@ -750,18 +750,25 @@ class BulkWriter:
         ("safeguarding_case", None),
         ("case_risk_type", "case_id, risk_type"),
         ("case_response", "case_id, stage, response"),
-        ("desired_outcome", "id, case_id, position, text, category, expressed_by, negotiated_text,"
-                            " negotiated_reason, negotiated_note"),
-        ("meeting", "id, case_id, position, held_on, kind, location, location_chosen_by_person, person_prepared,"
-                    " minutes_spent, summary"),
+        (
+            "desired_outcome",
+            "id, case_id, position, text, category, expressed_by, negotiated_text, negotiated_reason, negotiated_note",
+        ),
+        (
+            "meeting",
+            "id, case_id, position, held_on, kind, location, location_chosen_by_person, person_prepared,"
+            " minutes_spent, summary",
+        ),
         ("meeting_attendee", "meeting_id, attendee"),
-        ("feedback", "case_id, position, given_on, given_by, felt_listened_to, felt_involved, feels_safer,"
-                     " outcomes_met, note"),
+        (
+            "feedback",
+            "case_id, position, given_on, given_by, felt_listened_to, felt_involved, feels_safer, outcomes_met, note",
+        ),
         ("closure", "id, case_id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"),
         ("closure_outcome", "closure_id, outcome_id, achieved"),
         ("outcome_review_session", "id, case_id, reviewed_on, worker, note"),
         ("outcome_review", "review_id, outcome_id, progress, person_says, note"),
-    )  # fmt: skip
+    )
 
     def __init__(self, conn: sqlite3.Connection, audit: AuditWriter, *, action: str, batch: int = 2000) -> None:
         self.conn, self.audit, self.action, self.batch = conn, audit, action, batch
@@ -821,22 +828,48 @@ class BulkWriter:
             self.rows["desired_outcome"].append((outcome_ids[-1], case_id, position, *_outcome_values(o)))
         for position, m in enumerate(record["meetings"], start=1):
             meeting_id = self._id("meeting")
-            self.rows["meeting"].append((
-                meeting_id, case_id, position, m["date"], m["kind"], m["location"],
-                _int(m["location_chosen_by_person"]), _int(m["person_prepared"]), m["minutes_spent"], m["summary"],
-            ))  # fmt: skip
+            self.rows["meeting"].append(
+                (
+                    meeting_id,
+                    case_id,
+                    position,
+                    m["date"],
+                    m["kind"],
+                    m["location"],
+                    _int(m["location_chosen_by_person"]),
+                    _int(m["person_prepared"]),
+                    m["minutes_spent"],
+                    m["summary"],
+                )
+            )
             self.rows["meeting_attendee"].extend((meeting_id, a) for a in m["attendees"])
         for position, f in enumerate(record["feedback"], start=1):
-            self.rows["feedback"].append((
-                case_id, position, f["date"], f["given_by"], f["felt_listened_to"], f["felt_involved"],
-                f["feels_safer"], f["outcomes_met"], f["note"],
-            ))  # fmt: skip
+            self.rows["feedback"].append(
+                (
+                    case_id,
+                    position,
+                    f["date"],
+                    f["given_by"],
+                    f["felt_listened_to"],
+                    f["felt_involved"],
+                    f["feels_safer"],
+                    f["outcomes_met"],
+                    f["note"],
+                )
+            )
         if record["concluded"] is not None:
             closure_id = self._id("closure")
-            self.rows["closure"].append((
-                closure_id, case_id, record["concluded"], record["risk_assessment_outcome"], record["risk_outcome"],
-                record["outcomes_achieved"], record["closure_note"],
-            ))  # fmt: skip
+            self.rows["closure"].append(
+                (
+                    closure_id,
+                    case_id,
+                    record["concluded"],
+                    record["risk_assessment_outcome"],
+                    record["risk_outcome"],
+                    record["outcomes_achieved"],
+                    record["closure_note"],
+                )
+            )
             self.rows["closure_outcome"].extend(
                 (closure_id, oid, o["achieved"])
                 for oid, o in zip(outcome_ids, record["desired_outcomes"], strict=True)
@@ -894,18 +927,24 @@ def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str |
 
 
 def iter_case_ids(
-    conn: sqlite3.Connection, *, period: tuple[str, str] | None = None, team: str | None = None,
+    conn: sqlite3.Connection,
+    *,
+    period: tuple[str, str] | None = None,
+    team: str | None = None,
     worker: str | None = None,
-) -> Iterator[int]:  # fmt: skip
+) -> Iterator[int]:
     where, params = _case_filter(period, team, worker)
     for (case_id,) in conn.execute(f"SELECT c.id FROM safeguarding_case c WHERE {where}", params):  # noqa: S608
         yield int(case_id)
 
 
 def iter_cases(
-    conn: sqlite3.Connection, *, period: tuple[str, str] | None = None, team: str | None = None,
+    conn: sqlite3.Connection,
+    *,
+    period: tuple[str, str] | None = None,
+    team: str | None = None,
     worker: str | None = None,
-) -> Iterator[StoredCase]:  # fmt: skip
+) -> Iterator[StoredCase]:
     """Every finished case (not wizard drafts), oldest first: concern received or concluded in PERIOD."""
     where, params = _case_filter(period, team, worker)
     sql = (

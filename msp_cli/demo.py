@@ -25,40 +25,73 @@ T = TypeVar("T")
 
 # shares of allegations (risk-type mentions); the first three are the national 2013/14 figures
 RISK_WEIGHTS = {
-    "Neglect and Acts of Omission": 30, "Physical Abuse": 27, "Financial or Material Abuse": 18,
-    "Psychological Abuse": 13, "Sexual Abuse": 3, "Organisational Abuse": 3, "Self-Neglect": 3,
-    "Domestic Abuse": 2, "Discriminatory Abuse": 0.5, "Sexual Exploitation": 0.3, "Modern Slavery": 0.2,
-}  # fmt: skip
+    "Neglect and Acts of Omission": 30,
+    "Physical Abuse": 27,
+    "Financial or Material Abuse": 18,
+    "Psychological Abuse": 13,
+    "Sexual Abuse": 3,
+    "Organisational Abuse": 3,
+    "Self-Neglect": 3,
+    "Domestic Abuse": 2,
+    "Discriminatory Abuse": 0.5,
+    "Sexual Exploitation": 0.3,
+    "Modern Slavery": 0.2,
+}
 LOCATION_WEIGHTS = {
-    "Own Home": 44, "Care Home - Residential": 19, "Care Home - Nursing": 9, "In the Community": 7,
-    "Community Service": 5, "Hospital - Acute": 4, "Hospital - Mental Health": 2, "Hospital - Community": 1,
+    "Own Home": 44,
+    "Care Home - Residential": 19,
+    "Care Home - Nursing": 9,
+    "In the Community": 7,
+    "Community Service": 5,
+    "Hospital - Acute": 4,
+    "Hospital - Mental Health": 2,
+    "Hospital - Community": 1,
     "Other": 9,
-}  # fmt: skip
+}
 SOURCE_WEIGHTS = {"Service Provider": 30, "Other - Known to individual": 60, "Other - Unknown to individual": 10}
 AGE_WEIGHTS = {"18-64": 35, "65-74": 14, "75-84": 22, "85-94": 23, "95+": 5, "Not Known": 1}
 SEX_WEIGHTS = {"Female": 60, "Male": 39.5, "Not Known": 0.5}
 ETHNICITY_WEIGHTS = {
-    "White": 85, "Asian / Asian British": 5, "Black / African / Caribbean / Black British": 3,
-    "Mixed / Multiple": 1.5, "Other Ethnic Group": 1, "Refused": 0.5, "Undeclared / Not Known": 4,
-}  # fmt: skip
+    "White": 85,
+    "Asian / Asian British": 5,
+    "Black / African / Caribbean / Black British": 3,
+    "Mixed / Multiple": 1.5,
+    "Other Ethnic Group": 1,
+    "Refused": 0.5,
+    "Undeclared / Not Known": 4,
+}
 SUPPORT_REASON_WEIGHTS = {
-    "Physical Support": 47, "Mental Health Support": 14, "Support with Memory and Cognition": 13,
-    "Learning Disability Support": 12, "Social Support": 5, "No Support Reason": 4, "Not Known": 3,
+    "Physical Support": 47,
+    "Mental Health Support": 14,
+    "Support with Memory and Cognition": 13,
+    "Learning Disability Support": 12,
+    "Social Support": 5,
+    "No Support Reason": 4,
+    "Not Known": 3,
     "Sensory Support": 2,
-}  # fmt: skip
+}
 # the evaluation's Table 9 (share of councils naming each among the three most common)
 CATEGORY_WEIGHTS = {
-    "To be and to feel safer": 45, "To maintain key relationships": 23,
-    "To gain or maintain control over the situation": 21, "To know that this won't happen to anyone else": 21,
+    "To be and to feel safer": 45,
+    "To maintain key relationships": 23,
+    "To gain or maintain control over the situation": 21,
+    "To know that this won't happen to anyone else": 21,
     "To have access to justice or an apology, or to know that disciplinary or other action has been taken": 18,
-    "To be involved in making decisions": 15, "To be able to protect self in the future": 12,
-    "To have exercised choice": 8, "To know where to get help": 8, "Other": 9, "To get new friends": 1,
+    "To be involved in making decisions": 15,
+    "To be able to protect self in the future": 12,
+    "To have exercised choice": 8,
+    "To know where to get help": 8,
+    "Other": 9,
+    "To get new friends": 1,
     "To have help to recover": 1,
-}  # fmt: skip
+}
 ASKED_WEIGHTS = {
-    vocab.ASKED_AND_EXPRESSED: 68, "Yes they were asked but no outcomes were expressed": 13, "No": 10,
-    "Don't Know": 4, "Not Recorded": 5,
-}  # fmt: skip
+    vocab.ASKED_AND_EXPRESSED: 68,
+    "Yes they were asked but no outcomes were expressed": 13,
+    "No": 10,
+    "Don't Know": 4,
+    "Not Recorded": 5,
+}
 # the evaluation's Table 16: of those who expressed outcomes, about 7 in 10 fully met, a quarter partly
 ACHIEVED_WEIGHTS = {vocab.FULLY: 70, vocab.PARTLY: 25, vocab.NOT_ACHIEVED: 5}
 RAO_WEIGHTS = dict(zip(vocab.RISK_ASSESSMENT_OUTCOME, (60, 5, 12, 3, 7, 10, 3), strict=True))
@@ -122,10 +155,13 @@ def generate(n: int, seed: int, today: dt.date | None = None) -> Iterator[DemoCa
             person = _choice(rng, people)
         else:
             person = {
-                "ref": f"P-{len(people) + 1:06d}", "name": None, "age_band": _pick(rng, AGE_WEIGHTS),
-                "sex": _pick(rng, SEX_WEIGHTS), "ethnicity": _pick(rng, ETHNICITY_WEIGHTS),
+                "ref": f"P-{len(people) + 1:06d}",
+                "name": None,
+                "age_band": _pick(rng, AGE_WEIGHTS),
+                "sex": _pick(rng, SEX_WEIGHTS),
+                "ethnicity": _pick(rng, ETHNICITY_WEIGHTS),
                 "primary_support_reason": _pick(rng, SUPPORT_REASON_WEIGHTS),
-            }  # fmt: skip
+            }
             people.append(person)
         yield _case(rng, i, dict(person), received, today)
 
@@ -133,14 +169,30 @@ def generate(n: int, seed: int, today: dt.date | None = None) -> Iterator[DemoCa
 def _case(rng: random.Random, number: int, person: dict[str, Any], received: dt.date, today: dt.date) -> DemoCase:
     team = _choice(rng, list(TEAMS))
     r: Record = {
-        "case_ref": f"C-{received.year}-{number:06d}", "person": person, "worker": _choice(rng, TEAMS[team]),
-        "team": team, "concern_received": received.isoformat(), "enquiry_type": None, "enquiry_started": None,
+        "case_ref": f"C-{received.year}-{number:06d}",
+        "person": person,
+        "worker": _choice(rng, TEAMS[team]),
+        "team": team,
+        "concern_received": received.isoformat(),
+        "enquiry_type": None,
+        "enquiry_started": None,
         "risk_types": _sample(rng, RISK_WEIGHTS, rng.choices((1, 2, 3), weights=(78, 18, 4))[0]),
-        "location_of_risk": _pick(rng, LOCATION_WEIGHTS), "source_of_risk": _pick(rng, SOURCE_WEIGHTS),
-        "consent": None, "capacity": None, "advocacy": None, "asked_about_outcomes": None, "desired_outcomes": [],
-        "responses": [], "meetings": [], "feedback": [], "concluded": None, "risk_assessment_outcome": None,
-        "risk_outcome": None, "outcomes_achieved": None, "closure_note": None,
-    }  # fmt: skip
+        "location_of_risk": _pick(rng, LOCATION_WEIGHTS),
+        "source_of_risk": _pick(rng, SOURCE_WEIGHTS),
+        "consent": None,
+        "capacity": None,
+        "advocacy": None,
+        "asked_about_outcomes": None,
+        "desired_outcomes": [],
+        "responses": [],
+        "meetings": [],
+        "feedback": [],
+        "concluded": None,
+        "risk_assessment_outcome": None,
+        "risk_outcome": None,
+        "outcomes_achieved": None,
+        "closure_note": None,
+    }
     decision = rng.random()
     if decision >= 0.40:  # most concerns lead to no enquiry
         r["enquiry_type"] = vocab.NO_ENQUIRY
@@ -175,10 +227,19 @@ def _consent_and_capacity(rng: random.Random, r: Record, started: dt.date, today
     given = rng.random() < 0.7 if sought else None
     reason = None
     if not given:
-        reason = "The person lacks capacity to consent" if lacked == vocab.LACKED_CAPACITY_YES else _choice(
-            rng, ("Risk to other adults", "A crime has been or may be committed", "Coercion or undue influence",
-                  "Public interest")
-        )  # fmt: skip
+        reason = (
+            "The person lacks capacity to consent"
+            if lacked == vocab.LACKED_CAPACITY_YES
+            else _choice(
+                rng,
+                (
+                    "Risk to other adults",
+                    "A crime has been or may be committed",
+                    "Coercion or undue influence",
+                    "Public interest",
+                ),
+            )
+        )
     r["consent"] = {"sought": sought, "given": given, "proceeded_without_consent_reason": reason, "note": None}
     support = note = None
     if lacked == vocab.LACKED_CAPACITY_YES:
@@ -206,9 +267,12 @@ def _outcomes(rng: random.Random, r: Record, gap: Any) -> None:
     for _ in range(rng.choices((1, 2, 3), weights=(55, 33, 12))[0]):
         category = _pick(rng, CATEGORY_WEIGHTS)
         outcome: dict[str, Any] = {
-            "text": _choice(rng, PHRASES[category]), "category": category,
-            "expressed_by": "Person" if rng.random() < 0.8 else "Representative", "negotiated": None, "achieved": None,
-        }  # fmt: skip
+            "text": _choice(rng, PHRASES[category]),
+            "category": category,
+            "expressed_by": "Person" if rng.random() < 0.8 else "Representative",
+            "negotiated": None,
+            "achieved": None,
+        }
         if rng.random() < 0.2 or category.startswith("To have access to justice"):
             reason = _choice(rng, list(NEGOTIATED))
             outcome["negotiated"] = {"text": _choice(rng, NEGOTIATED[reason]), "reason": reason, "note": None}
@@ -221,19 +285,49 @@ def _meetings(rng: random.Random, r: Record, started: dt.date, until: dt.date) -
         held = started + dt.timedelta(days=rng.randint(0, max(0, (until - started).days)))
         attended = rng.random() < 0.65
         attendees = (["Person"] if attended else []) + _sample(
-            rng, {"Family or carer": 4, "Advocate": 2, "Council adult social care": 6, "Police": 2, "Care providers": 3,
-                  "Primary care": 1, "Housing providers": 1}, rng.randint(1, 3),
-        )  # fmt: skip
-        meetings.append({
-            "date": held.isoformat(),
-            "kind": _choice(rng, ("Strategy discussion", "Strategy meeting", "Case conference", "Review meeting",
-                                  "Family group conference")),
-            "location": _choice(rng, ("Person's home", "Person's home", "Phone or video", "Council office", "Care home",
-                                      "Community venue")),
-            "location_chosen_by_person": attended and rng.random() < 0.7,
-            "attendees": attendees, "person_prepared": attended and rng.random() < 0.75,
-            "minutes_spent": rng.choice((30, 45, 60, 60, 90, 120)), "summary": None,
-        })  # fmt: skip
+            rng,
+            {
+                "Family or carer": 4,
+                "Advocate": 2,
+                "Council adult social care": 6,
+                "Police": 2,
+                "Care providers": 3,
+                "Primary care": 1,
+                "Housing providers": 1,
+            },
+            rng.randint(1, 3),
+        )
+        meetings.append(
+            {
+                "date": held.isoformat(),
+                "kind": _choice(
+                    rng,
+                    (
+                        "Strategy discussion",
+                        "Strategy meeting",
+                        "Case conference",
+                        "Review meeting",
+                        "Family group conference",
+                    ),
+                ),
+                "location": _choice(
+                    rng,
+                    (
+                        "Person's home",
+                        "Person's home",
+                        "Phone or video",
+                        "Council office",
+                        "Care home",
+                        "Community venue",
+                    ),
+                ),
+                "location_chosen_by_person": attended and rng.random() < 0.7,
+                "attendees": attendees,
+                "person_prepared": attended and rng.random() < 0.75,
+                "minutes_spent": rng.choice((30, 45, 60, 60, 90, 120)),
+                "summary": None,
+            }
+        )
     return sorted(meetings, key=lambda m: m["date"])
 
 
@@ -241,12 +335,23 @@ def _reviews(rng: random.Random, r: Record, started: dt.date, until: dt.date) ->
     if not r["desired_outcomes"] or rng.random() < 0.5 or (until - started).days < 14:
         return []
     reviewed = started + dt.timedelta(days=rng.randint(7, (until - started).days))
-    return [{
-        "date": reviewed.isoformat(), "note": None, "new_outcomes": [],
-        "outcomes": [{"progress": _choice(rng, REVIEW_PROGRESS),
-                      "person_says": _choice(rng, SAYS_NOW) if rng.random() < 0.6 else None, "note": None,
-                      "text": None, "category": None} for _ in r["desired_outcomes"]],
-    }]  # fmt: skip
+    return [
+        {
+            "date": reviewed.isoformat(),
+            "note": None,
+            "new_outcomes": [],
+            "outcomes": [
+                {
+                    "progress": _choice(rng, REVIEW_PROGRESS),
+                    "person_says": _choice(rng, SAYS_NOW) if rng.random() < 0.6 else None,
+                    "note": None,
+                    "text": None,
+                    "category": None,
+                }
+                for _ in r["desired_outcomes"]
+            ],
+        }
+    ]
 
 
 def _close(rng: random.Random, r: Record, concluded: dt.date, gap: Any) -> None:
@@ -272,7 +377,11 @@ def _feedback(rng: random.Random, given: dt.date) -> dict[str, Any]:
         return None if rng.random() < 0.05 else rng.choices((1, 2, 3, 4, 5), weights=(4, 6, 15, 35, 40))[0]
 
     return {
-        "date": given.isoformat(), "given_by": "Person" if rng.random() < 0.75 else "Representative",
-        "felt_listened_to": score(), "felt_involved": score(), "feels_safer": score(), "outcomes_met": score(),
+        "date": given.isoformat(),
+        "given_by": "Person" if rng.random() < 0.75 else "Representative",
+        "felt_listened_to": score(),
+        "felt_involved": score(),
+        "feels_safer": score(),
+        "outcomes_met": score(),
         "note": _choice(rng, FEEDBACK_WORDS) if rng.random() < 0.4 else None,
-    }  # fmt: skip
+    }

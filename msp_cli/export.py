@@ -33,29 +33,39 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("case_ref", "The case reference (a pseudonym unless the export is identifiable)"),
         ("person_ref", "The person's reference (a pseudonym unless identifiable); the same person, the same value"),
         ("person_name", "The person's name (identifiable exports only)"),
-        ("age_band", "SG1a age band"), ("sex", "SG1b sex"), ("ethnicity", "SG1c ethnicity"),
+        ("age_band", "SG1a age band"),
+        ("sex", "SG1b sex"),
+        ("ethnicity", "SG1c ethnicity"),
         ("primary_support_reason", "SG1d primary support reason"),
-        ("worker", "Lead worker (a pseudonym unless identifiable)"), ("team", "Team"),
+        ("worker", "Lead worker (a pseudonym unless identifiable)"),
+        ("team", "Team"),
         ("concern_received", "Date the concern was received (ISO)"),
-        ("enquiry_type", "Section 42, Other, or None (no enquiry)"), ("enquiry_started", "Date the enquiry started"),
-        ("risk_types", "SG2a types of risk, separated by '; '"), ("location_of_risk", "SG2b location of risk"),
-        ("source_of_risk", "SG2b source of risk"), ("consent_sought", "Was consent sought (yes/no)"),
+        ("enquiry_type", "Section 42, Other, or None (no enquiry)"),
+        ("enquiry_started", "Date the enquiry started"),
+        ("risk_types", "SG2a types of risk, separated by '; '"),
+        ("location_of_risk", "SG2b location of risk"),
+        ("source_of_risk", "SG2b source of risk"),
+        ("consent_sought", "Was consent sought (yes/no)"),
         ("consent_given", "Was consent given (yes/no)"),
         ("proceeded_without_consent_reason", "Why the enquiry went ahead without consent"),
         ("consent_note", "Note on consent (free text; with --with-notes only)"),
         ("lacked_capacity", "SG3a: did the person lack capacity for decisions about the enquiry"),
         ("capacity_support", "Support for a person lacking capacity: Advocate, Family or friend, None"),
         ("best_interests_note", "Best-interests note (free text; with --with-notes only)"),
-        ("advocacy_offered", "Date advocacy was offered"), ("advocacy_started", "Date advocacy started"),
+        ("advocacy_offered", "Date advocacy was offered"),
+        ("advocacy_started", "Date advocacy started"),
         ("advocacy_type", "Care Act advocate, IMCA or Other advocate"),
         ("asked_about_outcomes", "SG4a: was the person or their representative asked about desired outcomes"),
         ("responses", "MSP toolkit responses (planned while open, used once closed), separated by '; '"),
-        ("concluded", "Date the enquiry concluded"), ("risk_assessment_outcome", "SG2c risk assessment outcome"),
-        ("risk_outcome", "SG2e risk outcome"), ("outcomes_achieved", "SG4a: were the desired outcomes achieved"),
+        ("concluded", "Date the enquiry concluded"),
+        ("risk_assessment_outcome", "SG2c risk assessment outcome"),
+        ("risk_outcome", "SG2e risk outcome"),
+        ("outcomes_achieved", "SG4a: were the desired outcomes achieved"),
         ("closure_note", "Closure note (free text; with --with-notes only)"),
     ],
     "desired_outcomes": [
-        ("case_ref", "The case"), ("number", "1 for the first desired outcome, and so on"),
+        ("case_ref", "The case"),
+        ("number", "1 for the first desired outcome, and so on"),
         ("text", "The outcome in the person's own words (free text; with --with-notes only)"),
         ("category", "Desired outcome category (the MSP evaluation's Table 9)"),
         ("expressed_by", "Person or Representative"),
@@ -65,19 +75,29 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("achieved", "Fully, Partially or Not Achieved, judged at closure"),
     ],
     "meetings": [
-        ("case_ref", "The case"), ("number", "1 for the first meeting, and so on"), ("date", "Date held"),
-        ("kind", "Kind of meeting"), ("location", "Where it was held"),
+        ("case_ref", "The case"),
+        ("number", "1 for the first meeting, and so on"),
+        ("date", "Date held"),
+        ("kind", "Kind of meeting"),
+        ("location", "Where it was held"),
         ("location_chosen_by_person", "Did the person choose where (yes/no)"),
-        ("attendees", "Who attended, separated by '; '"), ("person_prepared", "Was the person prepared (yes/no)"),
-        ("minutes_spent", "Minutes spent"), ("summary", "Summary (free text; with --with-notes only)"),
+        ("attendees", "Who attended, separated by '; '"),
+        ("person_prepared", "Was the person prepared (yes/no)"),
+        ("minutes_spent", "Minutes spent"),
+        ("summary", "Summary (free text; with --with-notes only)"),
     ],
     "feedback": [
-        ("case_ref", "The case"), ("number", "1 for the first feedback, and so on"), ("date", "Date given"),
-        ("given_by", "Person or Representative"), ("felt_listened_to", "1 (not at all) to 5 (completely)"),
-        ("felt_involved", "1 to 5"), ("feels_safer", "1 to 5"), ("outcomes_met", "1 to 5"),
+        ("case_ref", "The case"),
+        ("number", "1 for the first feedback, and so on"),
+        ("date", "Date given"),
+        ("given_by", "Person or Representative"),
+        ("felt_listened_to", "1 (not at all) to 5 (completely)"),
+        ("felt_involved", "1 to 5"),
+        ("feels_safer", "1 to 5"),
+        ("outcomes_met", "1 to 5"),
         ("note", "Their words (free text; with --with-notes only)"),
     ],
-}  # fmt: skip
+}
 
 
 class Pseudonymiser:
@@ -135,30 +155,82 @@ def table_rows(r: Record) -> dict[str, list[list[Any]]]:
     """One case as rows of the export tables (columns in the order of TABLES)."""
     p, consent, capacity, advocacy = r["person"], r["consent"] or {}, r["capacity"] or {}, r["advocacy"] or {}
     case = [
-        r["case_ref"], p["ref"], p["name"], p["age_band"], p["sex"], p["ethnicity"], p["primary_support_reason"],
-        r["worker"], r["team"], r["concern_received"], r["enquiry_type"], r["enquiry_started"],
-        "; ".join(r["risk_types"]), r["location_of_risk"], r["source_of_risk"], _yes_no(consent.get("sought")),
-        _yes_no(consent.get("given")), consent.get("proceeded_without_consent_reason"), consent.get("note"),
-        capacity.get("lacked_capacity"), capacity.get("support"), capacity.get("best_interests_note"),
-        advocacy.get("offered"), advocacy.get("started"), advocacy.get("type"), r["asked_about_outcomes"],
-        "; ".join(r["responses"]), r["concluded"], r["risk_assessment_outcome"], r["risk_outcome"],
-        r["outcomes_achieved"], r["closure_note"],
-    ]  # fmt: skip
+        r["case_ref"],
+        p["ref"],
+        p["name"],
+        p["age_band"],
+        p["sex"],
+        p["ethnicity"],
+        p["primary_support_reason"],
+        r["worker"],
+        r["team"],
+        r["concern_received"],
+        r["enquiry_type"],
+        r["enquiry_started"],
+        "; ".join(r["risk_types"]),
+        r["location_of_risk"],
+        r["source_of_risk"],
+        _yes_no(consent.get("sought")),
+        _yes_no(consent.get("given")),
+        consent.get("proceeded_without_consent_reason"),
+        consent.get("note"),
+        capacity.get("lacked_capacity"),
+        capacity.get("support"),
+        capacity.get("best_interests_note"),
+        advocacy.get("offered"),
+        advocacy.get("started"),
+        advocacy.get("type"),
+        r["asked_about_outcomes"],
+        "; ".join(r["responses"]),
+        r["concluded"],
+        r["risk_assessment_outcome"],
+        r["risk_outcome"],
+        r["outcomes_achieved"],
+        r["closure_note"],
+    ]
     outcomes = [
-        [r["case_ref"], i, o["text"], o["category"], o["expressed_by"], (o["negotiated"] or {}).get("text"),
-         (o["negotiated"] or {}).get("reason"), (o["negotiated"] or {}).get("note"), o["achieved"]]
+        [
+            r["case_ref"],
+            i,
+            o["text"],
+            o["category"],
+            o["expressed_by"],
+            (o["negotiated"] or {}).get("text"),
+            (o["negotiated"] or {}).get("reason"),
+            (o["negotiated"] or {}).get("note"),
+            o["achieved"],
+        ]
         for i, o in enumerate(r["desired_outcomes"], start=1)
-    ]  # fmt: skip
+    ]
     meetings = [
-        [r["case_ref"], i, m["date"], m["kind"], m["location"], _yes_no(m["location_chosen_by_person"]),
-         "; ".join(m["attendees"]), _yes_no(m["person_prepared"]), m["minutes_spent"], m["summary"]]
+        [
+            r["case_ref"],
+            i,
+            m["date"],
+            m["kind"],
+            m["location"],
+            _yes_no(m["location_chosen_by_person"]),
+            "; ".join(m["attendees"]),
+            _yes_no(m["person_prepared"]),
+            m["minutes_spent"],
+            m["summary"],
+        ]
         for i, m in enumerate(r["meetings"], start=1)
-    ]  # fmt: skip
+    ]
     feedback = [
-        [r["case_ref"], i, f["date"], f["given_by"], f["felt_listened_to"], f["felt_involved"], f["feels_safer"],
-         f["outcomes_met"], f["note"]]
+        [
+            r["case_ref"],
+            i,
+            f["date"],
+            f["given_by"],
+            f["felt_listened_to"],
+            f["felt_involved"],
+            f["feels_safer"],
+            f["outcomes_met"],
+            f["note"],
+        ]
         for i, f in enumerate(r["feedback"], start=1)
-    ]  # fmt: skip
+    ]
     return {"cases": [case], "desired_outcomes": outcomes, "meetings": meetings, "feedback": feedback}
 
 
@@ -227,9 +299,20 @@ def _text(handle: IO[bytes]) -> Any:
     return io.TextIOWrapper(handle, encoding="utf-8", newline="")
 
 
-COLUMN_WIDTHS = {"text": 60, "negotiated_text": 40, "summary": 50, "note": 40, "closure_note": 40,
-                 "consent_note": 30, "best_interests_note": 40, "negotiated_note": 30, "risk_types": 40,
-                 "responses": 50, "attendees": 40, "category": 45}  # fmt: skip
+COLUMN_WIDTHS = {
+    "text": 60,
+    "negotiated_text": 40,
+    "summary": 50,
+    "note": 40,
+    "closure_note": 40,
+    "consent_note": 30,
+    "best_interests_note": 40,
+    "negotiated_note": 30,
+    "risk_types": 40,
+    "responses": 50,
+    "attendees": 40,
+    "category": 45,
+}
 
 
 def write_xlsx(path: Path, records: Iterable[Record], about: list[str]) -> int:
@@ -242,8 +325,13 @@ def write_xlsx(path: Path, records: Iterable[Record], about: list[str]) -> int:
             "Excel export needs xlsxwriter.", hint='Install it with: python -m pip install "msp[excel]"'
         ) from None
     private_file(path).close()  # owner-only from the start; xlsxwriter then writes into it
-    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False, "default_date_format": "yyyy-mm-dd"}  # fmt: skip
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "default_date_format": "yyyy-mm-dd",
+    }
     workbook = xlsxwriter.Workbook(str(path), options)
     bold = workbook.add_format({"bold": True})
     cover = workbook.add_worksheet("About")
@@ -297,11 +385,13 @@ def about_lines(*, period: str, identifiable: bool, with_notes: bool, demo: bool
         "msp export",
         f"Period: {period}",
         f"Cases: {cases}",
-        "Identifiable: names and references as recorded." if identifiable else
-        "Pseudonymised: person, case and worker references are keyed hashes (the same person has the same"
+        "Identifiable: names and references as recorded."
+        if identifiable
+        else "Pseudonymised: person, case and worker references are keyed hashes (the same person has the same"
         " pseudonym in every export from this database); names are removed; ages are bands.",
-        "Free text (notes, summaries, the person's words) is included." if with_notes or identifiable else
-        f"Free text is not exported: notes are empty and the person's words read {NOT_EXPORTED}.",
+        "Free text (notes, summaries, the person's words) is included."
+        if with_notes or identifiable
+        else f"Free text is not exported: notes are empty and the person's words read {NOT_EXPORTED}.",
         "Special category personal data (UK GDPR Article 9): keep it secure and delete it when no longer needed.",
-    ]  # fmt: skip
+    ]
     return lines

@@ -44,8 +44,12 @@ def problems(store: Store) -> list[str]:
             found.append(f"schema version {number}, expected {SCHEMA_VERSION}")
 
     readable_errors: tuple[type[Exception], ...] = (UnicodeDecodeError, *database_errors())
-    for name, part in (("integrity", integrity), ("foreign keys", foreign_keys), ("audit trail", audit_chain),
-                       ("schema version", version)):  # fmt: skip
+    for name, part in (
+        ("integrity", integrity),
+        ("foreign keys", foreign_keys),
+        ("audit trail", audit_chain),
+        ("schema version", version),
+    ):
         try:
             part()
         except readable_errors as exc:

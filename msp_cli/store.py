@@ -141,9 +141,15 @@ def create_private_file(path: Path) -> None:
 
 
 def open_store(
-    path: Path, *, worker: str | None = None, create: bool = False, readonly: bool = False, encrypt: bool = False,
-    passphrase: str | None = None, interactive: bool = False,
-) -> Store:  # fmt: skip
+    path: Path,
+    *,
+    worker: str | None = None,
+    create: bool = False,
+    readonly: bool = False,
+    encrypt: bool = False,
+    passphrase: str | None = None,
+    interactive: bool = False,
+) -> Store:
     """Open (or with create=True, make) an msp database; refuse anything else with one line.
 
     An existing file is encrypted if it is a SQLCipher file; a new one if ENCRYPT is given.

@@ -54,10 +54,18 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     empty, cases = folder / "empty.db", folder / "cases.jsonl"
     demo = folder / "demo.db"
     env = child_env(demo)
-    subprocess.run([sys.executable, "-m", "msp_cli", "demo", "--cases", str(IMPORT_CASES)], env=env, check=True,
-                   capture_output=True)  # fmt: skip
-    subprocess.run([sys.executable, "-m", "msp_cli", "export", str(cases), "--identifiable", "--reason", "test",
-                    "--yes"], env=env, check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "msp_cli", "demo", "--cases", str(IMPORT_CASES)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "msp_cli", "export", str(cases), "--identifiable", "--reason", "test", "--yes"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     subprocess.run([sys.executable, "-m", "msp_cli", "init"], env=child_env(empty), check=True, capture_output=True)
     return empty, cases
 
@@ -73,8 +81,12 @@ def _import_kills(base: tuple[Path, Path], tmp_path: Path, kills: int) -> None:
     for i in range(kills):
         db = tmp_path / f"import-{i % 3}.db"
         fresh_copy(empty, db)
-        child = subprocess.Popen([sys.executable, "-m", "msp_cli", "import", str(cases)], env=child_env(db),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        child = subprocess.Popen(
+            [sys.executable, "-m", "msp_cli", "import", str(cases)],
+            env=child_env(db),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.05, 1.2))
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -90,8 +102,13 @@ def _wizard_kills(tmp_path: Path, kills: int, empty: Path) -> None:
     for i in range(kills):
         db = tmp_path / f"wizard-{i % 3}.db"
         fresh_copy(empty, db)
-        child = subprocess.Popen([sys.executable, "-m", "tests.crash_child", "wizard", str(db)], cwd=ROOT,
-                                 env=child_env(db), stdout=subprocess.PIPE, text=True)  # fmt: skip
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.crash_child", "wizard", str(db)],
+            cwd=ROOT,
+            env=child_env(db),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(rng.uniform(0.15, 0.9))
         child.send_signal(signal.SIGKILL)
         out, _ = child.communicate()
@@ -147,10 +164,16 @@ print("done", flush=True)
 def test_several_writers_at_once(run: Run, initialised: Path) -> None:
     writers, each = 4, 15
     children = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(initialised), f"W{w}", str(each)], cwd=ROOT,
-                         env=child_env(initialised), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(initialised), f"W{w}", str(each)],
+            cwd=ROOT,
+            env=child_env(initialised),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for w in range(writers)
-    ]  # fmt: skip
+    ]
     results = [child.communicate(timeout=120) for child in children]
     for child, (out, err) in zip(children, results, strict=True):
         assert child.returncode == 0, err

@@ -13,9 +13,20 @@ from msp_cli import vocab
 from tests.conftest import Run, rows
 from tests.test_vocab_schema import COLUMN_VOCAB
 
-CASE_TABLES = ("person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "meeting",
-               "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session",
-               "outcome_review")  # fmt: skip
+CASE_TABLES = (
+    "person",
+    "safeguarding_case",
+    "case_risk_type",
+    "case_response",
+    "desired_outcome",
+    "meeting",
+    "meeting_attendee",
+    "feedback",
+    "closure",
+    "closure_outcome",
+    "outcome_review_session",
+    "outcome_review",
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,14 +83,26 @@ def test_proportions_follow_the_national_figures(big_demo: Path) -> None:
 
 
 def test_the_demo_has_what_a_trainer_needs_to_show(big_demo: Path) -> None:
-    lacked = dict(rows(big_demo, "SELECT coalesce(capacity_support, 'none recorded'), count(*) FROM safeguarding_case"
-                                 " WHERE lacked_capacity = 'Yes, they lacked capacity' GROUP BY 1"))  # fmt: skip
+    lacked = dict(
+        rows(
+            big_demo,
+            "SELECT coalesce(capacity_support, 'none recorded'), count(*) FROM safeguarding_case"
+            " WHERE lacked_capacity = 'Yes, they lacked capacity' GROUP BY 1",
+        )
+    )
     assert lacked["Advocate"] > 0 and lacked["Family or friend"] > 0 and lacked["None"] > 0
     assert lacked["none recorded"] > 0  # a recording gap for msp audit
-    assert rows(big_demo, "SELECT count(*) FROM (SELECT person_id FROM safeguarding_case GROUP BY person_id"
-                          " HAVING count(*) > 1)")[0][0] > 100  # fmt: skip
-    open_cases = rows(big_demo, "SELECT count(*) FROM safeguarding_case c WHERE NOT EXISTS"
-                                " (SELECT 1 FROM closure cl WHERE cl.case_id = c.id)")[0][0]  # fmt: skip
+    assert (
+        rows(
+            big_demo,
+            "SELECT count(*) FROM (SELECT person_id FROM safeguarding_case GROUP BY person_id HAVING count(*) > 1)",
+        )[0][0]
+        > 100
+    )
+    open_cases = rows(
+        big_demo,
+        "SELECT count(*) FROM safeguarding_case c WHERE NOT EXISTS (SELECT 1 FROM closure cl WHERE cl.case_id = c.id)",
+    )[0][0]
     assert open_cases > 50
     for table in ("meeting", "feedback", "outcome_review_session", "desired_outcome"):
         assert rows(big_demo, f"SELECT count(*) FROM {table}")[0][0] > 200, table
@@ -139,13 +162,36 @@ def test_tutorial_can_be_driven_to_the_end(run: Run, tmp_path: Path, monkeypatch
     monkeypatch.setattr("msp_cli.commands.tutorial.interactive", lambda: True)
     db = tmp_path / "training.db"
     keys = (
-        text("T-1") + accept() + accept() + text("P-MRS-A") + accept() + pick("75") + pick("Fem") + pick("White")
-        + pick("Physical") + text("2025-06-02") + tick("Financial") + pick("Own") + pick("Known") + pick("Section")
-        + text("2025-06-03") + YES + YES + pick("did") + NO + pick("expressed")
-        + text("I want him to stop taking my money, but I still want to see him") + pick("relation") + pick("Person")
-        + NO + YES + text("Appointee for her pension; he visits on Sundays") + pick("Risk") + accept()
+        text("T-1")
+        + accept()
+        + accept()
+        + text("P-MRS-A")
+        + accept()
+        + pick("75")
+        + pick("Fem")
+        + pick("White")
+        + pick("Physical")
+        + text("2025-06-02")
+        + tick("Financial")
+        + pick("Own")
+        + pick("Known")
+        + pick("Section")
+        + text("2025-06-03")
+        + YES
+        + YES
+        + pick("did")
+        + NO
+        + pick("expressed")
+        + text("I want him to stop taking my money, but I still want to see him")
+        + pick("relation")
+        + pick("Person")
+        + NO
+        + YES
+        + text("Appointee for her pension; he visits on Sundays")
+        + pick("Risk")
+        + accept()
         + tick("Supported")
-    )  # fmt: skip
+    )
     with keyboard() as pipe:
         pipe.send_text(keys)
         result = run("--db", str(db), "tutorial", "--scenario", "money")

@@ -19,9 +19,14 @@ def case(run: Run, initialised: Path, write_jsonl: Any) -> Path:
     """An open Section 42 enquiry with two desired outcomes (one negotiated)."""
     c = open_case(case_ref="C-1", concern_received="2025-05-01", enquiry_started="2025-05-02", meetings=[], feedback=[])
     c["desired_outcomes"].append(
-        {"text": "I want to feel safe at night", "category": "To be and to feel safer", "expressed_by": "Person",
-         "negotiated": None, "achieved": None}
-    )  # fmt: skip
+        {
+            "text": "I want to feel safe at night",
+            "category": "To be and to feel safer",
+            "expressed_by": "Person",
+            "negotiated": None,
+            "achieved": None,
+        }
+    )
     assert run("import", str(write_jsonl([c]))).exit_code == 0
     return initialised
 
@@ -40,13 +45,21 @@ def history(run: Run, case_ref: str) -> list[dict[str, Any]]:
 def test_review_changes_wording_and_keeps_the_old(run: Run, case: Path, terminal: None) -> None:
     keys = (
         text("2025-06-01")
-        + pick("progress") + text("He has paid some back") + NO + accept()
-        + "achieved" + DOWN + ENTER  # the second match: 'Achieved', not 'Partly achieved'
-        + accept() + YES + text("I want to feel safe at night and in the day") + pick("safer")
+        + pick("progress")
+        + text("He has paid some back")
+        + NO
+        + accept()
+        + "achieved"
+        + DOWN
+        + ENTER  # the second match: 'Achieved', not 'Partly achieved'
+        + accept()
+        + YES
+        + text("I want to feel safe at night and in the day")
+        + pick("safer")
         + accept()
         + NO  # no new outcome
         + text("Good progress")
-    )  # fmt: skip
+    )
     with keyboard() as pipe:
         pipe.send_text(keys)
         result = run("case", "review", "C-1")
@@ -73,11 +86,22 @@ def test_review_changes_wording_and_keeps_the_old(run: Run, case: Path, terminal
 
 def test_review_from_answers_adds_an_outcome(run: Run, case: Path, tmp_path: Path) -> None:
     answers = tmp_path / "review.json"
-    answers.write_text(json.dumps({
-        "date": "2025-06-02", "outcomes": [{"progress": "Not started"}, {"progress": "In progress"}],
-        "new_outcomes": [{"text": "I want to see my grandchildren", "category": "To maintain key relationships",
-                          "expressed_by": "Person"}],
-    }), encoding="utf-8")  # fmt: skip
+    answers.write_text(
+        json.dumps(
+            {
+                "date": "2025-06-02",
+                "outcomes": [{"progress": "Not started"}, {"progress": "In progress"}],
+                "new_outcomes": [
+                    {
+                        "text": "I want to see my grandchildren",
+                        "category": "To maintain key relationships",
+                        "expressed_by": "Person",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
     result = run("case", "review", "C-1", "--answers", str(answers))
     assert result.exit_code == 0, result.output
     assert rows(case, "SELECT position, text FROM desired_outcome WHERE position = 3") == [
@@ -92,12 +116,28 @@ def test_review_from_answers_adds_an_outcome(run: Run, case: Path, tmp_path: Pat
 
 def test_meeting_with_person_and_advocate_at_home(run: Run, case: Path) -> None:
     result = run(
-        "meeting", "add", "C-1", "--date", "2025-05-20", "--kind", "Strategy meeting", "--location", "Person's home",
-        "--chosen", "--attendee", "Person", "--attendee", "Advocate", "--prepared", "--minutes", "75",
-    )  # fmt: skip
+        "meeting",
+        "add",
+        "C-1",
+        "--date",
+        "2025-05-20",
+        "--kind",
+        "Strategy meeting",
+        "--location",
+        "Person's home",
+        "--chosen",
+        "--attendee",
+        "Person",
+        "--attendee",
+        "Advocate",
+        "--prepared",
+        "--minutes",
+        "75",
+    )
     assert result.exit_code == 0, result.output
-    assert rows(case, "SELECT held_on, kind, location, location_chosen_by_person, person_prepared, minutes_spent"
-                " FROM meeting") == [("2025-05-20", "Strategy meeting", "Person's home", 1, 1, 75)]  # fmt: skip
+    assert rows(
+        case, "SELECT held_on, kind, location, location_chosen_by_person, person_prepared, minutes_spent FROM meeting"
+    ) == [("2025-05-20", "Strategy meeting", "Person's home", 1, 1, 75)]
     assert rows(case, "SELECT attendee FROM meeting_attendee ORDER BY rowid") == [("Person",), ("Advocate",)]
     assert [h["action"] for h in history(run, "C-1")][-1] == "meeting.add"
 
@@ -122,17 +162,27 @@ def test_meeting_without_terminal_lists_what_is_missing(run: Run, case: Path) ->
 
 def close_args(*extra: str) -> list[str]:
     return [
-        "case", "close", "C-1", "--concluded", "2025-07-01",
-        "--risk-assessment-outcome", "Risk identified and action taken", "--risk-outcome", "Risk reduced",
+        "case",
+        "close",
+        "C-1",
+        "--concluded",
+        "2025-07-01",
+        "--risk-assessment-outcome",
+        "Risk identified and action taken",
+        "--risk-outcome",
+        "Risk reduced",
         *extra,
-    ]  # fmt: skip
+    ]
 
 
 def test_feedback_after_closure_warns(run: Run, case: Path) -> None:
     during = run("feedback", "add", "C-1", "--date", "2025-06-01", "--given-by", "Person", "--listened", "5")
     assert during.exit_code == 0 and "old wounds" not in during.output
-    closed = run(*close_args("--achieved", "Fully Achieved", "--achieved", "Fully Achieved",
-                             "--outcomes-achieved", "Fully Achieved"))  # fmt: skip
+    closed = run(
+        *close_args(
+            "--achieved", "Fully Achieved", "--achieved", "Fully Achieved", "--outcomes-achieved", "Fully Achieved"
+        )
+    )
     assert closed.exit_code == 0, closed.output
     late = run("feedback", "add", "C-1", "--date", "2025-08-01", "--given-by", "Representative", "--safer", "2")
     assert late.exit_code == 0
@@ -146,8 +196,12 @@ def test_feedback_after_closure_warns(run: Run, case: Path) -> None:
 def test_closing_with_missing_fields_is_refused_and_lists_them(run: Run, case: Path) -> None:
     result = run("case", "close", "C-1", "--concluded", "2025-07-01")
     assert result.exit_code == 65
-    for words in ("risk assessment outcome (SG2c)", "whether desired outcome 1 was achieved",
-                  "whether desired outcome 2 was achieved", "outcomes_achieved"):  # fmt: skip
+    for words in (
+        "risk assessment outcome (SG2c)",
+        "whether desired outcome 1 was achieved",
+        "whether desired outcome 2 was achieved",
+        "outcomes_achieved",
+    ):
         assert words in result.output
     assert rows(case, "SELECT count(*) FROM closure") == [(0,)]
 
@@ -155,8 +209,15 @@ def test_closing_with_missing_fields_is_refused_and_lists_them(run: Run, case: P
 def test_asked_about_outcomes_missing_blocks_closure(run: Run, initialised: Path, write_jsonl: Any) -> None:
     c = open_case(case_ref="C-2", asked_about_outcomes=None, desired_outcomes=[], meetings=[], feedback=[])
     run("import", str(write_jsonl([c])))
-    result = run("case", "close", "C-2", "--concluded", "2024-07-01", "--risk-assessment-outcome",
-                 "No risk identified and no action taken")  # fmt: skip
+    result = run(
+        "case",
+        "close",
+        "C-2",
+        "--concluded",
+        "2024-07-01",
+        "--risk-assessment-outcome",
+        "No risk identified and no action taken",
+    )
     assert result.exit_code == 65 and '"asked about outcomes" (SG4a)' in result.output
 
 
@@ -172,11 +233,15 @@ def test_closing_suggests_the_overall_outcome(
     run: Run, case: Path, terminal: None, achieved: list[str], suggested: str
 ) -> None:
     keys = (
-        text("2025-07-01") + pick(achieved[0]) + pick(achieved[1])
+        text("2025-07-01")
+        + pick(achieved[0])
+        + pick(achieved[1])
         + ENTER  # accept the suggested overall answer
         + pick("Risk")  # the first SG2c label: Risk identified and action taken
-        + pick("reduced") + ENTER + accept()
-    )  # fmt: skip
+        + pick("reduced")
+        + ENTER
+        + accept()
+    )
     with keyboard() as pipe:
         pipe.send_text(keys)
         result = run("case", "close", "C-1")
@@ -188,15 +253,30 @@ def test_closing_suggests_the_overall_outcome(
 
 
 def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> None:
-    first = close_args("--achieved", "Partially Achieved", "--achieved", "Not Achieved",
-                       "--outcomes-achieved", "Partially Achieved")  # fmt: skip
+    first = close_args(
+        "--achieved", "Partially Achieved", "--achieved", "Not Achieved", "--outcomes-achieved", "Partially Achieved"
+    )
     assert run(*first).exit_code == 0
     reopened = run("case", "reopen", "C-1", "--reason", "The police found new evidence")
     assert reopened.exit_code == 0, reopened.output
     assert json.loads(run("case", "show", "C-1", "--json").output)["concluded"] is None
-    second = ["case", "close", "C-1", "--concluded", "2025-08-01", "--risk-assessment-outcome",
-              "Risk identified and action taken", "--risk-outcome", "Risk removed", "--achieved", "Fully Achieved",
-              "--achieved", "Fully Achieved", "--outcomes-achieved", "Fully Achieved"]  # fmt: skip
+    second = [
+        "case",
+        "close",
+        "C-1",
+        "--concluded",
+        "2025-08-01",
+        "--risk-assessment-outcome",
+        "Risk identified and action taken",
+        "--risk-outcome",
+        "Risk removed",
+        "--achieved",
+        "Fully Achieved",
+        "--achieved",
+        "Fully Achieved",
+        "--outcomes-achieved",
+        "Fully Achieved",
+    ]
     assert run(*second).exit_code == 0
     closures = rows(case, "SELECT concluded, outcomes_achieved, reopen_reason FROM closure ORDER BY id")
     assert closures == [
@@ -213,25 +293,52 @@ def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> No
 
 def test_risk_outcome_only_where_risk_identified_and_action_taken(run: Run, case: Path) -> None:
     result = run(
-        "case", "close", "C-1", "--concluded", "2025-07-01",
-        "--risk-assessment-outcome", "Risk identified and no action taken", "--risk-outcome", "Risk reduced",
-        "--achieved", "Fully Achieved", "--achieved", "Fully Achieved", "--outcomes-achieved", "Fully Achieved",
-    )  # fmt: skip
+        "case",
+        "close",
+        "C-1",
+        "--concluded",
+        "2025-07-01",
+        "--risk-assessment-outcome",
+        "Risk identified and no action taken",
+        "--risk-outcome",
+        "Risk reduced",
+        "--achieved",
+        "Fully Achieved",
+        "--achieved",
+        "Fully Achieved",
+        "--outcomes-achieved",
+        "Fully Achieved",
+    )
     assert result.exit_code == 65 and "risk_outcome: is only recorded where" in result.output
     assert rows(case, "SELECT count(*) FROM closure") == [(0,)]
-    missing = run(*close_args()[:7], "--achieved", "Fully Achieved", "--achieved", "Fully Achieved",
-                  "--outcomes-achieved", "Fully Achieved")  # fmt: skip
+    missing = run(
+        *close_args()[:7],
+        "--achieved",
+        "Fully Achieved",
+        "--achieved",
+        "Fully Achieved",
+        "--outcomes-achieved",
+        "Fully Achieved",
+    )
     assert missing.exit_code == 65 and "risk outcome (SG2e)" in missing.output
 
 
 def test_close_from_answers_file(run: Run, case: Path, tmp_path: Path) -> None:
     answers = tmp_path / "close.json"
-    answers.write_text(json.dumps({
-        "concluded": "2025-07-01", "risk_assessment_outcome": "No risk identified and no action taken",
-        "risk_outcome": None, "outcomes_achieved": "Not Achieved",
-        "desired_outcomes": [{"achieved": "Not Achieved"}, {"achieved": "Not Achieved"}],
-        "responses": ["Signs of Safety"], "closure_note": "Closed by agreement",
-    }), encoding="utf-8")  # fmt: skip
+    answers.write_text(
+        json.dumps(
+            {
+                "concluded": "2025-07-01",
+                "risk_assessment_outcome": "No risk identified and no action taken",
+                "risk_outcome": None,
+                "outcomes_achieved": "Not Achieved",
+                "desired_outcomes": [{"achieved": "Not Achieved"}, {"achieved": "Not Achieved"}],
+                "responses": ["Signs of Safety"],
+                "closure_note": "Closed by agreement",
+            }
+        ),
+        encoding="utf-8",
+    )
     result = run("case", "close", "C-1", "--answers", str(answers))
     assert result.exit_code == 0, result.output
     shown = json.loads(run("case", "show", "C-1", "--json").output)

@@ -45,17 +45,31 @@ def test_identifiable_export_is_audited_with_who_and_why(run: Run, loaded: Path,
     unconfirmed = run("export", str(tmp_path / "x.jsonl"), "--identifiable", "--reason", "SAR")
     assert unconfirmed.exit_code == 1 and "--yes" in unconfirmed.output
     assert not (tmp_path / "x.jsonl").exists()
-    assert run("export", str(tmp_path / "x.jsonl"), "--identifiable", "--reason", "Subject access request",
-               "--yes").exit_code == 0  # fmt: skip
+    assert (
+        run(
+            "export", str(tmp_path / "x.jsonl"), "--identifiable", "--reason", "Subject access request", "--yes"
+        ).exit_code
+        == 0
+    )
     entry = rows(loaded, "SELECT worker, os_user, changes FROM audit_log WHERE action = 'export.identifiable'")
     assert len(entry) == 1 and entry[0][0] == "Test Worker" and entry[0][1]
     assert json.loads(entry[0][2])["reason"] == [None, "Subject access request"]
 
 
-SECRETS = ("C-2024-0001", "C-OPEN-7", "P-000123", "Edna Example", "Consent note", "Best interests note",
-           "I want my son to stop taking my pension", "Safety plan agreed", "Met at the kitchen table",
-           "Thank you for listening", "Closed after the family meeting",
-           "Ann Worker")  # fmt: skip
+SECRETS = (
+    "C-2024-0001",
+    "C-OPEN-7",
+    "P-000123",
+    "Edna Example",
+    "Consent note",
+    "Best interests note",
+    "I want my son to stop taking my pension",
+    "Safety plan agreed",
+    "Met at the kitchen table",
+    "Thank you for listening",
+    "Closed after the family meeting",
+    "Ann Worker",
+)
 
 
 def _all_text(path: Path) -> str:

@@ -23,11 +23,21 @@ json_values = st.recursive(
 FIELDS = list(full_case())
 odd_text = st.one_of(
     st.text(max_size=60),
-    st.sampled_from([
-        "'; DROP TABLE safeguarding_case; --", '" OR 1=1 --', "Robert'); DELETE FROM audit_log;--", "\x00\x07\x1b[2J",
-        "é" * 5000, "\udcff\udcfe", "=HYPERLINK(\"http://x\")", "../../etc/passwd", "%s%s%n", "C-2024-0001\n",
-    ]),
-)  # fmt: skip
+    st.sampled_from(
+        [
+            "'; DROP TABLE safeguarding_case; --",
+            '" OR 1=1 --',
+            "Robert'); DELETE FROM audit_log;--",
+            "\x00\x07\x1b[2J",
+            "é" * 5000,
+            "\udcff\udcfe",
+            '=HYPERLINK("http://x")',
+            "../../etc/passwd",
+            "%s%s%n",
+            "C-2024-0001\n",
+        ]
+    ),
+)
 
 
 def mutated_case() -> st.SearchStrategy[dict[str, Any]]:

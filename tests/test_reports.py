@@ -49,23 +49,43 @@ def test_sac(reports: Run) -> None:
     assert r["other_enquiries"] == 1  # C
     assert r["concluded_section_42_enquiries"] == 3  # A B G: not the Other enquiry, not D
     assert r["type_of_risk"] == {
-        "Physical Abuse": 1, "Sexual Abuse": 0, "Psychological Abuse": 1, "Financial or Material Abuse": 1,
-        "Discriminatory Abuse": 0, "Organisational Abuse": 0, "Neglect and Acts of Omission": 1,
-        "Domestic Abuse": 1, "Sexual Exploitation": 0, "Modern Slavery": 0, "Self-Neglect": 0,
-    }  # fmt: skip
+        "Physical Abuse": 1,
+        "Sexual Abuse": 0,
+        "Psychological Abuse": 1,
+        "Financial or Material Abuse": 1,
+        "Discriminatory Abuse": 0,
+        "Organisational Abuse": 0,
+        "Neglect and Acts of Omission": 1,
+        "Domestic Abuse": 1,
+        "Sexual Exploitation": 0,
+        "Modern Slavery": 0,
+        "Self-Neglect": 0,
+    }
     assert r["location_of_risk"]["Own Home"] == 1 and r["location_of_risk"]["Care Home - Residential"] == 1
     assert r["location_of_risk"]["In the Community"] == 1 and sum(r["location_of_risk"].values()) == 3
-    assert r["source_of_risk"] == {"Service Provider": 1, "Other - Known to individual": 1,
-                                   "Other - Unknown to individual": 1}  # fmt: skip
+    assert r["source_of_risk"] == {
+        "Service Provider": 1,
+        "Other - Known to individual": 1,
+        "Other - Unknown to individual": 1,
+    }
     assert r["risk_assessment_outcome"]["Risk identified and action taken"] == 1
     assert r["risk_assessment_outcome"]["Risk identified and no action taken"] == 1
     assert r["risk_assessment_outcome"]["No risk identified and no action taken"] == 1
     assert r["risk_outcome"] == {"Risk remained": 0, "Risk reduced": 1, "Risk removed": 0}  # C's is an Other enquiry
-    assert r["lacked_capacity"] == {"Yes, they lacked capacity": 1, "No, they did not lack capacity": 1,
-                                    "Don't know": 1, "Not recorded": 0}  # fmt: skip
+    assert r["lacked_capacity"] == {
+        "Yes, they lacked capacity": 1,
+        "No, they did not lack capacity": 1,
+        "Don't know": 1,
+        "Not recorded": 0,
+    }
     assert r["lacked_capacity_supported"] == 1
-    assert r["asked_about_outcomes"] == {EXPRESSED: 2, "Yes they were asked but no outcomes were expressed": 0,
-                                         "No": 1, "Don't Know": 0, "Not Recorded": 0}  # fmt: skip
+    assert r["asked_about_outcomes"] == {
+        EXPRESSED: 2,
+        "Yes they were asked but no outcomes were expressed": 0,
+        "No": 1,
+        "Don't Know": 0,
+        "Not Recorded": 0,
+    }
     assert r["outcomes_achieved"] == {"Fully Achieved": 1, "Partially Achieved": 1, "Not Achieved": 0}
 
 
@@ -91,9 +111,18 @@ def test_breakdown(reports: Run) -> None:
     )
     assert all(g["too_small_to_compare"] for g in groups.values())
     team = reports("breakdown", "--by", "team")["groups"]
-    assert team == [{"group": "North", "concluded": 4, "asked_and_expressed": 3, "asked_and_expressed_pct": 75.0,
-                     "fully_achieved_pct": 33.3, "partially_achieved_pct": 33.3, "not_achieved_pct": 33.3,
-                     "too_small_to_compare": True}]  # fmt: skip
+    assert team == [
+        {
+            "group": "North",
+            "concluded": 4,
+            "asked_and_expressed": 3,
+            "asked_and_expressed_pct": 75.0,
+            "fully_achieved_pct": 33.3,
+            "partially_achieved_pct": 33.3,
+            "not_achieved_pct": 33.3,
+            "too_small_to_compare": True,
+        }
+    ]
 
 
 def test_breakdown_refuses_an_unknown_dimension(run: Run, reports: Run) -> None:
@@ -133,8 +162,11 @@ def test_feedback(reports: Run) -> None:
     r = reports("feedback")
     assert r["responses"] == 2
     assert r["given_by"] == {"Person": 1, "Representative": 1, "Not recorded": 0}
-    assert r["questions"]["felt_listened_to"] == {"answered": 2, "scores": {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1},
-                                                   "mean": 4.0}  # fmt: skip
+    assert r["questions"]["felt_listened_to"] == {
+        "answered": 2,
+        "scores": {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1},
+        "mean": 4.0,
+    }
     assert r["questions"]["felt_involved"]["answered"] == 1
     assert r["questions"]["feels_safer"]["mean"] == 4.5
 
@@ -182,7 +214,12 @@ def test_period_parsing() -> None:
     assert parse_period(today=dt.date(2026, 3, 31)).label == "2025-26"
     assert parse_period(today=dt.date(2026, 4, 1)).label == "2026-27"
     assert parse_period(quarter="2024-25Q3").end == "2024-12-31"
-    for bad in ({"year": "2024-26"}, {"year": "24-25"}, {"quarter": "2024-25Q5"},
-                {"date_from": "2024-05-01"}, {"year": "2024-25", "quarter": "2024-25Q1"}):  # fmt: skip
+    for bad in (
+        {"year": "2024-26"},
+        {"year": "24-25"},
+        {"quarter": "2024-25Q5"},
+        {"date_from": "2024-05-01"},
+        {"year": "2024-25", "quarter": "2024-25Q1"},
+    ):
         with pytest.raises(UsageProblem):
             parse_period(**bad)

@@ -93,9 +93,14 @@ def test_disk_full_leaves_nothing_half_written(loaded: Path, tmp_path: Path) -> 
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count = {pages + 3}")  # a disk with three pages left
     big = tmp_path / "big.jsonl"
-    big.write_text("".join(f'{{"case_ref": "F-{i}", "person": {{"ref": "PF-{i}"}}, "concern_received": "2024-05-02",'
-                           f' "enquiry_type": "None", "risk_types": ["Self-Neglect"], "closure_note": null}}\n'
-                           for i in range(3000)), encoding="utf-8")  # fmt: skip
+    big.write_text(
+        "".join(
+            f'{{"case_ref": "F-{i}", "person": {{"ref": "PF-{i}"}}, "concern_received": "2024-05-02",'
+            f' "enquiry_type": "None", "risk_types": ["Self-Neglect"], "closure_note": null}}\n'
+            for i in range(3000)
+        ),
+        encoding="utf-8",
+    )
     with big.open("rb") as stream, pytest.raises(DatabaseProblem, match="disk is full"):
         try:
             interchange.import_cases(store, stream)

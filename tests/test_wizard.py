@@ -22,17 +22,22 @@ def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def person_step(ref: str = "P-1", case_ref: str = "C-T-1") -> str:
     return (
-        text(case_ref) + accept() + accept() + text(ref)
+        text(case_ref)
+        + accept()
+        + accept()
+        + text(ref)
         + accept()  # no name: least data
-        + pick("85-94") + pick("Fem") + pick("Asian") + pick("Memory")
-    )  # fmt: skip
+        + pick("85-94")
+        + pick("Fem")
+        + pick("Asian")
+        + pick("Memory")
+    )
 
 
 def concern_step(received: str = "2025-06-02", started: str = "2025-06-03") -> str:
     return (
-        text(received) + tick("Financial", "Psycholog") + pick("Own") + pick("Known")
-        + pick("Section") + text(started)
-    )  # fmt: skip
+        text(received) + tick("Financial", "Psycholog") + pick("Own") + pick("Known") + pick("Section") + text(started)
+    )
 
 
 CONSENT_GIVEN = YES + YES
@@ -42,26 +47,37 @@ ONE_OUTCOME = pick("expressed") + text("I want to feel safe in my own home") + p
 
 def test_full_case(run: Run, initialised: Path) -> None:
     keys = (
-        person_step() + concern_step() + CONSENT_GIVEN + CAPACITY_OK + ONE_OUTCOME
+        person_step()
+        + concern_step()
+        + CONSENT_GIVEN
+        + CAPACITY_OK
+        + ONE_OUTCOME
         + NO  # negotiated outcome is the same
         + tick("Personalised", "Signs")
-    )  # fmt: skip
+    )
     with keyboard() as pipe:
         pipe.send_text(keys)
         result = run("case", "new")
     assert result.exit_code == 0, result.output
-    assert rows(initialised, "SELECT case_ref, draft_step, concern_received, enquiry_type, enquiry_started,"
-                " worker, team, consent_sought, consent_given FROM safeguarding_case") == [
-        ("C-T-1", None, "2025-06-02", "Section 42", "2025-06-03", "Test Worker", "North", 1, 1)]  # fmt: skip
+    assert rows(
+        initialised,
+        "SELECT case_ref, draft_step, concern_received, enquiry_type, enquiry_started,"
+        " worker, team, consent_sought, consent_given FROM safeguarding_case",
+    ) == [("C-T-1", None, "2025-06-02", "Section 42", "2025-06-03", "Test Worker", "North", 1, 1)]
     assert rows(initialised, "SELECT ref, name, age_band, sex, ethnicity, primary_support_reason FROM person") == [
         ("P-1", None, "85-94", "Female", "Asian / Asian British", "Support with Memory and Cognition")
     ]
     assert rows(initialised, "SELECT risk_type FROM case_risk_type ORDER BY rowid") == [
-        ("Psychological Abuse",), ("Financial or Material Abuse",)]  # fmt: skip
+        ("Psychological Abuse",),
+        ("Financial or Material Abuse",),
+    ]
     assert rows(initialised, "SELECT text, category, expressed_by, negotiated_text FROM desired_outcome") == [
-        ("I want to feel safe in my own home", "To be and to feel safer", "Person", None)]  # fmt: skip
+        ("I want to feel safe in my own home", "To be and to feel safer", "Person", None)
+    ]
     assert rows(initialised, "SELECT stage, response FROM case_response ORDER BY rowid") == [
-        ("planned", "Personalised information and advice"), ("planned", "Signs of Safety")]  # fmt: skip
+        ("planned", "Personalised information and advice"),
+        ("planned", "Signs of Safety"),
+    ]
     # each step was saved in its own transaction, each with its audit entry
     steps = rows(initialised, "SELECT changes FROM audit_log WHERE row_key = 'C-T-1' ORDER BY id")
     assert len(steps) == 7
@@ -70,44 +86,86 @@ def test_full_case(run: Run, initialised: Path) -> None:
 
 def test_lacking_capacity_with_an_advocate(run: Run, initialised: Path) -> None:
     capacity = (
-        pick("Yes") + text("Best interests: stay at home with more care") + pick("Advocate")
-        + YES + text("2025-06-03") + text("2025-06-09") + pick("Care")
-    )  # fmt: skip
+        pick("Yes")
+        + text("Best interests: stay at home with more care")
+        + pick("Advocate")
+        + YES
+        + text("2025-06-03")
+        + text("2025-06-09")
+        + pick("Care")
+    )
     consent = YES + NO + YES + pick("lacks") + accept()
     with keyboard() as pipe:
         pipe.send_text(person_step() + concern_step() + consent + capacity + pick("but") + tick())
         result = run("case", "new")
     assert result.exit_code == 0, result.output
-    assert rows(initialised, "SELECT lacked_capacity, capacity_support, best_interests_note, advocacy_offered,"
-                " advocacy_started, advocacy_type, consent_given, consent_override_reason,"
-                " asked_about_outcomes FROM safeguarding_case") == [(
-        "Yes, they lacked capacity", "Advocate", "Best interests: stay at home with more care", "2025-06-03",
-        "2025-06-09", "Care Act advocate", 0, "The person lacks capacity to consent",
-        "Yes they were asked but no outcomes were expressed")]  # fmt: skip
+    assert rows(
+        initialised,
+        "SELECT lacked_capacity, capacity_support, best_interests_note, advocacy_offered,"
+        " advocacy_started, advocacy_type, consent_given, consent_override_reason,"
+        " asked_about_outcomes FROM safeguarding_case",
+    ) == [
+        (
+            "Yes, they lacked capacity",
+            "Advocate",
+            "Best interests: stay at home with more care",
+            "2025-06-03",
+            "2025-06-09",
+            "Care Act advocate",
+            0,
+            "The person lacks capacity to consent",
+            "Yes they were asked but no outcomes were expressed",
+        )
+    ]
 
 
 def test_three_outcomes_one_negotiated(run: Run, initialised: Path) -> None:
     outcomes = (
         pick("expressed")
-        + text("I want my son to stop taking my pension") + pick("control") + pick("Person") + YES
-        + text("But I want to keep seeing him") + pick("relation") + pick("Person") + YES
-        + text("We want them taken outside and shot") + pick("justice") + pick("Repr") + NO
-    )  # fmt: skip
+        + text("I want my son to stop taking my pension")
+        + pick("control")
+        + pick("Person")
+        + YES
+        + text("But I want to keep seeing him")
+        + pick("relation")
+        + pick("Person")
+        + YES
+        + text("We want them taken outside and shot")
+        + pick("justice")
+        + pick("Repr")
+        + NO
+    )
     negotiation = NO + NO + YES + text("Police told; the law explained") + pick("law") + text("Family angry")
     with keyboard() as pipe:
         pipe.send_text(person_step() + concern_step() + CONSENT_GIVEN + CAPACITY_OK + outcomes + negotiation + tick())
         result = run("case", "new")
     assert result.exit_code == 0, result.output
-    stored = rows(initialised, "SELECT position, text, category, expressed_by, negotiated_text, negotiated_reason,"
-                  " negotiated_note FROM desired_outcome ORDER BY position")  # fmt: skip
+    stored = rows(
+        initialised,
+        "SELECT position, text, category, expressed_by, negotiated_text, negotiated_reason,"
+        " negotiated_note FROM desired_outcome ORDER BY position",
+    )
     assert stored == [
-        (1, "I want my son to stop taking my pension", "To gain or maintain control over the situation",
-         "Person", None, None, None),
+        (
+            1,
+            "I want my son to stop taking my pension",
+            "To gain or maintain control over the situation",
+            "Person",
+            None,
+            None,
+            None,
+        ),
         (2, "But I want to keep seeing him", "To maintain key relationships", "Person", None, None, None),
-        (3, "We want them taken outside and shot",
-         "To have access to justice or an apology, or to know that disciplinary or other action has been taken",
-         "Representative", "Police told; the law explained", "The law", "Family angry"),
-    ]  # fmt: skip
+        (
+            3,
+            "We want them taken outside and shot",
+            "To have access to justice or an apology, or to know that disciplinary or other action has been taken",
+            "Representative",
+            "Police told; the law explained",
+            "The law",
+            "Family angry",
+        ),
+    ]
 
 
 def test_cancelled_wizard_keeps_finished_steps_and_resumes(run: Run, initialised: Path) -> None:
@@ -119,7 +177,8 @@ def test_cancelled_wizard_keeps_finished_steps_and_resumes(run: Run, initialised
     assert "Traceback" not in result.output
     # steps 1 and 2 are saved; the half-answered consent step left nothing behind
     assert rows(initialised, "SELECT draft_step, enquiry_type, consent_sought FROM safeguarding_case") == [
-        (3, "Section 42", None)]  # fmt: skip
+        (3, "Section 42", None)
+    ]
     listed = run("case", "list", "--status", "draft", "--json")
     assert json.loads(listed.output.splitlines()[0])["draft_step"] == 3
     with keyboard() as pipe:
@@ -127,7 +186,8 @@ def test_cancelled_wizard_keeps_finished_steps_and_resumes(run: Run, initialised
         resumed = run("case", "resume", "C-T-1")
     assert resumed.exit_code == 0, resumed.output
     assert rows(initialised, "SELECT draft_step, consent_sought, asked_about_outcomes FROM safeguarding_case") == [
-        (None, 1, "Yes they were asked and outcomes were expressed")]  # fmt: skip
+        (None, 1, "Yes they were asked and outcomes were expressed")
+    ]
     again = run("case", "resume", "C-T-1")
     assert again.exit_code == 1 and "already complete" in again.output
 
@@ -143,17 +203,24 @@ def test_end_of_input_is_a_cancel(run: Run, initialised: Path) -> None:
 
 def test_invalid_dates_are_refused_and_asked_again(run: Run, initialised: Path) -> None:
     concern = (
-        text("2025-13-01") + text("01/06/2025") + text("2999-01-01") + text("2025-06-02")
-        + tick("Self") + pick("Own") + pick("Known") + pick("Section")
+        text("2025-13-01")
+        + text("01/06/2025")
+        + text("2999-01-01")
+        + text("2025-06-02")
+        + tick("Self")
+        + pick("Own")
+        + pick("Known")
+        + pick("Section")
         + text("2025-06-01")  # before the concern: refused
         + text("2025-06-04")
-    )  # fmt: skip
+    )
     with keyboard() as pipe:
         pipe.send_text(person_step() + concern + CONSENT_GIVEN + CAPACITY_OK + pick("No") + tick())
         result = run("case", "new")
     assert result.exit_code == 0, result.output
     assert rows(initialised, "SELECT concern_received, enquiry_started FROM safeguarding_case") == [
-        ("2025-06-02", "2025-06-04")]  # fmt: skip
+        ("2025-06-02", "2025-06-04")
+    ]
 
 
 def test_no_enquiry_ends_at_the_decision(run: Run, initialised: Path) -> None:
@@ -166,7 +233,8 @@ def test_no_enquiry_ends_at_the_decision(run: Run, initialised: Path) -> None:
     assert result.exit_code == 0, result.output
     assert rows(initialised, "SELECT enquiry_type, draft_step FROM safeguarding_case") == [("None", None)]
     assert rows(initialised, "SELECT concluded, note FROM closure") == [
-        ("2025-06-03", "Signposted to GP and a carers' assessment")]  # fmt: skip
+        ("2025-06-03", "Signposted to GP and a carers' assessment")
+    ]
 
 
 def test_returning_person_is_shown_their_earlier_cases(run: Run, initialised: Path, write_jsonl) -> None:  # type: ignore[no-untyped-def]
@@ -194,8 +262,18 @@ def test_answers_file_stores_what_import_would(run: Run, initialised: Path, tmp_
     assert run("case", "new", "--answers", str(one)).exit_code == 0
     shown = json.loads(run("case", "show", "C-2024-0001", "--json").output)
     assert shown == full_case()
-    tables = ("person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "meeting",
-              "meeting_attendee", "feedback", "closure", "closure_outcome")  # fmt: skip
+    tables = (
+        "person",
+        "safeguarding_case",
+        "case_risk_type",
+        "case_response",
+        "desired_outcome",
+        "meeting",
+        "meeting_attendee",
+        "feedback",
+        "closure",
+        "closure_outcome",
+    )
     via_answers = {t: rows(initialised, f"SELECT * FROM {t}") for t in tables}
     other = tmp_path / "other.db"
     assert run("--db", str(other), "init").exit_code == 0

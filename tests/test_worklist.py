@@ -17,16 +17,32 @@ LONG_AGO = (TODAY - dt.timedelta(days=60)).isoformat()
 
 def closed(ref: str, **fields: Any) -> dict[str, Any]:
     """A recently closed, fully recorded case (it triggers nothing)."""
-    case = full_case(case_ref=ref, person={"ref": f"P-{ref}"}, concern_received=LONG_AGO, enquiry_started=LONG_AGO,
-                     concluded=RECENT, meetings=[], feedback=[{**full_case()["feedback"][0], "date": RECENT}],
-                     advocacy=None, worker="Ann")  # fmt: skip
+    case = full_case(
+        case_ref=ref,
+        person={"ref": f"P-{ref}"},
+        concern_received=LONG_AGO,
+        enquiry_started=LONG_AGO,
+        concluded=RECENT,
+        meetings=[],
+        feedback=[{**full_case()["feedback"][0], "date": RECENT}],
+        advocacy=None,
+        worker="Ann",
+    )
     case.update(fields)
     return case
 
 
 def opened(ref: str, **fields: Any) -> dict[str, Any]:
-    case = open_case(case_ref=ref, person={"ref": f"P-{ref}"}, concern_received=RECENT, enquiry_started=RECENT,
-                     meetings=[], feedback=[], advocacy=None, worker="Ann")  # fmt: skip
+    case = open_case(
+        case_ref=ref,
+        person={"ref": f"P-{ref}"},
+        concern_received=RECENT,
+        enquiry_started=RECENT,
+        meetings=[],
+        feedback=[],
+        advocacy=None,
+        worker="Ann",
+    )
     case.update(fields)
     return case
 
@@ -36,14 +52,15 @@ NOT_EXPRESSED = {"asked_about_outcomes": "No", "desired_outcomes": [], "outcomes
 TRIGGERS = {
     "no-desired-outcomes": opened("T1", desired_outcomes=[]),
     "asked-missing": opened("T2", asked_about_outcomes=None, desired_outcomes=[]),
-    "capacity-no-support": opened("T3", capacity={"lacked_capacity": "Yes, they lacked capacity",
-                                                  "best_interests_note": "BI"}),
+    "capacity-no-support": opened(
+        "T3", capacity={"lacked_capacity": "Yes, they lacked capacity", "best_interests_note": "BI"}
+    ),
     "no-best-interests": opened("T4", capacity={"lacked_capacity": "Yes, they lacked capacity", "support": "Advocate"}),
     "open-no-review": opened("T5", concern_received=LONG_AGO, enquiry_started=LONG_AGO),
     "closed-without-achieved": closed("T6", outcomes_achieved=None),
     "risk-outcome-missing": closed("T7", risk_outcome=None),
     "no-feedback": closed("T8", feedback=[]),
-}  # fmt: skip
+}
 
 
 def run_audit(run: Run) -> dict[str, Any]:
@@ -79,8 +96,9 @@ def test_old_closed_cases_are_out_of_scope(run: Run, initialised: Path, write_js
 def test_other_overused_by_a_worker(run: Run, initialised: Path, write_jsonl: Any) -> None:
     def outcomes(n_other: int, n_safe: int) -> list[dict[str, Any]]:
         base = {"expressed_by": "Person", "negotiated": None, "achieved": None}
-        return ([{**base, "text": "x", "category": "Other"}] * n_other
-                + [{**base, "text": "y", "category": "To be and to feel safer"}] * n_safe)  # fmt: skip
+        return [{**base, "text": "x", "category": "Other"}] * n_other + [
+            {**base, "text": "y", "category": "To be and to feel safer"}
+        ] * n_safe
 
     cases = [
         opened("W1", worker="Bea", desired_outcomes=outcomes(2, 2)),  # 2 of 4: over a quarter

@@ -88,16 +88,26 @@ def export(
     with store.write() as audit:  # logged before the file exists: every export is attributable
         audit.append(
             "export.identifiable" if identifiable else "export.pseudonymised",
-            changes={"format": [None, chosen], "cases": [None, matching], "file": [None, path.name],
-                     "period": [None, period.label if period else "all"], "reason": [None, reason],
-                     "with_notes": [None, with_notes or identifiable]},
-        )  # fmt: skip
+            changes={
+                "format": [None, chosen],
+                "cases": [None, matching],
+                "file": [None, path.name],
+                "period": [None, period.label if period else "all"],
+                "reason": [None, reason],
+                "with_notes": [None, with_notes or identifiable],
+            },
+        )
     records = (
         s.record if pseudonym is None else export.pseudonymise(s.record, pseudonym, with_notes=with_notes)
         for s in case_store.iter_cases(store.conn, period=span, team=team, worker=worker)
     )
-    about = export.about_lines(period=period.label if period else "all cases", identifiable=identifiable,
-                               with_notes=with_notes, demo=store.is_demo(), cases=matching)  # fmt: skip
+    about = export.about_lines(
+        period=period.label if period else "all cases",
+        identifiable=identifiable,
+        with_notes=with_notes,
+        demo=store.is_demo(),
+        cases=matching,
+    )
     if chosen == "jsonl":
         count = export.write_jsonl(path, records)
     elif chosen == "csv":

@@ -97,8 +97,11 @@ def _headline(store: Store, today: dt.date) -> None:
     scope = queries.Scope(period=last_year)
     items, _ = figures.outcomes(queries.outcomes(store.conn, scope), False)
     sac_items, _ = figures.sac(queries.sac(store.conn, scope), False)
-    console.print(render("Headline figures", last_year.label, items + sac_items[:2], publish=False, demo=True,
-                         console=console))  # fmt: skip
+    console.print(
+        render("Headline figures", last_year.label, items + sac_items[:2], publish=False, demo=True, console=console)
+    )
     db = f"--db {store.path} "
-    say(f"More: msp {db}report sac --year {last_year.label} · msp {db}report breakdown --by risk-type ·"
-        f" msp {db}case list · msp {db}audit")  # fmt: skip
+    say(
+        f"More: msp {db}report sac --year {last_year.label} · msp {db}report breakdown --by risk-type ·"
+        f" msp {db}case list · msp {db}audit"
+    )

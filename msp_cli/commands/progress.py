@@ -162,9 +162,15 @@ def meeting_add(
     from msp_cli import enquiry
 
     options = {
-        "date": date, "kind": kind, "location": location, "location_chosen_by_person": chosen,
-        "attendees": attendee, "person_prepared": prepared, "minutes_spent": minutes, "summary": summary,
-    }  # fmt: skip
+        "date": date,
+        "kind": kind,
+        "location": location,
+        "location_chosen_by_person": chosen,
+        "attendees": attendee,
+        "person_prepared": prepared,
+        "minutes_spent": minutes,
+        "summary": summary,
+    }
     store, stored, given = _answers_for(
         ctx, case_ref, answers, options, "ask_meeting", "msp meeting add", MEETING_NEEDS
     )
@@ -189,9 +195,14 @@ def feedback_add(
     from msp_cli import enquiry
 
     options = {
-        "date": date, "given_by": given_by, "felt_listened_to": listened, "felt_involved": involved,
-        "feels_safer": safer, "outcomes_met": outcomes_met, "note": note,
-    }  # fmt: skip
+        "date": date,
+        "given_by": given_by,
+        "felt_listened_to": listened,
+        "felt_involved": involved,
+        "feels_safer": safer,
+        "outcomes_met": outcomes_met,
+        "note": note,
+    }
     store, stored, given = _answers_for(
         ctx, case_ref, answers, options, "ask_feedback", "msp feedback add", FEEDBACK_NEEDS
     )
@@ -203,9 +214,14 @@ def feedback_add(
 
 
 def _answers_for(
-    ctx: typer.Context, case_ref: str, answers: str | None, options: dict[str, Any], ask: str, command: str,
+    ctx: typer.Context,
+    case_ref: str,
+    answers: str | None,
+    options: dict[str, Any],
+    ask: str,
+    command: str,
     needs: tuple[str, ...],
-) -> tuple[Any, Any, dict[str, Any]]:  # fmt: skip
+) -> tuple[Any, Any, dict[str, Any]]:
     """The case, and one object of answers: the file, the options over it, then questions for the rest."""
     from msp_cli import enquiry
 

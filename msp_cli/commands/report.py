@@ -37,9 +37,13 @@ def register(app: typer.Typer) -> None:
 
 
 def _run(
-    ctx: typer.Context, title: str, options: dict[str, Any],
-    count: Callable[..., Any], shape: Callable[..., tuple[list[Any], dict[str, Any]]], *extra: Any,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    title: str,
+    options: dict[str, Any],
+    count: Callable[..., Any],
+    shape: Callable[..., tuple[list[Any], dict[str, Any]]],
+    *extra: Any,
+) -> None:
     from msp_cli.reports import queries
     from msp_cli.reports.period import parse_period
     from msp_cli.reports.publish import RULE
@@ -82,10 +86,17 @@ def _run(
 
 @report_app.command("outcomes")
 def outcomes(
-    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    year: str | None = YEAR,
+    quarter: str | None = QUARTER,
+    date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO,
+    team: str | None = TEAM,
+    worker: str | None = WORKER,
+    as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV,
+    publish: bool = PUBLISH,
+) -> None:
     """The sector outcome measures: enquiries concluded, outcomes expressed, and how many were achieved."""
     from msp_cli.reports import figures, queries
 
@@ -94,10 +105,17 @@ def outcomes(
 
 @report_app.command("sac")
 def sac(
-    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    year: str | None = YEAR,
+    quarter: str | None = QUARTER,
+    date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO,
+    team: str | None = TEAM,
+    worker: str | None = WORKER,
+    as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV,
+    publish: bool = PUBLISH,
+) -> None:
     """The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a), counted by its rules."""
     from msp_cli.reports import figures, queries
 
@@ -107,12 +125,21 @@ def sac(
 @report_app.command("breakdown")
 def breakdown(
     ctx: typer.Context,
-    by: str = typer.Option(..., "--by", help="risk-type, location, source, age-band, sex, ethnicity, support-reason,"
-                                             " team, worker or response."),
-    year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
-) -> None:  # fmt: skip
+    by: str = typer.Option(
+        ...,
+        "--by",
+        help="risk-type, location, source, age-band, sex, ethnicity, support-reason, team, worker or response.",
+    ),
+    year: str | None = YEAR,
+    quarter: str | None = QUARTER,
+    date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO,
+    team: str | None = TEAM,
+    worker: str | None = WORKER,
+    as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV,
+    publish: bool = PUBLISH,
+) -> None:
     """The outcome measures for each group: does MSP work as well for everyone?"""
     from msp_cli.reports import figures, queries
 
@@ -124,10 +151,17 @@ def breakdown(
 
 @report_app.command("desired")
 def desired(
-    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    year: str | None = YEAR,
+    quarter: str | None = QUARTER,
+    date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO,
+    team: str | None = TEAM,
+    worker: str | None = WORKER,
+    as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV,
+    publish: bool = PUBLISH,
+) -> None:
     """What people want: desired outcome kinds, how often negotiated and why, how often achieved."""
     from msp_cli.reports import figures, queries
 
@@ -136,10 +170,17 @@ def desired(
 
 @report_app.command("capacity")
 def capacity(
-    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    year: str | None = YEAR,
+    quarter: str | None = QUARTER,
+    date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO,
+    team: str | None = TEAM,
+    worker: str | None = WORKER,
+    as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV,
+    publish: bool = PUBLISH,
+) -> None:
     """Mental capacity: who lacked it, who supported them, best-interests notes, days to advocacy."""
     from msp_cli.reports import figures, queries
 
@@ -148,10 +189,17 @@ def capacity(
 
 @report_app.command("time")
 def time(
-    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    year: str | None = YEAR,
+    quarter: str | None = QUARTER,
+    date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO,
+    team: str | None = TEAM,
+    worker: str | None = WORKER,
+    as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV,
+    publish: bool = PUBLISH,
+) -> None:
     """Time and effort: days to enquiry and to closure, meetings, minutes, re-referrals."""
     from msp_cli.reports import figures, queries
 
@@ -160,10 +208,17 @@ def time(
 
 @report_app.command("feedback")
 def feedback(
-    ctx: typer.Context, year: str | None = YEAR, quarter: str | None = QUARTER, date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO, team: str | None = TEAM, worker: str | None = WORKER, as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV, publish: bool = PUBLISH,
-) -> None:  # fmt: skip
+    ctx: typer.Context,
+    year: str | None = YEAR,
+    quarter: str | None = QUARTER,
+    date_from: str | None = DATE_FROM,
+    date_to: str | None = DATE_TO,
+    team: str | None = TEAM,
+    worker: str | None = WORKER,
+    as_json: bool = AS_JSON,
+    as_csv: bool = AS_CSV,
+    publish: bool = PUBLISH,
+) -> None:
     """What people said: feedback answers, and who answered."""
     from msp_cli.reports import figures, queries
 

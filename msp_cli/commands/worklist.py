@@ -45,8 +45,12 @@ def audit(
     parts: list[RenderableType] = []
     if store.is_demo():
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
-    parts.append(Text(f"Case-audit worklist: open cases and those closed since {today - dt.timedelta(days=days)}",
-                      style="bold underline"))  # fmt: skip
+    parts.append(
+        Text(
+            f"Case-audit worklist: open cases and those closed since {today - dt.timedelta(days=days)}",
+            style="bold underline",
+        )
+    )
     by_worker: dict[str, list[dict[str, str | None]]] = {}
     for f in found:
         by_worker.setdefault(f["worker"] or "(no lead worker)", []).append(f)

@@ -35,10 +35,11 @@ def outcomes(data: dict[str, int], publish: bool) -> tuple[list[Item], JsonObj]:
     if data["not_recorded"]:
         lines.append(Line("  achievement not recorded", data["not_recorded"], expressed))
     section = Section(
-        "Sector outcome measures", lines,
+        "Sector outcome measures",
+        lines,
         note="Enquiries are Section 42 and other enquiries concluded in the period. Desired outcomes"
         " were expressed by the person or their representative; achieved is of those who expressed them.",
-    )  # fmt: skip
+    )
     obj: JsonObj = {}
     for key in ("concluded", "asked_and_expressed", "fully_achieved", "partially_achieved", "not_achieved"):
         obj[key] = shown_count(data[key], publish)
@@ -123,10 +124,17 @@ def breakdown(rows: list[dict[str, Any]], by: str, publish: bool) -> tuple[list[
             "not_achieved_pct": percent(r["not_achieved"], expressed, publish),
             "too_small_to_compare": r["small"],
         }
-        grid.rows.append([
-            r["group"], figures["concluded"], figures["asked_and_expressed_pct"], figures["fully_achieved_pct"],
-            figures["partially_achieved_pct"], figures["not_achieved_pct"], "too small" if r["small"] else "yes",
-        ])  # fmt: skip
+        grid.rows.append(
+            [
+                r["group"],
+                figures["concluded"],
+                figures["asked_and_expressed_pct"],
+                figures["fully_achieved_pct"],
+                figures["partially_achieved_pct"],
+                figures["not_achieved_pct"],
+                "too small" if r["small"] else "yes",
+            ]
+        )
         out.append({"group": r["group"], **figures})
     return [grid], {"by": by, "groups": out}
 
@@ -154,10 +162,17 @@ def desired(data: dict[str, Any], publish: bool) -> tuple[list[Item], JsonObj]:
             "partially_achieved_pct": percent(r["partially_achieved"], judged, publish),
             "not_achieved_pct": percent(r["not_achieved"], judged, publish),
         }
-        grid.rows.append([
-            r["category"], figures["outcomes"], figures["negotiated_pct"], reason_text,
-            figures["fully_achieved_pct"], figures["partially_achieved_pct"], figures["not_achieved_pct"],
-        ])  # fmt: skip
+        grid.rows.append(
+            [
+                r["category"],
+                figures["outcomes"],
+                figures["negotiated_pct"],
+                reason_text,
+                figures["fully_achieved_pct"],
+                figures["partially_achieved_pct"],
+                figures["not_achieved_pct"],
+            ]
+        )
         out.append({"category": r["category"], **figures})
     return [grid], {"outcomes": shown_count(data["outcomes"], publish), "categories": out}
 
@@ -215,8 +230,14 @@ def time(data: dict[str, Any], publish: bool) -> tuple[list[Item], JsonObj]:
         ),
     ]
     obj = dict(data)
-    for key in ("concluded", "meetings", "meetings_person_attended", "meetings_person_prepared",
-                "people_with_concerns", "people_re_referred_within_12_months"):  # fmt: skip
+    for key in (
+        "concluded",
+        "meetings",
+        "meetings_person_attended",
+        "meetings_person_prepared",
+        "people_with_concerns",
+        "people_re_referred_within_12_months",
+    ):
         obj[key] = shown_count(data[key], publish)
     obj["meetings_person_attended_pct"] = percent(data["meetings_person_attended"], meetings, publish)
     obj["meetings_person_prepared_pct"] = percent(data["meetings_person_prepared"], meetings, publish)
@@ -247,8 +268,9 @@ def feedback(data: dict[str, Any], publish: bool) -> tuple[list[Item], JsonObj]:
     questions = {}
     for key, q in data["questions"].items():
         scores = {s: shown_count(n, publish) for s, n in q["scores"].items()}
-        grid.rows.append([FEEDBACK_LABELS[key], shown_count(q["answered"], publish), *scores.values(),
-                          _fmt_number(q["mean"])])  # fmt: skip
+        grid.rows.append(
+            [FEEDBACK_LABELS[key], shown_count(q["answered"], publish), *scores.values(), _fmt_number(q["mean"])]
+        )
         questions[key] = {"answered": shown_count(q["answered"], publish), "scores": scores, "mean": q["mean"]}
     obj = {
         "responses": shown_count(data["responses"], publish),

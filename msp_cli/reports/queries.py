@@ -92,8 +92,15 @@ def outcomes(conn: sqlite3.Connection, scope: Scope) -> dict[str, int]:
     return {key: int(value or 0) for key, value in zip(OUTCOME_KEYS, row, strict=True)}
 
 
-def _count_by(conn: sqlite3.Connection, expr: str, base: str, params: list[Any], labels: Sequence[str],
-              join: str = "", where: str = "") -> dict[str, int]:  # fmt: skip
+def _count_by(
+    conn: sqlite3.Connection,
+    expr: str,
+    base: str,
+    params: list[Any],
+    labels: Sequence[str],
+    join: str = "",
+    where: str = "",
+) -> dict[str, int]:
     """Counts of EXPR over BASE, with every label present (zero where none)."""
     from_part, where_part = base.split(" WHERE ", 1)
     query = f"SELECT {expr} AS label, COUNT(*){from_part}{join} WHERE {where_part}{where} GROUP BY {expr}"
@@ -135,7 +142,7 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             params,
             vocab.RISK_OUTCOME,
             where=f" AND cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}'",
-        ),  # fmt: skip
+        ),
         "lacked_capacity": _count_by(
             conn, "COALESCE(c.lacked_capacity, 'Not recorded')", base, params, vocab.LACKED_CAPACITY
         ),
@@ -178,7 +185,7 @@ DIMENSIONS: dict[str, tuple[str, str, str, Sequence[str] | None]] = {
         " JOIN person p ON p.id = c.person_id",
         "p.primary_support_reason",
         vocab.PRIMARY_SUPPORT_REASON,
-    ),  # fmt: skip
+    ),
     "team": ("Team", "", "c.team", None),
     "worker": ("Worker", "", "c.worker", None),
     "response": (
@@ -202,8 +209,14 @@ def breakdown(conn: sqlite3.Connection, scope: Scope, by: str) -> list[dict[str,
     if NOT_RECORDED in found and NOT_RECORDED not in order:
         order.append(NOT_RECORDED)
     empty = dict.fromkeys(OUTCOME_KEYS, 0)
-    return [{"group": label, **{k: int(v or 0) for k, v in found.get(label, empty).items()},
-             "small": found.get(label, empty)["concluded"] < SMALL_GROUP} for label in order]  # fmt: skip
+    return [
+        {
+            "group": label,
+            **{k: int(v or 0) for k, v in found.get(label, empty).items()},
+            "small": found.get(label, empty)["concluded"] < SMALL_GROUP,
+        }
+        for label in order
+    ]
 
 
 # --- desired outcomes (Table 9) -------------------------------------------------------------
@@ -232,9 +245,17 @@ def desired(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     rows = []
     for category in vocab.OUTCOME_CATEGORY:
         total, negotiated, fully, partly, not_ = (int(v or 0) for v in found.get(category, (0, 0, 0, 0, 0)))
-        rows.append({"category": category, "outcomes": total, "negotiated": negotiated,
-                     "negotiated_reasons": reasons.get(category, {}), "fully_achieved": fully,
-                     "partially_achieved": partly, "not_achieved": not_})  # fmt: skip
+        rows.append(
+            {
+                "category": category,
+                "outcomes": total,
+                "negotiated": negotiated,
+                "negotiated_reasons": reasons.get(category, {}),
+                "fully_achieved": fully,
+                "partially_achieved": partly,
+                "not_achieved": not_,
+            }
+        )
     return {"categories": rows, "outcomes": sum(r["outcomes"] for r in rows)}
 
 
@@ -266,9 +287,13 @@ def capacity(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     lacked_sql = f" AND {lacked}"
     row = conn.execute(f"SELECT COUNT(*), {_when(lacked)}{base}", params).fetchone()
     support = _count_by(
-        conn, f"COALESCE(c.capacity_support, '{NOT_RECORDED}')", base, params,
-        (*vocab.CAPACITY_SUPPORT, NOT_RECORDED), where=lacked_sql,
-    )  # fmt: skip
+        conn,
+        f"COALESCE(c.capacity_support, '{NOT_RECORDED}')",
+        base,
+        params,
+        (*vocab.CAPACITY_SUPPORT, NOT_RECORDED),
+        where=lacked_sql,
+    )
     notes = conn.execute(
         f"SELECT COUNT(*){base}{lacked_sql} AND c.best_interests_note IS NOT NULL"
         " AND TRIM(c.best_interests_note) <> ''",
@@ -336,8 +361,9 @@ def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     extra, fparams = scope.filters()
     base = f" FROM feedback f JOIN safeguarding_case c ON c.id = f.case_id WHERE f.given_on BETWEEN ? AND ?{extra}"
     params = [scope.period.start, scope.period.end, *fparams]
-    given_by = _count_by(conn, f"COALESCE(f.given_by, '{NOT_RECORDED}')", base, params,
-                         (*vocab.EXPRESSED_BY, NOT_RECORDED))  # fmt: skip
+    given_by = _count_by(
+        conn, f"COALESCE(f.given_by, '{NOT_RECORDED}')", base, params, (*vocab.EXPRESSED_BY, NOT_RECORDED)
+    )
     questions = {}
     for q in FEEDBACK_QUESTIONS:
         counts = dict(conn.execute(f"SELECT f.{q}, COUNT(*){base} AND f.{q} IS NOT NULL GROUP BY f.{q}", params))

@@ -149,8 +149,15 @@ def to_csv(items: list[Item], *, publish: bool, demo: bool) -> str:
                 assert line.count is not None
                 den = shown_count(line.denominator, publish) if line.denominator is not None else ""
                 pct = percent(line.count, line.denominator, publish)
-                writer.writerow([_safe(s.title), _safe(line.label), shown_count(line.count, publish), den,
-                                 "" if pct is None else pct])  # fmt: skip
+                writer.writerow(
+                    [
+                        _safe(s.title),
+                        _safe(line.label),
+                        shown_count(line.count, publish),
+                        den,
+                        "" if pct is None else pct,
+                    ]
+                )
     for grid in (i for i in items if isinstance(i, Grid)):
         if sections or len(items) > 1:
             writer.writerow([])

@@ -29,33 +29,58 @@ LACKED = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
 OPEN_DAYS = 28
 
 RULES = (
-    Rule("no-desired-outcomes", "Outcomes were expressed, but none is recorded",
-         "Record them in the person's words: msp case review {ref} (add a new outcome)",
-         f"{EXPRESSED} AND NOT EXISTS (SELECT 1 FROM desired_outcome d WHERE d.case_id = c.id)"),
-    Rule("asked-missing", '"Asked about outcomes" (SG4a) is not answered',
-         "Ask the person what they want, then record it: " + EDIT, f"{ENQUIRY} AND c.asked_about_outcomes IS NULL"),
-    Rule("capacity-no-support", "The person lacked capacity and no support is recorded",
-         "Arrange an advocate or a family member or friend, and record who: " + EDIT,
-         f"{LACKED} AND c.capacity_support IS NULL"),
-    Rule("no-best-interests", "The person lacked capacity and there is no best-interests note",
-         "Record the best-interests decision: " + EDIT,
-         f"{LACKED} AND (c.best_interests_note IS NULL OR TRIM(c.best_interests_note) = '')"),
-    Rule("open-no-review", f"Open more than {OPEN_DAYS} days with no review of the outcomes",
-         "Review the outcomes with the person: msp case review {ref}",
-         f"{ENQUIRY} AND cl.id IS NULL AND COALESCE(c.enquiry_started, c.concern_received) < :review_due"
-         " AND NOT EXISTS (SELECT 1 FROM outcome_review_session r WHERE r.case_id = c.id)"),
-    Rule("closed-without-achieved", "Closed without recording whether the outcomes were achieved",
-         "Reopen and close again with the answers: msp case reopen {ref} --reason \"record outcomes\"",
-         f"cl.id IS NOT NULL AND {EXPRESSED} AND (cl.outcomes_achieved IS NULL OR EXISTS (SELECT 1 FROM"
-         " desired_outcome d WHERE d.case_id = c.id AND NOT EXISTS (SELECT 1 FROM closure_outcome co"
-         " WHERE co.closure_id = cl.id AND co.outcome_id = d.id)))"),
-    Rule("risk-outcome-missing", "Risk was identified and action taken, but the risk outcome (SG2e) is missing",
-         "Reopen and close again with the risk outcome: msp case reopen {ref} --reason \"record risk outcome\"",
-         f"cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}' AND cl.risk_outcome IS NULL"),
-    Rule("no-feedback", "Closed with no feedback gathered from the person or their representative",
-         "Ask how it went, while it is fresh: msp feedback add {ref}",
-         f"{ENQUIRY} AND cl.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.case_id = c.id)"),
-)  # fmt: skip
+    Rule(
+        "no-desired-outcomes",
+        "Outcomes were expressed, but none is recorded",
+        "Record them in the person's words: msp case review {ref} (add a new outcome)",
+        f"{EXPRESSED} AND NOT EXISTS (SELECT 1 FROM desired_outcome d WHERE d.case_id = c.id)",
+    ),
+    Rule(
+        "asked-missing",
+        '"Asked about outcomes" (SG4a) is not answered',
+        "Ask the person what they want, then record it: " + EDIT,
+        f"{ENQUIRY} AND c.asked_about_outcomes IS NULL",
+    ),
+    Rule(
+        "capacity-no-support",
+        "The person lacked capacity and no support is recorded",
+        "Arrange an advocate or a family member or friend, and record who: " + EDIT,
+        f"{LACKED} AND c.capacity_support IS NULL",
+    ),
+    Rule(
+        "no-best-interests",
+        "The person lacked capacity and there is no best-interests note",
+        "Record the best-interests decision: " + EDIT,
+        f"{LACKED} AND (c.best_interests_note IS NULL OR TRIM(c.best_interests_note) = '')",
+    ),
+    Rule(
+        "open-no-review",
+        f"Open more than {OPEN_DAYS} days with no review of the outcomes",
+        "Review the outcomes with the person: msp case review {ref}",
+        f"{ENQUIRY} AND cl.id IS NULL AND COALESCE(c.enquiry_started, c.concern_received) < :review_due"
+        " AND NOT EXISTS (SELECT 1 FROM outcome_review_session r WHERE r.case_id = c.id)",
+    ),
+    Rule(
+        "closed-without-achieved",
+        "Closed without recording whether the outcomes were achieved",
+        'Reopen and close again with the answers: msp case reopen {ref} --reason "record outcomes"',
+        f"cl.id IS NOT NULL AND {EXPRESSED} AND (cl.outcomes_achieved IS NULL OR EXISTS (SELECT 1 FROM"
+        " desired_outcome d WHERE d.case_id = c.id AND NOT EXISTS (SELECT 1 FROM closure_outcome co"
+        " WHERE co.closure_id = cl.id AND co.outcome_id = d.id)))",
+    ),
+    Rule(
+        "risk-outcome-missing",
+        "Risk was identified and action taken, but the risk outcome (SG2e) is missing",
+        'Reopen and close again with the risk outcome: msp case reopen {ref} --reason "record risk outcome"',
+        f"cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}' AND cl.risk_outcome IS NULL",
+    ),
+    Rule(
+        "no-feedback",
+        "Closed with no feedback gathered from the person or their representative",
+        "Ask how it went, while it is fresh: msp feedback add {ref}",
+        f"{ENQUIRY} AND cl.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.case_id = c.id)",
+    ),
+)
 
 OTHER_RULE = Rule(
     "other-overused",
@@ -91,8 +116,15 @@ def findings(
             f" AND {rule.where} ORDER BY c.case_ref"
         )
         for who, ref in conn.execute(query, params):
-            out.append({"worker": who, "case_ref": ref, "rule": rule.key, "finding": rule.finding,
-                        "fix": rule.fix.format(ref=ref)})  # fmt: skip
+            out.append(
+                {
+                    "worker": who,
+                    "case_ref": ref,
+                    "rule": rule.key,
+                    "finding": rule.finding,
+                    "fix": rule.fix.format(ref=ref),
+                }
+            )
     other = (
         "SELECT c.worker, COUNT(*), SUM(CASE WHEN d.category = 'Other' THEN 1 ELSE 0 END)"
         f" FROM safeguarding_case c JOIN desired_outcome d ON d.case_id = c.id{CURRENT_CLOSURE}{IN_SCOPE}"
@@ -100,8 +132,15 @@ def findings(
     )
     for who, total, others in conn.execute(other, params):
         if total >= OTHER_MIN_OUTCOMES and others / total > OTHER_SHARE:
-            out.append({"worker": who, "case_ref": None, "rule": OTHER_RULE.key,
-                        "finding": f"{OTHER_RULE.finding} ({others} of {total})", "fix": OTHER_RULE.fix})  # fmt: skip
+            out.append(
+                {
+                    "worker": who,
+                    "case_ref": None,
+                    "rule": OTHER_RULE.key,
+                    "finding": f"{OTHER_RULE.finding} ({others} of {total})",
+                    "fix": OTHER_RULE.fix,
+                }
+            )
     return out
 
 
