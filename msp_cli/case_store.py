@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ def _bool(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _int(value: bool | None) -> int | None:
+def as_int(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
@@ -58,7 +58,7 @@ def save_case(
     if existing is not None and existing.record == record and existing.draft_step == draft_step:
         return "unchanged"
     person_id = _save_person(conn, record["person"])
-    case_columns = _case_columns(record, person_id, draft_step)
+    case_columns = case_columns(record, person_id, draft_step)
     if existing is None:
         names = ", ".join(case_columns)
         marks = ", ".join("?" for _ in case_columns)
@@ -118,7 +118,7 @@ def _save_person(conn: sqlite3.Connection, person: dict[str, Any]) -> int:
     return int(row[0])
 
 
-def _case_columns(record: Record, person_id: int, draft_step: int | None) -> dict[str, Any]:
+def case_columns(record: Record, person_id: int, draft_step: int | None) -> dict[str, Any]:
     consent = record["consent"] or {}
     capacity = record["capacity"] or {}
     advocacy = record["advocacy"] or {}
@@ -133,8 +133,8 @@ def _case_columns(record: Record, person_id: int, draft_step: int | None) -> dic
         "enquiry_started": record["enquiry_started"],
         "location_of_risk": record["location_of_risk"],
         "source_of_risk": record["source_of_risk"],
-        "consent_sought": _int(consent.get("sought")),
-        "consent_given": _int(consent.get("given")),
+        "consent_sought": as_int(consent.get("sought")),
+        "consent_given": as_int(consent.get("given")),
         "consent_override_reason": consent.get("proceeded_without_consent_reason"),
         "consent_note": consent.get("note"),
         "lacked_capacity": capacity.get("lacked_capacity"),
@@ -196,7 +196,7 @@ def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[dict[s
         conn.execute(
             "UPDATE desired_outcome SET text = ?, category = ?, expressed_by = ?,"
             " negotiated_text = ?, negotiated_reason = ?, negotiated_note = ? WHERE id = ?",
-            (*_outcome_values(o), outcome_id),
+            (*outcome_values(o), outcome_id),
         )
         ids.append(outcome_id)
     for position, (outcome_id, _, _) in existing.items():
@@ -205,7 +205,7 @@ def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[dict[s
     return ids
 
 
-def _outcome_values(o: dict[str, Any]) -> tuple[Any, ...]:
+def outcome_values(o: dict[str, Any]) -> tuple[Any, ...]:
     negotiated = o["negotiated"] or {}
     return (
         o["text"],
@@ -221,7 +221,7 @@ def _insert_outcome(conn: sqlite3.Connection, case_id: int, position: int, o: di
     cursor = conn.execute(
         "INSERT INTO desired_outcome (case_id, position, text, category, expressed_by,"
         " negotiated_text, negotiated_reason, negotiated_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, position, *_outcome_values(o)),
+        (case_id, position, *outcome_values(o)),
     )
     return int(cursor.lastrowid or 0)
 
@@ -261,8 +261,8 @@ def insert_meeting(conn: sqlite3.Connection, case_id: int, position: int, m: dic
             m["date"],
             m["kind"],
             m["location"],
-            _int(m["location_chosen_by_person"]),
-            _int(m["person_prepared"]),
+            as_int(m["location_chosen_by_person"]),
+            as_int(m["person_prepared"]),
             m["minutes_spent"],
             m["summary"],
         ),
@@ -733,179 +733,6 @@ def reopen(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, rea
     changes = {key: [value, None] for key, value in closure.items() if value is not None}
     changes["reopen_reason"] = [None, reason]
     audit.append("case.reopen", table="closure", row_key=record["case_ref"], changes=changes)
-
-
-# --- many new cases at once -----------------------------------------------------------------
-
-
-class BulkWriter:
-    """Adds many new cases fast (import, demo): ids are assigned here, rows go in batches.
-
-    Only for case_refs that are not stored yet; the caller holds the transaction, so a
-    failure part-way leaves nothing behind. Each case still gets its own audit entry.
-    """
-
-    TABLES = (
-        ("person", "id, ref, name, age_band, sex, ethnicity, primary_support_reason"),
-        ("safeguarding_case", None),
-        ("case_risk_type", "case_id, risk_type"),
-        ("case_response", "case_id, stage, response"),
-        (
-            "desired_outcome",
-            "id, case_id, position, text, category, expressed_by, negotiated_text, negotiated_reason, negotiated_note",
-        ),
-        (
-            "meeting",
-            "id, case_id, position, held_on, kind, location, location_chosen_by_person, person_prepared,"
-            " minutes_spent, summary",
-        ),
-        ("meeting_attendee", "meeting_id, attendee"),
-        (
-            "feedback",
-            "case_id, position, given_on, given_by, felt_listened_to, felt_involved, feels_safer, outcomes_met, note",
-        ),
-        ("closure", "id, case_id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"),
-        ("closure_outcome", "closure_id, outcome_id, achieved"),
-        ("outcome_review_session", "id, case_id, reviewed_on, worker, note"),
-        ("outcome_review", "review_id, outcome_id, progress, person_says, note"),
-    )
-
-    def __init__(self, conn: sqlite3.Connection, audit: AuditWriter, *, action: str, batch: int = 2000) -> None:
-        self.conn, self.audit, self.action, self.batch = conn, audit, action, batch
-        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table, _ in self.TABLES}
-        self.case_columns: tuple[str, ...] = ()
-        self.people: dict[str, tuple[int, dict[str, Any]]] = {}
-        self.next_id = {
-            t: int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]) + 1  # noqa: S608 (fixed names)
-            for t in ("person", "safeguarding_case", "desired_outcome", "meeting", "closure", "outcome_review_session")
-        }
-        self.pending = 0
-
-    def _id(self, table: str) -> int:
-        value = self.next_id[table]
-        self.next_id[table] = value + 1
-        return value
-
-    def _person_id(self, person: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        ref = person["ref"]
-        if ref not in self.people:  # not in this batch: stored already, or new
-            row = self.conn.execute(
-                "SELECT id, ref, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?",
-                (ref,),
-            ).fetchone()
-            if row is None:
-                person_id = self._id("person")
-                self.rows["person"].append((person_id, *(person[k] for k in PERSON_COLUMNS)))
-                self.people[ref] = (person_id, person)
-                return self.people[ref]
-            self.people[ref] = (int(row[0]), dict(zip(PERSON_COLUMNS, row[1:], strict=True)))
-        person_id, known = self.people[ref]
-        merged = {k: person[k] if person[k] is not None else known[k] for k in person}
-        if merged != known:  # later details of a known person: rare, so written at once
-            self.flush()
-            self.conn.execute(
-                "UPDATE person SET name = ?, age_band = ?, sex = ?, ethnicity = ?, primary_support_reason = ?"
-                " WHERE id = ?",
-                (*(merged[k] for k in PERSON_COLUMNS[1:]), person_id),
-            )
-            self.people[ref] = (person_id, merged)
-        return person_id, merged
-
-    def add(self, record: Record, reviews: Sequence[dict[str, Any]] = ()) -> None:
-        person_id, person = self._person_id(record["person"])
-        if person != record["person"]:
-            record = {**record, "person": person}
-        case_id = self._id("safeguarding_case")
-        columns = _case_columns(record, person_id, None)
-        self.case_columns = tuple(columns)
-        self.rows["safeguarding_case"].append((case_id, *columns.values()))
-        self.rows["case_risk_type"].extend((case_id, r) for r in record["risk_types"])
-        stage = response_stage(record)
-        self.rows["case_response"].extend((case_id, stage, r) for r in record["responses"])
-        outcome_ids = []
-        for position, o in enumerate(record["desired_outcomes"], start=1):
-            outcome_ids.append(self._id("desired_outcome"))
-            self.rows["desired_outcome"].append((outcome_ids[-1], case_id, position, *_outcome_values(o)))
-        for position, m in enumerate(record["meetings"], start=1):
-            meeting_id = self._id("meeting")
-            self.rows["meeting"].append(
-                (
-                    meeting_id,
-                    case_id,
-                    position,
-                    m["date"],
-                    m["kind"],
-                    m["location"],
-                    _int(m["location_chosen_by_person"]),
-                    _int(m["person_prepared"]),
-                    m["minutes_spent"],
-                    m["summary"],
-                )
-            )
-            self.rows["meeting_attendee"].extend((meeting_id, a) for a in m["attendees"])
-        for position, f in enumerate(record["feedback"], start=1):
-            self.rows["feedback"].append(
-                (
-                    case_id,
-                    position,
-                    f["date"],
-                    f["given_by"],
-                    f["felt_listened_to"],
-                    f["felt_involved"],
-                    f["feels_safer"],
-                    f["outcomes_met"],
-                    f["note"],
-                )
-            )
-        if record["concluded"] is not None:
-            closure_id = self._id("closure")
-            self.rows["closure"].append(
-                (
-                    closure_id,
-                    case_id,
-                    record["concluded"],
-                    record["risk_assessment_outcome"],
-                    record["risk_outcome"],
-                    record["outcomes_achieved"],
-                    record["closure_note"],
-                )
-            )
-            self.rows["closure_outcome"].extend(
-                (closure_id, oid, o["achieved"])
-                for oid, o in zip(outcome_ids, record["desired_outcomes"], strict=True)
-                if o["achieved"] is not None
-            )
-        for review in reviews:
-            session_id = self._id("outcome_review_session")
-            self.rows["outcome_review_session"].append(
-                (session_id, case_id, review["date"], record["worker"], review["note"])
-            )
-            self.rows["outcome_review"].extend(
-                (session_id, oid, item["progress"], item["person_says"], item["note"])
-                for oid, item in zip(outcome_ids, review["outcomes"], strict=False)
-            )
-        changes = audit_mod.created(record)
-        if reviews:
-            changes["reviews"] = [None, len(reviews)]
-        self.audit.append(
-            self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes, defer=True
-        )
-        self.pending += 1
-        if self.pending >= self.batch:
-            self.flush()
-
-    def flush(self) -> None:
-        for table, columns in self.TABLES:
-            rows = self.rows[table]
-            if not rows:
-                continue
-            names = columns or "id, " + ", ".join(self.case_columns)
-            marks = ", ".join("?" for _ in rows[0])
-            self.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 (fixed names)
-            rows.clear()
-        self.audit.flush()
-        self.pending = 0
-        self.people.clear()  # what is flushed is found in the database: memory stays flat
 
 
 PERSON_COLUMNS = ("ref", "name", "age_band", "sex", "ethnicity", "primary_support_reason")

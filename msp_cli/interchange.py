@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from msp_cli import case_store
+from msp_cli import bulk, case_store
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.model import validate_case
 from msp_cli.store import Store
@@ -101,7 +101,7 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
     empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
     with store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
-        bulk = None if update else case_store.BulkWriter(conn, audit, action="case.import")
+        writer = None if update else bulk.BulkWriter(conn, audit, action="case.import")
         for number, obj, problem in read_lines(stream):
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
@@ -124,8 +124,8 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                 if len(bad) < MAX_REPORTED_LINES:
                     bad.append(LineProblem(number, case_ref, problems))
                 continue
-            if total_bad == 0 and record is not None and bulk is not None:
-                bulk.add(record)
+            if total_bad == 0 and record is not None and writer is not None:
+                writer.add(record)
                 result.cases_added += 1
             elif total_bad == 0 and record is not None:
                 outcome = case_store.save_case(conn, audit, record, action="case.import")
@@ -137,8 +137,8 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                     result.cases_unchanged += 1
         if total_bad:
             raise ImportRefused(bad, total_bad)
-        if bulk is not None:
-            bulk.flush()
+        if writer is not None:
+            writer.flush()
         if not seen:
             raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
         result.people_added = case_store.count_rows(conn, "person") - people_before

@@ -48,7 +48,7 @@ def demo(
         _clear_old_demo(state, path, replace)
     state.db_option = str(path)
     store = state.open(create=True)
-    from msp_cli import case_store
+    from msp_cli import bulk
     from msp_cli.demo import generate
     from msp_cli.model import validate_case
 
@@ -56,7 +56,7 @@ def demo(
     with store.write() as audit:
         store.set_setting(audit, "demo", "yes")
         store.set_setting(audit, "team", "North")
-        writer = case_store.BulkWriter(store.conn, audit, action="demo.generate")
+        writer = bulk.BulkWriter(store.conn, audit, action="demo.generate")
         for case in generate(cases, seed, today):
             writer.add(validate_case(case.record, today=today), case.reviews)
         writer.flush()
