@@ -13,7 +13,7 @@ from typing import Any
 
 from msp_cli import audit as audit_mod
 from msp_cli.audit import AuditWriter
-from msp_cli.case_store import PERSON_COLUMNS, case_columns, as_int, outcome_values, response_stage
+from msp_cli.case_store import PERSON_COLUMNS, as_int, case_columns, outcome_values, response_stage
 from msp_cli.model import Record
 
 

@@ -58,18 +58,18 @@ def save_case(
     if existing is not None and existing.record == record and existing.draft_step == draft_step:
         return "unchanged"
     person_id = _save_person(conn, record["person"])
-    case_columns = case_columns(record, person_id, draft_step)
+    columns = case_columns(record, person_id, draft_step)
     if existing is None:
-        names = ", ".join(case_columns)
-        marks = ", ".join("?" for _ in case_columns)
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
         insert = f"INSERT INTO safeguarding_case ({names}) VALUES ({marks})"  # noqa: S608 (our columns)
-        cursor = conn.execute(insert, tuple(case_columns.values()))
+        cursor = conn.execute(insert, tuple(columns.values()))
         case_id = int(cursor.lastrowid or 0)
     else:
         case_id = existing.case_id
-        sets = ", ".join(f"{name} = ?" for name in case_columns)
+        sets = ", ".join(f"{name} = ?" for name in columns)
         update = f"UPDATE safeguarding_case SET {sets} WHERE id = ?"  # noqa: S608 (our columns)
-        conn.execute(update, (*case_columns.values(), case_id))
+        conn.execute(update, (*columns.values(), case_id))
     _save_children(conn, case_id, record, existing.record if existing else None)
     changes = audit_mod.diff(existing.record if existing else None, record)
     if existing is not None and existing.draft_step != draft_step:
