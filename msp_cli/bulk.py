@@ -13,7 +13,16 @@ from typing import Any
 
 from msp_cli import audit as audit_mod
 from msp_cli.audit import AuditWriter
-from msp_cli.case_store import PERSON_COLUMNS, as_int, case_columns, outcome_values, response_stage
+from msp_cli.case_store import (
+    FEEDBACK_COLUMNS,
+    MEETING_COLUMNS,
+    PERSON_COLUMNS,
+    case_columns,
+    feedback_values,
+    meeting_values,
+    outcome_values,
+    response_stage,
+)
 from msp_cli.model import Record
 
 
@@ -33,16 +42,9 @@ class BulkWriter:
             "desired_outcome",
             "id, case_id, position, text, category, expressed_by, negotiated_text, negotiated_reason, negotiated_note",
         ),
-        (
-            "meeting",
-            "id, case_id, position, held_on, kind, location, location_chosen_by_person, person_prepared,"
-            " minutes_spent, summary",
-        ),
+        ("meeting", f"id, case_id, position, {MEETING_COLUMNS}"),
         ("meeting_attendee", "meeting_id, attendee"),
-        (
-            "feedback",
-            "case_id, position, given_on, given_by, felt_listened_to, felt_involved, feels_safer, outcomes_met, note",
-        ),
+        ("feedback", f"case_id, position, {FEEDBACK_COLUMNS}"),
         ("closure", "id, case_id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"),
         ("closure_outcome", "closure_id, outcome_id, achieved"),
         ("outcome_review_session", "id, case_id, reviewed_on, worker, note"),
@@ -107,35 +109,10 @@ class BulkWriter:
             self.rows["desired_outcome"].append((outcome_ids[-1], case_id, position, *outcome_values(o)))
         for position, m in enumerate(record["meetings"], start=1):
             meeting_id = self._id("meeting")
-            self.rows["meeting"].append(
-                (
-                    meeting_id,
-                    case_id,
-                    position,
-                    m["date"],
-                    m["kind"],
-                    m["location"],
-                    as_int(m["location_chosen_by_person"]),
-                    as_int(m["person_prepared"]),
-                    m["minutes_spent"],
-                    m["summary"],
-                )
-            )
+            self.rows["meeting"].append((meeting_id, case_id, position, *meeting_values(m)))
             self.rows["meeting_attendee"].extend((meeting_id, a) for a in m["attendees"])
         for position, f in enumerate(record["feedback"], start=1):
-            self.rows["feedback"].append(
-                (
-                    case_id,
-                    position,
-                    f["date"],
-                    f["given_by"],
-                    f["felt_listened_to"],
-                    f["felt_involved"],
-                    f["feels_safer"],
-                    f["outcomes_met"],
-                    f["note"],
-                )
-            )
+            self.rows["feedback"].append((case_id, position, *feedback_values(f)))
         if record["concluded"] is not None:
             closure_id = self._id("closure")
             self.rows["closure"].append(

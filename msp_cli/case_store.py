@@ -251,21 +251,26 @@ def _replace_meetings(conn: sqlite3.Connection, case_id: int, meetings: list[dic
         insert_meeting(conn, case_id, position, m)
 
 
+MEETING_COLUMNS = "held_on, kind, location, location_chosen_by_person, person_prepared, minutes_spent, summary"
+FEEDBACK_COLUMNS = "given_on, given_by, felt_listened_to, felt_involved, feels_safer, outcomes_met, note"
+
+
+def meeting_values(m: dict[str, Any]) -> tuple[Any, ...]:
+    """A meeting's values in the order of MEETING_COLUMNS."""
+    return (m["date"], m["kind"], m["location"], as_int(m["location_chosen_by_person"]),
+            as_int(m["person_prepared"]), m["minutes_spent"], m["summary"])  # fmt: skip
+
+
+def feedback_values(f: dict[str, Any]) -> tuple[Any, ...]:
+    """A feedback's values in the order of FEEDBACK_COLUMNS (also the order of the interchange object)."""
+    return tuple(f[k] for k in ("date", "given_by", "felt_listened_to", "felt_involved", "feels_safer",
+                                "outcomes_met", "note"))  # fmt: skip
+
+
 def insert_meeting(conn: sqlite3.Connection, case_id: int, position: int, m: dict[str, Any]) -> None:
     cursor = conn.execute(
-        "INSERT INTO meeting (case_id, position, held_on, kind, location, location_chosen_by_person,"
-        " person_prepared, minutes_spent, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            case_id,
-            position,
-            m["date"],
-            m["kind"],
-            m["location"],
-            as_int(m["location_chosen_by_person"]),
-            as_int(m["person_prepared"]),
-            m["minutes_spent"],
-            m["summary"],
-        ),
+        f"INSERT INTO meeting (case_id, position, {MEETING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+        (case_id, position, *meeting_values(m)),
     )
     conn.executemany(
         "INSERT INTO meeting_attendee (meeting_id, attendee) VALUES (?, ?)",
@@ -281,19 +286,8 @@ def _replace_feedback(conn: sqlite3.Connection, case_id: int, feedback: list[dic
 
 def insert_feedback(conn: sqlite3.Connection, case_id: int, position: int, f: dict[str, Any]) -> None:
     conn.execute(
-        "INSERT INTO feedback (case_id, position, given_on, given_by, felt_listened_to,"
-        " felt_involved, feels_safer, outcomes_met, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            case_id,
-            position,
-            f["date"],
-            f["given_by"],
-            f["felt_listened_to"],
-            f["felt_involved"],
-            f["feels_safer"],
-            f["outcomes_met"],
-            f["note"],
-        ),
+        f"INSERT INTO feedback (case_id, position, {FEEDBACK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+        (case_id, position, *feedback_values(f)),
     )
 
 
