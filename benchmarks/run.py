@@ -23,23 +23,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from msp_cli.case_store import CASE_TABLES
+
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 REPORTS = ("outcomes", "sac", "desired", "capacity", "time", "feedback")
-CASE_TABLES = (
-    "person",
-    "safeguarding_case",
-    "case_risk_type",
-    "case_response",
-    "desired_outcome",
-    "meeting",
-    "meeting_attendee",
-    "feedback",
-    "closure",
-    "closure_outcome",
-    "outcome_review_session",
-    "outcome_review",
-)
 
 
 @dataclass

@@ -24,6 +24,14 @@ from msp_cli.store import dict_rows
 CASE_TABLE = "safeguarding_case"
 
 
+# every table that holds case data (not settings or the audit trail)
+CASE_TABLES = (
+    "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "desired_outcome_wording",
+    "meeting", "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session",
+    "outcome_review",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class StoredCase:
     case_id: int

@@ -10,23 +10,9 @@ from pathlib import Path
 import pytest
 
 from msp_cli import vocab
+from msp_cli.case_store import CASE_TABLES
 from tests.conftest import Run, rows
 from tests.test_vocab_schema import COLUMN_VOCAB
-
-CASE_TABLES = (
-    "person",
-    "safeguarding_case",
-    "case_risk_type",
-    "case_response",
-    "desired_outcome",
-    "meeting",
-    "meeting_attendee",
-    "feedback",
-    "closure",
-    "closure_outcome",
-    "outcome_review_session",
-    "outcome_review",
-)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from msp_cli import ui
+from msp_cli.case_store import CASE_TABLES
 from tests.conftest import Run, rows
 from tests.helpers import full_case
 from tests.keys import CTRL_C, NO, YES, accept, keyboard, pick, text, tick
@@ -262,18 +263,7 @@ def test_answers_file_stores_what_import_would(run: Run, initialised: Path, tmp_
     assert run("case", "new", "--answers", str(one)).exit_code == 0
     shown = json.loads(run("case", "show", "C-2024-0001", "--json").output)
     assert shown == full_case()
-    tables = (
-        "person",
-        "safeguarding_case",
-        "case_risk_type",
-        "case_response",
-        "desired_outcome",
-        "meeting",
-        "meeting_attendee",
-        "feedback",
-        "closure",
-        "closure_outcome",
-    )
+    tables = CASE_TABLES
     via_answers = {t: rows(initialised, f"SELECT * FROM {t}") for t in tables}
     other = tmp_path / "other.db"
     assert run("--db", str(other), "init").exit_code == 0

@@ -84,42 +84,59 @@ def _run(
     console.print(render(title, label, items, publish=publish, demo=demo, console=console))
 
 
-@report_app.command("outcomes")
-def outcomes(
-    ctx: typer.Context,
-    year: str | None = YEAR,
-    quarter: str | None = QUARTER,
-    date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO,
-    team: str | None = TEAM,
-    worker: str | None = WORKER,
-    as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV,
-    publish: bool = PUBLISH,
-) -> None:
-    """The sector outcome measures: enquiries concluded, outcomes expressed, and how many were achieved."""
-    from msp_cli.reports import figures, queries
+# name -> (title, what it answers); each is `msp report NAME` with the shared period, filters and output
+# options, counted by queries.NAME and shaped by figures.NAME
+SIMPLE_REPORTS = {
+    "outcomes": (
+        "Sector outcome measures",
+        "The sector outcome measures: enquiries concluded, outcomes expressed, and how many were achieved.",
+    ),
+    "sac": (
+        "Safeguarding Adults Collection",
+        "The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a), counted by its rules.",
+    ),
+    "desired": (
+        "Desired outcomes",
+        "What people want: desired outcome kinds, how often negotiated and why, how often achieved.",
+    ),
+    "capacity": (
+        "Mental capacity and advocacy",
+        "Mental capacity: who lacked it, who supported them, best-interests notes, days to advocacy.",
+    ),
+    "time": (
+        "Time, meetings and re-referrals",
+        "Time and effort: days to enquiry and to closure, meetings, minutes, re-referrals.",
+    ),
+    "feedback": ("Feedback", "What people said: feedback answers, and who answered."),
+}
 
-    _run(ctx, "Sector outcome measures", locals(), queries.outcomes, figures.outcomes)
+
+def _simple_report(name: str, title: str, doc: str) -> None:
+    def command(
+        ctx: typer.Context,
+        year: str | None = YEAR,
+        quarter: str | None = QUARTER,
+        date_from: str | None = DATE_FROM,
+        date_to: str | None = DATE_TO,
+        team: str | None = TEAM,
+        worker: str | None = WORKER,
+        as_json: bool = AS_JSON,
+        as_csv: bool = AS_CSV,
+        publish: bool = PUBLISH,
+    ) -> None:
+        from msp_cli.reports import figures, queries
+
+        options = {"year": year, "quarter": quarter, "date_from": date_from, "date_to": date_to, "team": team,
+                   "worker": worker, "as_json": as_json, "as_csv": as_csv, "publish": publish}  # fmt: skip
+        _run(ctx, title, options, getattr(queries, name), getattr(figures, name))
+
+    command.__doc__ = doc
+    command.__name__ = name
+    report_app.command(name)(command)
 
 
-@report_app.command("sac")
-def sac(
-    ctx: typer.Context,
-    year: str | None = YEAR,
-    quarter: str | None = QUARTER,
-    date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO,
-    team: str | None = TEAM,
-    worker: str | None = WORKER,
-    as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV,
-    publish: bool = PUBLISH,
-) -> None:
-    """The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a), counted by its rules."""
-    from msp_cli.reports import figures, queries
-
-    _run(ctx, "Safeguarding Adults Collection", locals(), queries.sac, figures.sac)
+for _name, (_title, _doc) in SIMPLE_REPORTS.items():
+    _simple_report(_name, _title, _doc)
 
 
 @report_app.command("breakdown")
@@ -147,79 +164,3 @@ def breakdown(
     if by not in queries.DIMENSIONS:
         raise UsageProblem(f"--by {by!r} is not one of: {', '.join(queries.DIMENSIONS)}.")
     _run(ctx, "Breakdown", locals(), queries.breakdown, figures.breakdown, by)
-
-
-@report_app.command("desired")
-def desired(
-    ctx: typer.Context,
-    year: str | None = YEAR,
-    quarter: str | None = QUARTER,
-    date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO,
-    team: str | None = TEAM,
-    worker: str | None = WORKER,
-    as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV,
-    publish: bool = PUBLISH,
-) -> None:
-    """What people want: desired outcome kinds, how often negotiated and why, how often achieved."""
-    from msp_cli.reports import figures, queries
-
-    _run(ctx, "Desired outcomes", locals(), queries.desired, figures.desired)
-
-
-@report_app.command("capacity")
-def capacity(
-    ctx: typer.Context,
-    year: str | None = YEAR,
-    quarter: str | None = QUARTER,
-    date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO,
-    team: str | None = TEAM,
-    worker: str | None = WORKER,
-    as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV,
-    publish: bool = PUBLISH,
-) -> None:
-    """Mental capacity: who lacked it, who supported them, best-interests notes, days to advocacy."""
-    from msp_cli.reports import figures, queries
-
-    _run(ctx, "Mental capacity and advocacy", locals(), queries.capacity, figures.capacity)
-
-
-@report_app.command("time")
-def time(
-    ctx: typer.Context,
-    year: str | None = YEAR,
-    quarter: str | None = QUARTER,
-    date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO,
-    team: str | None = TEAM,
-    worker: str | None = WORKER,
-    as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV,
-    publish: bool = PUBLISH,
-) -> None:
-    """Time and effort: days to enquiry and to closure, meetings, minutes, re-referrals."""
-    from msp_cli.reports import figures, queries
-
-    _run(ctx, "Time, meetings and re-referrals", locals(), queries.time, figures.time)
-
-
-@report_app.command("feedback")
-def feedback(
-    ctx: typer.Context,
-    year: str | None = YEAR,
-    quarter: str | None = QUARTER,
-    date_from: str | None = DATE_FROM,
-    date_to: str | None = DATE_TO,
-    team: str | None = TEAM,
-    worker: str | None = WORKER,
-    as_json: bool = AS_JSON,
-    as_csv: bool = AS_CSV,
-    publish: bool = PUBLISH,
-) -> None:
-    """What people said: feedback answers, and who answered."""
-    from msp_cli.reports import figures, queries
-
-    _run(ctx, "Feedback", locals(), queries.feedback, figures.feedback)
