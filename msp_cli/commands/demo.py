@@ -100,8 +100,7 @@ def _headline(store: Store, today: dt.date) -> None:
     console.print(
         render("Headline figures", last_year.label, items + sac_items[:2], publish=False, demo=True, console=console)
     )
-    db = f"--db {store.path} "
     say(
-        f"More: msp {db}report sac --year {last_year.label} · msp {db}report breakdown --by risk-type ·"
-        f" msp {db}case list · msp {db}audit"
+        f"Explore it (with --db {store.path} before each command): msp report sac --year {last_year.label};"
+        " msp report breakdown --by risk-type; msp case list; msp audit. A guided case: msp tutorial."
     )
