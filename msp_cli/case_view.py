@@ -111,7 +111,7 @@ def timeline_events(record: Record, history: CaseHistory) -> list[tuple[str, str
         where = m["location"] or "place not recorded"
         if m["location_chosen_by_person"]:
             where += ", chosen by the person"
-        text = f"{m['kind'] or 'Meeting'} at {where}; attended: {', '.join(m['attendees']) or 'not recorded'}"
+        text = f"{m['kind'] or 'Meeting'} ({where}); attended: {', '.join(m['attendees']) or 'not recorded'}"
         text += f"; person prepared: {_yes_no(m['person_prepared'])}"
         if m["minutes_spent"] is not None:
             text += f"; {m['minutes_spent']} min"
