@@ -24,19 +24,13 @@ from msp_cli.reports.period import reporting_year_of
 T = TypeVar("T")
 
 # shares of allegations (risk-type mentions); the first three are the national 2013/14 figures
+# (neglect 30%, physical 27%, financial 18%). Their weights sit a little above those shares
+# because an enquiry with several types cannot name one twice, which flattens the largest.
 RISK_WEIGHTS = {
-    "Neglect and Acts of Omission": 30,
-    "Physical Abuse": 27,
-    "Financial or Material Abuse": 18,
-    "Psychological Abuse": 13,
-    "Sexual Abuse": 3,
-    "Organisational Abuse": 3,
-    "Self-Neglect": 3,
-    "Domestic Abuse": 2,
-    "Discriminatory Abuse": 0.5,
-    "Sexual Exploitation": 0.3,
-    "Modern Slavery": 0.2,
-}
+    "Neglect and Acts of Omission": 32, "Physical Abuse": 28.5, "Financial or Material Abuse": 18.5,
+    "Psychological Abuse": 13, "Sexual Abuse": 3, "Organisational Abuse": 3, "Self-Neglect": 3,
+    "Domestic Abuse": 2, "Discriminatory Abuse": 0.5, "Sexual Exploitation": 0.3, "Modern Slavery": 0.2,
+}  # fmt: skip
 LOCATION_WEIGHTS = {
     "Own Home": 44,
     "Care Home - Residential": 19,
