@@ -6,6 +6,12 @@ import sys
 
 
 def main() -> None:
+    if sys.platform == "win32":
+        # a redirected Windows stream defaults to the ANSI code page, which cannot hold every label
+        # (the toolkit's en dash) or a person's words; write UTF-8, as the CSV and JSON promise
+        for stream in (sys.stdout, sys.stderr):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(encoding="utf-8", errors="replace")
     if sys.argv[1:] == ["--version"]:
         from msp_cli import __version__
 
