@@ -129,6 +129,8 @@ def list_(
         offset=(page - 1) * limit,
     )
     if as_json:
+        if store.is_demo():
+            say(DEMO_BANNER.strip())
         for row in rows:
             print(json.dumps(row, ensure_ascii=False))
         return
@@ -182,6 +184,8 @@ def show(
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     if as_json:
+        if store.is_demo():  # the object stays the interchange format; the warning goes to stderr
+            say(DEMO_BANNER.strip())
         print(json.dumps(stored.record, ensure_ascii=False, indent=2))
         return
     from msp_cli.case_view import render_case
