@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from msp_cli import case_store, prompts, vocab
 from msp_cli.errors import Cancelled, MspError
@@ -54,6 +55,7 @@ class Wizard:
     record: Record
     today: dt.date = field(default_factory=dt.date.today)
     coach: Callable[[int], None] | None = None  # the tutorial's notes before each step
+    given: dict[str, Any] = field(default_factory=dict)  # answers given as options: not asked again
     saved_steps: list[str] = field(default_factory=list)
 
     def save(self, next_step: int | None) -> None:
@@ -75,11 +77,18 @@ def step_person(w: Wizard) -> bool:
             default=suggest_case_ref(w.store, w.today),
             validate=lambda v: ref_problem(v) or _case_ref_taken(w.store, v),
         )
-    r["worker"] = (
-        prompts.ask_text("Lead worker", default=r["worker"] or w.store.actor.worker or "", required=False) or None
+    if "worker" in w.given:
+        r["worker"] = w.given["worker"]
+    else:
+        default_worker = r["worker"] or w.store.actor.worker or ""
+        r["worker"] = prompts.ask_text("Lead worker", default=default_worker, required=False) or None
+    if "team" in w.given:
+        r["team"] = w.given["team"]
+    else:
+        r["team"] = prompts.ask_text("Team", default=r["team"] or w.store.setting("team") or "", required=False) or None
+    ref = w.given.get("person_ref") or prompts.ask_text(
+        "The person's reference (your local ID for them)", validate=ref_problem
     )
-    r["team"] = prompts.ask_text("Team", default=r["team"] or w.store.setting("team") or "", required=False) or None
-    ref = prompts.ask_text("The person's reference (your local ID for them)", validate=ref_problem)
     known = case_store.load_person(w.store.conn, ref)
     if known is not None:
         earlier = case_store.earlier_cases(w.store.conn, ref)
@@ -102,11 +111,18 @@ def step_person(w: Wizard) -> bool:
 
 def step_concern(w: Wizard) -> bool:
     r = w.record
-    r["concern_received"] = prompts.ask_date("Date the concern was received", default=w.today.isoformat())
-    r["risk_types"] = prompts.ask_checkbox("Types of risk (tick all that apply)", vocab.RISK_TYPE, required=True)
-    r["location_of_risk"] = prompts.ask_select("Where was the risk?", vocab.LOCATION_OF_RISK)
-    r["source_of_risk"] = prompts.ask_select("Source of risk", vocab.SOURCE_OF_RISK)
-    r["enquiry_type"] = DECISIONS[prompts.ask_select("The decision", list(DECISIONS))]
+    given = w.given
+    r["concern_received"] = given.get("concern_received") or prompts.ask_date(
+        "Date the concern was received", default=w.today.isoformat()
+    )
+    r["risk_types"] = given.get("risk_types") or prompts.ask_checkbox(
+        "Types of risk (tick all that apply)", vocab.RISK_TYPE, required=True
+    )
+    r["location_of_risk"] = given.get("location_of_risk") or prompts.ask_select(
+        "Where was the risk?", vocab.LOCATION_OF_RISK
+    )
+    r["source_of_risk"] = given.get("source_of_risk") or prompts.ask_select("Source of risk", vocab.SOURCE_OF_RISK)
+    r["enquiry_type"] = given.get("enquiry_type") or DECISIONS[prompts.ask_select("The decision", list(DECISIONS))]
     if r["enquiry_type"] == vocab.NO_ENQUIRY:
         # A concern that led to no enquiry ends here: what happened instead is its closure note.
         r["closure_note"] = prompts.ask_text("What happened instead (for example advice, a care assessment)?")

@@ -271,3 +271,32 @@ def test_answers_file_stores_what_import_would(run: Run, initialised: Path, tmp_
     assert {t: rows(other, f"SELECT * FROM {t}") for t in tables} == via_answers
     dup = run("case", "new", "--answers", str(one))
     assert dup.exit_code == 1 and "already exists" in dup.output
+
+
+def test_options_answer_their_questions(run: Run, initialised: Path) -> None:
+    keys = (
+        text("C-OPT-1") + accept()  # lead worker (the team is given)
+        + accept() + pick("65") + pick("Male") + pick("White") + pick("Physical")  # the person's details
+        + text("2025-06-03")  # enquiry started; the concern's date, risks, place, source and decision are given
+        + CONSENT_GIVEN + CAPACITY_OK + pick("No") + tick()
+    )  # fmt: skip
+    with keyboard() as pipe:
+        pipe.send_text(keys)
+        result = run(
+            "case", "new", "--person-ref", "P-OPT", "--team", "Hospital Team", "--concern-received", "2025-06-02",
+            "--risk-type", "Self-Neglect", "--risk-type", "Neglect and Acts of Omission", "--location", "Own Home",
+            "--source", "Other - Known to individual", "--enquiry-type", "Section 42",
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert rows(initialised, "SELECT case_ref, team, concern_received, location_of_risk, enquiry_type FROM"
+                " safeguarding_case") == [("C-OPT-1", "Hospital Team", "2025-06-02", "Own Home", "Section 42")]  # fmt: skip
+    assert rows(initialised, "SELECT risk_type FROM case_risk_type ORDER BY rowid") == [
+        ("Self-Neglect",), ("Neglect and Acts of Omission",)]  # fmt: skip
+    assert rows(initialised, "SELECT ref FROM person") == [("P-OPT",)]
+
+
+def test_a_bad_option_is_refused_before_any_question(run: Run, initialised: Path) -> None:
+    result = run("case", "new", "--location", "Moon", "--concern-received", "2025-02-30")
+    assert result.exit_code == 65
+    assert "location_of_risk" in result.output and "concern_received" in result.output
+    assert rows(initialised, "SELECT count(*) FROM safeguarding_case") == [(0,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import typer
 
@@ -36,6 +37,13 @@ def new(
         help="Take the whole case from one interchange object (JSON), without questions; - for stdin.",
     ),
     case_ref: str | None = typer.Option(None, "--case-ref", help="The case reference (asked for if not given)."),
+    person_ref: str | None = typer.Option(None, "--person-ref", help="The person's reference."),
+    team: str | None = typer.Option(None, "--team", help="The team leading the case."),
+    concern_received: str | None = typer.Option(None, "--concern-received", metavar="DATE", help="When it came in."),
+    risk_type: list[str] = typer.Option([], "--risk-type", help="A type of risk (repeat for several)."),
+    location: str | None = typer.Option(None, "--location", help="Where the risk was (VOCABULARY.md)."),
+    source: str | None = typer.Option(None, "--source", help="Source of risk (VOCABULARY.md)."),
+    enquiry_type: str | None = typer.Option(None, "--enquiry-type", help="Section 42, Other or None."),
 ) -> None:
     """Walk through a new case, question by question, saving each step as it is finished."""
     from msp_cli import case_store
@@ -56,9 +64,23 @@ def new(
             raise UsageProblem(f"--case-ref {problem}.")
         if case_store.case_id_for(store.conn, case_ref) is not None:
             raise MspError(f"Case {case_ref} already exists.", hint=f"Continue it with: msp case resume {case_ref}")
-    w = wizard.Wizard(store=store, record=wizard.new_record(case_ref))
+    given = _given_answers(
+        person_ref=person_ref, team=team, concern_received=concern_received, risk_types=risk_type or None,
+        location_of_risk=location, source_of_risk=source, enquiry_type=enquiry_type,
+    )  # fmt: skip
+    w = wizard.Wizard(store=store, record=wizard.new_record(case_ref), given=given)
     wizard.run(w)
     _finished(w.record["case_ref"])
+
+
+def _given_answers(**options: Any) -> dict[str, Any]:
+    """The answers given as options, checked by the record's own rules before any question."""
+    from msp_cli.model import validate_case
+
+    given = {key: value for key, value in options.items() if value is not None}
+    probe = {key: value for key, value in given.items() if key != "person_ref"}
+    validate_case({"case_ref": "probe", "person": {"ref": given.get("person_ref", "probe")}, **probe}, draft=True)
+    return given
 
 
 def _finished(case_ref: str) -> None:
