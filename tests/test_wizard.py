@@ -288,10 +288,12 @@ def test_options_answer_their_questions(run: Run, initialised: Path) -> None:
             "--source", "Other - Known to individual", "--enquiry-type", "Section 42",
         )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert rows(initialised, "SELECT case_ref, team, concern_received, location_of_risk, enquiry_type FROM"
-                " safeguarding_case") == [("C-OPT-1", "Hospital Team", "2025-06-02", "Own Home", "Section 42")]  # fmt: skip
-    assert rows(initialised, "SELECT risk_type FROM case_risk_type ORDER BY rowid") == [
-        ("Self-Neglect",), ("Neglect and Acts of Omission",)]  # fmt: skip
+    stored = rows(
+        initialised, "SELECT case_ref, team, concern_received, location_of_risk, enquiry_type FROM safeguarding_case"
+    )
+    assert stored == [("C-OPT-1", "Hospital Team", "2025-06-02", "Own Home", "Section 42")]
+    risks = rows(initialised, "SELECT risk_type FROM case_risk_type ORDER BY rowid")
+    assert risks == [("Self-Neglect",), ("Neglect and Acts of Omission",)]
     assert rows(initialised, "SELECT ref FROM person") == [("P-OPT",)]
 
 
