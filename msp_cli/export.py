@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from msp_cli.case_store import feedback_values
 from msp_cli.model import Record
 from msp_cli.store import Store
 from msp_cli.ui import DEMO_BANNER
@@ -217,20 +218,8 @@ def table_rows(r: Record) -> dict[str, list[list[Any]]]:
         ]
         for i, m in enumerate(r["meetings"], start=1)
     ]
-    feedback = [
-        [
-            r["case_ref"],
-            i,
-            f["date"],
-            f["given_by"],
-            f["felt_listened_to"],
-            f["felt_involved"],
-            f["feels_safer"],
-            f["outcomes_met"],
-            f["note"],
-        ]
-        for i, f in enumerate(r["feedback"], start=1)
-    ]
+    # feedback columns are the interchange object's, in its order
+    feedback = [[r["case_ref"], i, *feedback_values(f)] for i, f in enumerate(r["feedback"], start=1)]
     return {"cases": [case], "desired_outcomes": outcomes, "meetings": meetings, "feedback": feedback}
 
 
