@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from msp_cli import vocab
-from msp_cli.audit import Actor
-from msp_cli.case_store import save_case
 from msp_cli.errors import InvalidRecord
-from msp_cli.migrations import schema_sql
 from msp_cli.model import validate_case
-from msp_cli.store import open_store
+from msp_cli.storage.sqlite.audit import Actor
+from msp_cli.storage.sqlite.case_store import save_case
+from msp_cli.storage.sqlite.migrations import schema_sql
+from msp_cli.storage.sqlite.store import open_store
 from tests.helpers import full_case
 
 # column in schema.sql -> the vocabulary it must hold, letter for letter

@@ -22,7 +22,7 @@ def schema_sql() -> str:
     packaged = resources.files("msp_cli").joinpath("schema.sql")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "schema.sql").read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[3] / "schema.sql").read_text(encoding="utf-8")
 
 
 def split_statements(sql: str) -> list[str]:
