@@ -14,9 +14,9 @@ SCHEMA_SQL = Path(__file__).resolve().parent.parent / "schema.sql"
 def _objects(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
     """Each table, index and trigger by (type, name), its SQL without comments or white space."""
     found = {}
-    for kind, name, sql in conn.execute(
-        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name NOT LIKE '\\_sqlite\\_migrations%' ESCAPE ''"
-    ):
+    for kind, name, sql in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL"):
+        if "_sqlite_migrations" in name:  # sqlite-utils' own record of what ran
+            continue
         found[(kind, name)] = re.sub(r"\s+", "", re.sub(r"--[^\n]*", "", sql))
     return found
 

@@ -20,7 +20,7 @@ migrations = Migrations(MIGRATION_SET)
 
 def frozen_sql(name: str) -> str:
     """A migration's SQL, shipped inside the package (sql/NAME)."""
-    return resources.files("msp_cli.storage.sqlite").joinpath("sql", name).read_text(encoding="utf-8")
+    return resources.files("msp_cli.storage.sqlite").joinpath("sql").joinpath(name).read_text(encoding="utf-8")
 
 
 def split_statements(sql: str) -> list[str]:
