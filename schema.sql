@@ -1,4 +1,4 @@
--- msp schema, version 2: one safeguarding case as practice records it.
+-- msp schema, version 3: one safeguarding case as practice records it.
 --
 -- Read on its own, this file is the data model as the migrations build it today
 -- (msp_cli/storage/sqlite/migrations.py); tests/test_schema.py checks that they agree.
@@ -247,7 +247,9 @@ CREATE INDEX closure_outcome_outcome ON closure_outcome (outcome_id);
 
 -- The audit trail: append-only, written in the same transaction as the change it records.
 -- Each entry's hash covers its fields and the previous entry's hash, so an edited or
--- removed entry breaks the chain (`msp check` verifies it).
+-- removed entry breaks the chain (`msp check` verifies it). mac is the entry's keyed seal:
+-- HMAC-SHA256 of its number and hash with a key kept outside the database (the user's data
+-- folder), written 'key id:hex'; entries written before version 3 have none.
 CREATE TABLE audit_log (
     id         INTEGER PRIMARY KEY,
     at         TEXT NOT NULL,   -- UTC, ISO 8601
@@ -258,7 +260,8 @@ CREATE TABLE audit_log (
     row_key    TEXT,            -- the case_ref (or other key) of the row changed
     changes    TEXT,            -- JSON: {field: [old, new]}
     prev_hash  TEXT NOT NULL,
-    hash       TEXT NOT NULL
+    hash       TEXT NOT NULL,
+    mac        TEXT
 );
 CREATE INDEX audit_log_row_key ON audit_log (row_key);
 
@@ -270,4 +273,12 @@ END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only: entries cannot be deleted');
+END;
+
+-- INSERT OR REPLACE deletes the old row without firing the delete trigger: entries may only
+-- be added at the end, numbered one after the last.
+CREATE TRIGGER audit_log_append_only BEFORE INSERT ON audit_log
+WHEN NEW.id IS NOT (SELECT coalesce(max(id), 0) + 1 FROM audit_log)
+BEGIN
+    SELECT RAISE(ABORT, 'audit_log is append-only: entries are added at the end, one after the last');
 END;

@@ -2,7 +2,9 @@
 
 Entries are written by store.py inside the transaction of the change they record. Each
 hash covers the entry's own fields and the hash before it; verify() walks the chain.
-A removed last entry is not detectable from the chain alone: backups keep the head.
+Each entry also carries a keyed seal (mac) made with a key outside the database, and the
+head of the chain is sealed outside it too (audit_seal.py): a chain recomputed by someone
+holding only the file, or cut short, shows.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import hmac
 import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msp_cli.storage.sqlite.rows import dict_rows
+
+if TYPE_CHECKING:
+    from msp_cli.storage.sqlite.audit_seal import AuditKey
 
 GENESIS = "0" * 64
 
@@ -50,9 +56,10 @@ def entry_hash(entry_id: int, fields: dict[str, Any], prev_hash: str) -> str:
 class AuditWriter:
     """Appends entries within one open transaction, keeping the chain's head in memory."""
 
-    def __init__(self, conn: sqlite3.Connection, actor: Actor) -> None:
+    def __init__(self, conn: sqlite3.Connection, actor: Actor, key: AuditKey | None = None) -> None:
         self.conn = conn
         self.actor = actor
+        self.key = key
         row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         self.last_id: int = row[0] if row else 0
         self.last_hash: str = row[1] if row else GENESIS
@@ -91,6 +98,7 @@ class AuditWriter:
             fields["changes"],
             self.last_hash,
             digest,
+            self.key.mac(entry_id, digest) if self.key else None,
         )
         self.last_id, self.last_hash = entry_id, digest
         self.deferred.append(row)
@@ -102,17 +110,23 @@ class AuditWriter:
         if self.deferred:
             self.conn.executemany(
                 "INSERT INTO audit_log (id, at, worker, os_user, action, table_name, row_key, changes,"
-                " prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " prev_hash, hash, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.deferred,
             )
             self.deferred.clear()
 
 
-def verify(conn: sqlite3.Connection) -> list[str]:
-    """Every break in the chain, as one line each; an empty list means the chain is whole."""
+def verify(conn: sqlite3.Connection, keys: dict[str, AuditKey] | None = None) -> list[str]:
+    """Every break in the chain, and every entry whose keyed seal fails, as one line each.
+
+    With KEYS (key id -> key), each entry's mac is checked; entries sealed with a key that is
+    not here are listed as unprovable rather than forged. An empty list means all is well.
+    """
     problems: list[str] = []
     expected_prev, expected_id = GENESIS, 1
+    macs = _MacCheck(keys)
     for row in _entries(conn):
+        macs.check(row)
         entry_id, prev_hash, stored = row["id"], row["prev_hash"], row["hash"]
         fields = {k: row[k] for k in ("at", "worker", "os_user", "action", "table_name", "row_key", "changes")}
         if entry_id != expected_id:
@@ -122,14 +136,62 @@ def verify(conn: sqlite3.Connection) -> list[str]:
         if entry_hash(entry_id, fields, prev_hash) != stored:
             problems.append(f"audit entry {entry_id} has been altered (its hash does not match)")
         expected_prev, expected_id = stored, entry_id + 1
-    return problems
+    return problems + macs.problems()
+
+
+class _MacCheck:
+    """Checks each entry's keyed seal; gathers runs of failures so a long trail gives few lines."""
+
+    def __init__(self, keys: dict[str, AuditKey] | None) -> None:
+        self.keys = keys
+        self.keyed_from: int | None = None
+        self.forged: list[int] = []
+        self.unsealed: list[int] = []
+        self.unknown: dict[str, list[int]] = {}
+
+    def check(self, row: dict[str, Any]) -> None:
+        if self.keys is None:
+            return
+        entry_id, mac = row["id"], row.get("mac")
+        if mac is None:
+            if self.keyed_from is not None:  # entries before msp kept keys have none; later ones must
+                self.unsealed.append(entry_id)
+            return
+        self.keyed_from = self.keyed_from or entry_id
+        key_id = str(mac).split(":", 1)[0]
+        key = self.keys.get(key_id)
+        if key is None:
+            self.unknown.setdefault(key_id, []).append(entry_id)
+        elif not hmac.compare_digest(key.mac(entry_id, row["hash"]), str(mac)):
+            self.forged.append(entry_id)
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.forged:
+            found.append(
+                f"{_entries_text(self.forged)} not sealed by msp's key: forged, or the chain was recomputed"
+            )
+        if self.unsealed:
+            found.append(f"{_entries_text(self.unsealed)} without a keyed seal, though earlier entries have one")
+        for key_id, ids in self.unknown.items():
+            found.append(
+                f"{_entries_text(ids)} sealed with a key that is not on this machine (key {key_id}), so they"
+                " cannot be proved genuine here; copy audit.key from the machine that wrote them into"
+                " the audit-keys folder of your msp data folder (msp where shows it)"
+            )
+        return found
+
+
+def _entries_text(ids: list[int]) -> str:
+    shown = ", ".join(str(i) for i in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+    return f"entr{'y' if len(ids) == 1 else 'ies'} {shown} {'is' if len(ids) == 1 else 'are'}"
 
 
 def _entries(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
 
     yield from dict_rows(
         conn.execute(
-            "SELECT id, at, worker, os_user, action, table_name, row_key, changes, prev_hash, hash"
+            "SELECT id, at, worker, os_user, action, table_name, row_key, changes, prev_hash, hash, mac"
             " FROM audit_log ORDER BY id"
         )
     )

@@ -55,5 +55,12 @@ def m0002_person_date_of_birth(db: Database) -> None:
     db.conn.execute("PRAGMA user_version = 2")
 
 
+@migrations(name="0003_issue15_audit")
+def m0003_issue15_audit(db: Database) -> None:
+    for statement in split_statements(frozen_sql("0003_issue15_audit.sql")):
+        db.conn.execute(statement)
+    db.conn.execute("PRAGMA user_version = 3")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

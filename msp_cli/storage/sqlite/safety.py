@@ -9,6 +9,7 @@ then puts the backup in its place with an atomic rename.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -18,11 +19,18 @@ from pathlib import Path
 
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.storage.sqlite import audit as audit_mod
+from msp_cli.storage.sqlite import audit_seal, replay, schema_check
 from msp_cli.storage.sqlite.store import SCHEMA_VERSION, Store, create_private_file, database_errors, open_store
 
+IN_FILE_SEAL = "audit_seal"  # settings key: the head of the chain when a backup was made
 
-def problems(store: Store) -> list[str]:
-    """Everything wrong with an open database, one line each; empty when all is well."""
+
+def problems(store: Store, *, against_seal: bool = True) -> list[str]:
+    """Everything wrong with an open database, one line each; empty when all is well.
+
+    AGAINST_SEAL: also check the trail extends the head sealed in this user's data folder
+    (not for a backup about to be restored, which is older than the seal by design).
+    """
     found: list[str] = []
     conn = store.conn
 
@@ -36,7 +44,16 @@ def problems(store: Store) -> list[str]:
             found.append(f"foreign key: row {rowid} of {table} points to a missing row of {parent}")
 
     def audit_chain() -> None:
-        found.extend(f"audit trail: {p}" for p in audit_mod.verify(conn))
+        found.extend(f"audit trail: {p}" for p in audit_mod.verify(conn, audit_seal.known_keys()))
+
+    def sealed_head() -> None:
+        found.extend(f"audit trail: {p}" for p in seal_problems(conn, on_this_machine=against_seal))
+
+    def schema_objects() -> None:
+        found.extend(f"schema: {p}" for p in schema_check.missing_or_changed(conn))
+
+    def explained() -> None:
+        found.extend(f"not in the audit trail: {p}" for p in replay.unexplained(conn))
 
     def version() -> None:
         number = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -48,7 +65,10 @@ def problems(store: Store) -> list[str]:
         ("integrity", integrity),
         ("foreign keys", foreign_keys),
         ("audit trail", audit_chain),
+        ("audit seal", sealed_head),
         ("schema version", version),
+        ("schema", schema_objects),
+        ("case values", explained),
     ):
         try:
             part()
@@ -57,6 +77,38 @@ def problems(store: Store) -> list[str]:
     if sys.platform != "win32" and stat.S_IMODE(os.stat(store.path).st_mode) & 0o077:
         found.append(f"permissions: others may read {store.path.name}; make it yours only (chmod 600)")
     return found
+
+
+def seal_problems(conn: sqlite3.Connection, *, on_this_machine: bool) -> list[str]:
+    """The trail must extend the head sealed in this user's data folder and in the file's own seal."""
+    found = []
+    db_id = audit_seal.database_id(conn)
+    if db_id is None:
+        return []
+    heads = audit_seal.read_heads(db_id) if on_this_machine else None
+    if heads == []:
+        found.append("the seal in your msp data folder cannot be read, so the trail cannot be matched to it")
+    elif heads:
+        reasons = [audit_seal.extends(conn, h) for h in heads]
+        if all(reasons):
+            found.append(f"it does not extend the head sealed on this machine: {reasons[0]}")
+    in_file = _in_file_seal(conn)
+    if in_file is not None:
+        reason = audit_seal.extends(conn, in_file)
+        if reason:
+            found.append(f"it does not extend the seal written into it at backup: {reason}")
+    return found
+
+
+def _in_file_seal(conn: sqlite3.Connection) -> audit_seal.Head | None:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (IN_FILE_SEAL,)).fetchone()
+    if row is None:
+        return None
+    try:
+        data = json.loads(row[0])
+        return int(data["id"]), str(data["hash"])
+    except (ValueError, KeyError, TypeError):
+        return (0, "unreadable")
 
 
 def summary(store: Store) -> str:

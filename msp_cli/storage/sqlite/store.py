@@ -20,7 +20,7 @@ from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import shared_storage_reason
 from msp_cli.storage.sqlite.audit import Actor, AuditWriter
 
-SCHEMA_VERSION = 2  # the number of the newest migration in migrations.py
+SCHEMA_VERSION = 3  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
 
@@ -54,8 +54,11 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
         except database_errors() as exc:
             raise explain_sqlite_error(exc, self.path) from exc
+        from msp_cli.storage.sqlite import audit_seal
+
         try:
-            audit = AuditWriter(self.conn, self.actor)
+            audit = AuditWriter(self.conn, self.actor, audit_seal.own_key())
+            first = audit.last_id
             yield audit
             audit.flush()
             self.conn.execute("COMMIT")
@@ -63,6 +66,10 @@ class Store:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        if audit.last_id != first:  # sealed after the commit: a seal never runs ahead of the file
+            db_id = audit_seal.database_id(self.conn)
+            if db_id:
+                audit_seal.write_heads(db_id, [(audit.last_id, audit.last_hash)])
 
     def setting(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
