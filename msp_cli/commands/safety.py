@@ -31,9 +31,8 @@ def backup(
     target = Path(out)
     if not target.parent.exists():
         raise MspError(f"The folder {target.parent} does not exist.")
-    with store.write() as audit:
-        audit.append("database.backup", changes={"file": [None, target.name]})
-    safety.backup(store, target, force=force)
+    with store.audited("database.backup", {"file": [None, target.name]}):
+        safety.backup(store, target, force=force)
     say(f"Backed up to {out} and checked it{' (encrypted)' if store.encrypted else ''}; only you can read it.")
 
 
@@ -59,12 +58,7 @@ def restore(
         current = state.open()
         passphrase = current.passphrase
         state.close()
-    aside = safety.restore(path, Path(source), passphrase=passphrase)
-    restored = state.open()
-    with restored.write() as audit:
-        audit.append(
-            "database.restore", changes={"from": [None, Path(source).name], "kept_aside": [None, aside and aside.name]}
-        )
+    aside = safety.restore(path, Path(source), passphrase=passphrase, worker=state.worker())
     say(f"Restored {path} from {source}." + (f" The file it replaced is kept as {aside.name}." if aside else ""))
 
 
@@ -103,7 +97,6 @@ def rekey(ctx: typer.Context) -> None:
             raise MspError(
                 f"The passphrases differ or are shorter than {cipher.MIN_LENGTH} characters; nothing changed."
             )
-    with store.write() as audit:
-        audit.append("database.rekey")
-    cipher.rekey(store.conn, new)
+    with store.audited("database.rekey", {}):
+        cipher.rekey(store.conn, new)
     say("The passphrase is changed. Backups made before keep the old one.")

@@ -59,10 +59,13 @@ def passphrase_for(path: Path, *, new: bool, interactive: bool) -> str:
     return phrase
 
 
-def connect(path: Path, passphrase: str, *, timeout: float) -> Any:
+def connect(path: Path, passphrase: str, *, timeout: float, readonly: bool = False) -> Any:
     """An open SQLCipher connection, or one clear line if the passphrase does not fit."""
     cipher = module()
-    conn = cipher.connect(str(path), isolation_level=None, timeout=timeout)
+    if readonly:  # a backup being checked is never written to
+        conn = cipher.connect(path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None, timeout=timeout)
+    else:
+        conn = cipher.connect(str(path), isolation_level=None, timeout=timeout)
     # SQLCipher logs a wrong key to stderr by itself; msp says it once, in its own words
     conn.execute("PRAGMA cipher_log_level = NONE")
     conn.execute(f"PRAGMA key = {quoted(passphrase)}")
@@ -80,11 +83,25 @@ def rekey(conn: Any, new_passphrase: str) -> None:
     conn.execute(f"PRAGMA rekey = {quoted(new_passphrase)}")
 
 
-def export_copy(conn: Any, target: Path, passphrase: str, user_version: int) -> None:
-    """An encrypted copy of the open database at TARGET, under the same passphrase."""
+def export_copy(
+    conn: Any, target: Path, passphrase: str, user_version: int, *, settings: dict[str, str] | None = None
+) -> None:
+    """An encrypted copy of the open database at TARGET, under PASSPHRASE, with SETTINGS added."""
     conn.execute(f"ATTACH DATABASE ? AS backup KEY {quoted(passphrase)}", (str(target),))
     try:
         conn.execute("SELECT sqlcipher_export('backup')")
         conn.execute(f"PRAGMA backup.user_version = {int(user_version)}")
+        for key, value in (settings or {}).items():
+            conn.execute("INSERT OR REPLACE INTO backup.settings (key, value) VALUES (?, ?)", (key, value))
     finally:
         conn.execute("DETACH DATABASE backup")
+
+
+def encrypt_copy(plain: Path, target: Path, passphrase: str) -> None:
+    """An encrypted copy at TARGET of the plain database file PLAIN (a restore onto an encrypted database)."""
+    conn = module().connect(str(plain), isolation_level=None)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        export_copy(conn, target, passphrase, version)
+    finally:
+        conn.close()

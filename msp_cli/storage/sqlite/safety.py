@@ -1,9 +1,10 @@
 """Nothing lost: consistent backups, checked restores, and a health check of the file.
 
 A backup is SQLite's online backup of the live database (an encrypted database is copied
-encrypted, under the same passphrase), written to a new owner-only file and then opened
-and checked. A restore checks the backup first, keeps the current file aside, and only
-then puts the backup in its place with an atomic rename.
+encrypted, under the same passphrase), written to a new owner-only file beside the target,
+checked read-only, with the audit chain's head sealed into it, and then renamed into place.
+A restore copies the backup beside the live file, checks it there, backs the current file
+up aside, and only then swaps them with one rename.
 """
 
 from __future__ import annotations
@@ -17,10 +18,18 @@ import stat
 import sys
 from pathlib import Path
 
+from msp_cli import atomic
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite import audit_seal, replay, schema_check
-from msp_cli.storage.sqlite.store import SCHEMA_VERSION, Store, create_private_file, database_errors, open_store
+from msp_cli.storage.sqlite.store import (
+    SCHEMA_VERSION,
+    SQLITE_HEADER,
+    Store,
+    create_private_file,
+    database_errors,
+    open_store,
+)
 
 IN_FILE_SEAL = "audit_seal"  # settings key: the head of the chain when a backup was made
 
@@ -122,84 +131,164 @@ def summary(store: Store) -> str:
 
 
 def backup(store: Store, target: Path, *, force: bool) -> None:
-    if target.exists() and not force:
+    """A checked copy of the live database at TARGET, whole or absent, with the chain's head sealed in."""
+    if target.is_dir():
+        raise MspError(f"{target} is a folder; give the backup a file name, such as {target / 'msp-backup.db'}")
+    if os.path.lexists(target) and not force:
         raise MspError(f"{target} already exists; msp will not overwrite it.", hint="Add --force to replace it.")
     if target.resolve() == store.path.resolve():
         raise MspError("The backup must be a different file from the database.")
-    partial = target.with_name(target.name + ".partial")
-    partial.unlink(missing_ok=True)
-    create_private_file(partial)
-    try:
-        if store.encrypted:
-            from msp_cli.storage.sqlite import cipher
-
-            partial.unlink()  # SQLCipher makes the file itself; it is owner-only by the umask below
-            old_umask = os.umask(0o077)
-            try:
-                assert store.passphrase is not None
-                cipher.export_copy(store.conn, partial, store.passphrase, SCHEMA_VERSION)
-            finally:
-                os.umask(old_umask)
-        else:
-            copy = sqlite3.connect(partial)
-            try:
-                store.conn.backup(copy)
-                copy.execute("PRAGMA journal_mode = delete")  # one self-contained file
-            finally:
-                copy.close()
+    with atomic.whole_or_absent(target, replace=force) as partial:
+        copy_database(store, partial)
         check_file(partial, passphrase=store.passphrase)
-        os.replace(partial, target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
+
+
+def copy_database(store: Store, partial: Path) -> None:
+    """Copy the open database into the new file PARTIAL, owner-only, encrypted if it is."""
+    head = audit_seal.head(store.conn)
+    seal = {IN_FILE_SEAL: json.dumps({"id": head[0], "hash": head[1]})} if head else {}
+    if store.encrypted:
+        from msp_cli.storage.sqlite import cipher
+
+        old_umask = os.umask(0o077)  # SQLCipher makes the file itself; owner-only by this umask
+        try:
+            assert store.passphrase is not None
+            cipher.export_copy(store.conn, partial, store.passphrase, SCHEMA_VERSION, settings=seal)
+        finally:
+            os.umask(old_umask)
+        return
+    create_private_file(partial)
+    copy = sqlite3.connect(partial, isolation_level=None)
+    try:
+        store.conn.backup(copy)
+        for key, value in seal.items():
+            copy.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", (key, value))
+        copy.execute("PRAGMA journal_mode = delete")  # one self-contained file
+    finally:
+        copy.close()
 
 
 def check_file(path: Path, *, passphrase: str | None) -> None:
-    """Open a backup on its own and check it; raise DatabaseProblem listing what is wrong."""
+    """Open a backup read-only on its own and check it; raise DatabaseProblem listing what is wrong."""
     try:
-        copy = open_store(path, passphrase=passphrase, readonly=passphrase is None)
+        copy = open_store(path, passphrase=passphrase, readonly=True)
     except MspError as exc:
         raise DatabaseProblem(f"The backup {path.name} cannot be used: {exc.message}") from None
     try:
-        found = problems(copy)
+        found = problems(copy, against_seal=False)
     finally:
         copy.close()
+    _raise_if_any(path, found)
+
+
+def _raise_if_any(path: Path, found: list[str]) -> None:
     found = [p for p in found if not p.startswith("permissions")]
     if found:
         raise DatabaseProblem(f"The backup {path.name} failed its check: " + "; ".join(found))
 
 
-def restore(store_path: Path, backup_path: Path, *, passphrase: str | None) -> Path | None:
-    """Put BACKUP in place of the database; return where the current file was kept aside."""
+def restore(store_path: Path, backup_path: Path, *, passphrase: str | None, worker: str | None) -> Path | None:
+    """Put BACKUP in place of the database; return where the current file was kept aside.
+
+    The backup is copied beside the live file, checked and audited there, the current file is
+    backed up aside, and one rename swaps them: killed at any moment, the database path holds
+    the old database or the new one. The backup file itself is only read.
+    """
     if not backup_path.is_file():
         raise MspError(f"There is no backup file {backup_path}.")
-    check_file(backup_path, passphrase=passphrase)
+    if store_path.exists() and backup_path.resolve() == store_path.resolve():
+        raise MspError("That is the database itself; give a backup file.")
+    old_head, old_id = _current_head(store_path, passphrase)
     aside = None
-    if store_path.exists():
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        aside = store_path.with_name(f"{store_path.name}.before-restore-{stamp}")
-        _checkpoint(store_path, passphrase)
-        os.replace(store_path, aside)
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(str(store_path) + suffix).unlink(missing_ok=True)
-    incoming = store_path.with_name(store_path.name + ".restoring")
-    incoming.unlink(missing_ok=True)
-    create_private_file(incoming)
-    with backup_path.open("rb") as src, incoming.open("r+b") as dst:
-        shutil.copyfileobj(src, dst)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(incoming, store_path)
+    with atomic.whole_or_absent(store_path, replace=True) as incoming:
+        _copy_in(backup_path, incoming, passphrase)
+        try:
+            restored = open_store(incoming, worker=worker, passphrase=passphrase)
+        except MspError as exc:
+            raise DatabaseProblem(f"The backup {backup_path.name} cannot be used: {exc.message}") from None
+        try:
+            _raise_if_any(backup_path, problems(restored, against_seal=False))
+            aside = keep_aside(store_path, passphrase) if store_path.exists() else None
+            restored.seal = False  # sealed below, once the swap is certain
+            with restored.write() as audit:
+                audit.append(
+                    "database.restore",
+                    changes={"from": [None, backup_path.name], "kept_aside": [None, aside and aside.name]},
+                )
+            new_head, new_id = audit_seal.head(restored.conn), audit_seal.database_id(restored.conn)
+            restored.conn.execute("PRAGMA journal_mode = delete")  # everything in the one file we rename
+        finally:
+            restored.close()
+        _refuse_if_open(store_path)
+        if new_id and new_head:  # until the swap is done, either database checks
+            audit_seal.write_heads(new_id, [h for h in (old_head if old_id == new_id else None, new_head) if h])
+    if new_id and new_head:
+        audit_seal.write_heads(new_id, [new_head])
     return aside
 
 
-def _checkpoint(path: Path, passphrase: str | None) -> None:
-    """Fold the write-ahead log into the file, so the copy kept aside is whole."""
+def _current_head(path: Path, passphrase: str | None) -> tuple[audit_seal.Head | None, str | None]:
+    if not path.exists():
+        return None, None
     try:
         current = open_store(path, passphrase=passphrase)
     except MspError:
-        return  # a damaged current file is kept aside as it is
+        return None, None  # a damaged current file is kept aside as it is
     try:
-        current.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return audit_seal.head(current.conn), audit_seal.database_id(current.conn)
     finally:
         current.close()
+
+
+def _copy_in(backup_path: Path, incoming: Path, passphrase: str | None) -> None:
+    """The backup's bytes into INCOMING; a plain backup restored over an encrypted database is encrypted."""
+    with backup_path.open("rb") as src:
+        plain = src.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    if passphrase is None or not plain:
+        create_private_file(incoming)
+        with backup_path.open("rb") as src, incoming.open("r+b") as dst:
+            shutil.copyfileobj(src, dst)
+        return
+    from msp_cli.storage.sqlite import cipher
+
+    plain_copy = atomic.partial_for(incoming)  # its name is removed by the next restore if killed
+    try:
+        create_private_file(plain_copy)
+        with backup_path.open("rb") as src, plain_copy.open("r+b") as dst:
+            shutil.copyfileobj(src, dst)
+        old_umask = os.umask(0o077)
+        try:
+            cipher.encrypt_copy(plain_copy, incoming, passphrase)
+        finally:
+            os.umask(old_umask)
+    finally:
+        atomic.remove(plain_copy)
+
+
+def keep_aside(store_path: Path, passphrase: str | None) -> Path:
+    """Back up the current database to a name no other restore has used, even in the same second."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    current = open_store(store_path, passphrase=passphrase)
+    try:
+        for n in range(1, 1000):
+            aside = store_path.with_name(f"{store_path.name}.before-restore-{stamp}" + (f"-{n}" if n > 1 else ""))
+            if os.path.lexists(aside):
+                continue
+            try:
+                with atomic.whole_or_absent(aside) as partial:
+                    copy_database(current, partial)
+            except FileExistsError:
+                continue
+            return aside
+    finally:
+        current.close()
+    raise MspError("Too many earlier restores kept aside beside the database; move some away and try again.")
+
+
+def _refuse_if_open(store_path: Path) -> None:
+    """An open connection elsewhere would leave a write-ahead log that does not fit the new file."""
+    wal = Path(str(store_path) + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise DatabaseProblem(f"{store_path.name} is open in another msp; close it and try again. Nothing was changed.")
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(str(store_path) + suffix).unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import shared_storage_reason
@@ -42,6 +43,7 @@ class Store:
     shared_reason: str | None = None  # why the file is on a network or synced folder
     warnings: list[str] = field(default_factory=list)
     passphrase: str | None = field(default=None, repr=False)  # kept only to make encrypted backups
+    seal: bool = True  # seal the chain's head in the user's data folder after each write
 
     @property
     def encrypted(self) -> bool:
@@ -66,10 +68,31 @@ class Store:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
-        if audit.last_id != first:  # sealed after the commit: a seal never runs ahead of the file
+        if self.seal and audit.last_id != first:  # sealed after the commit: a seal never runs ahead of the file
             db_id = audit_seal.database_id(self.conn)
             if db_id:
                 audit_seal.write_heads(db_id, [(audit.last_id, audit.last_hash)])
+
+    @contextlib.contextmanager
+    def audited(self, action: str, changes: dict[str, list[Any]]) -> Iterator[dict[str, list[Any]]]:
+        """Audit something done outside the database (export, backup, rekey) and how it ended.
+
+        One entry before (outcome: started), so it is attributable even if killed; one after,
+        ACTION.done or ACTION.failed. The caller adds figures known only at the end to the
+        dict it is given.
+        """
+        with self.write() as audit:
+            audit.append(action, changes={**changes, "outcome": [None, "started"]})
+        after: dict[str, list[Any]] = {}
+        try:
+            yield after
+        except BaseException as exc:
+            with contextlib.suppress(Exception):  # a full disk may refuse this entry too
+                with self.write() as audit:
+                    audit.append(f"{action}.failed", changes={**after, "error": [None, type(exc).__name__]})
+            raise
+        with self.write() as audit:
+            audit.append(f"{action}.done", changes=after or None)
 
     def setting(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
@@ -178,7 +201,7 @@ def open_store(
     try:
         if encrypted:
             assert passphrase is not None
-            conn = cipher.connect(path, passphrase, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = cipher.connect(path, passphrase, timeout=BUSY_TIMEOUT_MS / 1000, readonly=readonly)
         else:
             uri = path.resolve().as_uri() + ("?mode=ro" if readonly else "")
             conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
