@@ -41,6 +41,12 @@ class DatabaseProblem(MspError):
     exit_code = 74  # EX_IOERR
 
 
+class FileProblem(MspError):
+    """A file could not be written or read (a full disk, a folder that went away)."""
+
+    exit_code = 74  # EX_IOERR
+
+
 class Cancelled(MspError):
     """The user pressed Ctrl-C or closed the input; what was saved is said in the message."""
 

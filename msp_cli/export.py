@@ -315,7 +315,7 @@ def write_xlsx(path: Path, records: Iterable[Record], about: list[str]) -> int:
         ) from None
     private_file(path).close()  # owner-only from the start; xlsxwriter then writes into it
     options = {
-        "constant_memory": True,
+        "in_memory": True,  # no temporary files in $TMPDIR, where a kill would leave names behind
         "strings_to_formulas": False,
         "strings_to_urls": False,
         "strings_to_numbers": False,
@@ -364,7 +364,10 @@ def write_xlsx(path: Path, records: Iterable[Record], about: list[str]) -> int:
                 dictionary.write_string(row_number, col, value)
             row_number += 1
     dictionary.freeze_panes(1, 0)
-    workbook.close()
+    try:
+        workbook.close()
+    except xlsxwriter.exceptions.FileCreateError as exc:  # it wraps the OSError (a full disk, say)
+        raise exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from None
     return count
 
 

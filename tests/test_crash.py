@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from msp_cli.storage.sqlite import safety
+from msp_cli.location import default_data_dir
+from msp_cli.storage.sqlite import audit_seal, safety
 from msp_cli.storage.sqlite.store import open_store
 from tests.conftest import Run
 
@@ -31,7 +32,21 @@ def child_env(db: Path) -> dict[str, str]:
     return {**os.environ, "MSP_DB": str(db), "PYTHONPATH": str(ROOT)}
 
 
+@pytest.fixture(scope="module")
+def data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder (audit key and seals) for the module's children and checks alike."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(autouse=True)
+def _same_data_home(data_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    monkeypatch.setenv("LOCALAPPDATA", str(data_home))
+
+
 def fresh_copy(source: Path, db: Path) -> None:
+    """Put an earlier file back on purpose: its sealed head is forgotten, as a restore would."""
+    shutil.rmtree(default_data_dir() / audit_seal.SEALS, ignore_errors=True)
     shutil.copyfile(source, db)
     os.chmod(db, 0o600)  # as msp itself would have made it
     for suffix in ("-wal", "-shm", "-journal"):
@@ -48,12 +63,12 @@ def assert_sound(db: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+def base(tmp_path_factory: pytest.TempPathFactory, data_home: Path) -> tuple[Path, Path]:
     """An initialised empty database and a file of cases to import into it."""
     folder = tmp_path_factory.mktemp("crash")
     empty, cases = folder / "empty.db", folder / "cases.jsonl"
     demo = folder / "demo.db"
-    env = child_env(demo)
+    env = {**child_env(demo), "XDG_DATA_HOME": str(data_home), "LOCALAPPDATA": str(data_home)}
     subprocess.run(
         [sys.executable, "-m", "msp_cli", "demo", "--cases", str(IMPORT_CASES)],
         env=env,
@@ -66,7 +81,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         check=True,
         capture_output=True,
     )
-    subprocess.run([sys.executable, "-m", "msp_cli", "init"], env=child_env(empty), check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "msp_cli", "init"], env={**env, "MSP_DB": str(empty)}, check=True)
     return empty, cases
 
 

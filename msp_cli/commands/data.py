@@ -52,10 +52,11 @@ def export(
     with_notes: bool = typer.Option(False, "--with-notes", help="Include free text in a pseudonymised export."),
 ) -> None:
     """Export cases for analysts and auditors: pseudonymised unless --identifiable. Every export is audited."""
+    import os
     from pathlib import Path
 
-    from msp_cli import export
-    from msp_cli.errors import MspError, UsageProblem
+    from msp_cli import atomic, export
+    from msp_cli.errors import FileProblem, MspError, UsageProblem
     from msp_cli.reports.period import parse_period
     from msp_cli.storage.sqlite import case_store
 
@@ -64,7 +65,7 @@ def export(
     chosen = fmt or {".jsonl": "jsonl", ".xlsx": "xlsx"}.get(path.suffix.lower(), "csv" if not path.suffix else None)
     if chosen not in FORMATS:
         raise UsageProblem(f"Say which format with --format {'|'.join(FORMATS)} (OUT's ending does not say).")
-    if path.exists():
+    if os.path.lexists(path):  # a link too, even one that points nowhere
         raise MspError(f"{out} already exists; msp will not overwrite an export. Choose another name.")
     if not path.parent.exists():
         raise UsageProblem(f"The folder {path.parent} does not exist.")
@@ -86,35 +87,41 @@ def export(
     span = (period.start, period.end) if period else None
     pseudonym = None if identifiable else export.pseudonymiser(store)
     matching = sum(1 for _ in case_store.iter_case_ids(store.conn, period=span, team=team, worker=worker))
-    with store.write() as audit:  # logged before the file exists: every export is attributable
-        audit.append(
-            "export.identifiable" if identifiable else "export.pseudonymised",
-            changes={
-                "format": [None, chosen],
-                "cases": [None, matching],
-                "file": [None, path.name],
-                "period": [None, period.label if period else "all"],
-                "reason": [None, reason],
-                "with_notes": [None, with_notes or identifiable],
-            },
+    changes = {
+        "format": [None, chosen],
+        "cases": [None, matching],
+        "file": [None, path.name],
+        "period": [None, period.label if period else "all"],
+        "reason": [None, reason],
+        "with_notes": [None, with_notes or identifiable],
+    }
+    # audited before the file exists (every export is attributable), and again with how it ended
+    with store.audited("export.identifiable" if identifiable else "export.pseudonymised", changes) as outcome:
+        records = (
+            s.record if pseudonym is None else export.pseudonymise(s.record, pseudonym, with_notes=with_notes)
+            for s in case_store.iter_cases(store.conn, period=span, team=team, worker=worker)
         )
-    records = (
-        s.record if pseudonym is None else export.pseudonymise(s.record, pseudonym, with_notes=with_notes)
-        for s in case_store.iter_cases(store.conn, period=span, team=team, worker=worker)
-    )
-    about = export.about_lines(
-        period=period.label if period else "all cases",
-        identifiable=identifiable,
-        with_notes=with_notes,
-        demo=store.is_demo(),
-        cases=matching,
-    )
-    if chosen == "jsonl":
-        count = export.write_jsonl(path, records)
-    elif chosen == "csv":
-        count = export.write_csv(path, records, about)
-    else:
-        count = export.write_xlsx(path, records, about)
+        about = export.about_lines(
+            period=period.label if period else "all cases",
+            identifiable=identifiable,
+            with_notes=with_notes,
+            demo=store.is_demo(),
+            cases=matching,
+        )
+        try:
+            with atomic.whole_or_absent(path) as partial:  # whole under OUT, or nothing at all
+                if chosen == "jsonl":
+                    count = export.write_jsonl(partial, records)
+                elif chosen == "csv":
+                    count = export.write_csv(partial, records, about)
+                else:
+                    count = export.write_xlsx(partial, records, about)
+        except OSError as exc:
+            raise FileProblem(
+                f"Could not write {out}: {exc.strerror or type(exc).__name__}; nothing was kept."
+                " Free some space or choose another folder."
+            ) from None
+        outcome["cases"] = [None, count]
     drafts = case_store.count_drafts(store.conn)
     kind = "identifiable" if identifiable else "pseudonymised"
     say(f"Exported {count} cases ({kind}, {chosen}) to {out}; only you can read it.")
