@@ -25,8 +25,9 @@ def partial_for(target: Path) -> Path:
 
 
 def remove_partials(target: Path) -> None:
-    """Remove what killed writes of TARGET left behind (partials of that name only)."""
-    pattern = str(target.parent / f"{glob.escape(target.name)}.*{PARTIAL}")
+    """Remove what killed writes of TARGET left behind (partials of that name only, and a
+    partial database's -wal, -shm and -journal files)."""
+    pattern = str(target.parent / f"{glob.escape(target.name)}.*{PARTIAL}*")
     for leftover in glob.glob(pattern):
         remove(Path(leftover))
 
@@ -58,7 +59,8 @@ def whole_or_absent(target: Path, *, replace: bool = False) -> Iterator[Path]:
             publish_new(partial, target)
         sync_folder(target.parent)
     except BaseException:
-        remove(partial)
+        for leftover in glob.glob(glob.escape(str(partial)) + "*"):  # with a database's -journal
+            remove(Path(leftover))
         raise
 
 

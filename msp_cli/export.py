@@ -10,6 +10,7 @@ stays flat however many there are. No cell written to a spreadsheet can become a
 from __future__ import annotations
 
 import copy
+import contextlib
 import csv
 import hashlib
 import hmac
@@ -266,7 +267,8 @@ def write_csv(folder: Path, records: Iterable[Record], about: list[str]) -> int:
             text.detach()
     finally:
         for handle in handles.values():
-            handle.close()
+            with contextlib.suppress(OSError):  # a full disk fails the flush; close every one regardless
+                handle.close()
     with private_file(folder / "data_dictionary.csv") as handle:
         handle.write("\ufeff".encode())
         text = _text(handle)

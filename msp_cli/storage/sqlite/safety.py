@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from msp_cli import atomic
-from msp_cli.errors import DatabaseProblem, MspError
+from msp_cli.errors import DatabaseProblem, FileProblem, MspError
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite import audit_seal, replay, schema_check
 from msp_cli.storage.sqlite.store import (
@@ -28,6 +28,7 @@ from msp_cli.storage.sqlite.store import (
     Store,
     create_private_file,
     database_errors,
+    explain_sqlite_error,
     open_store,
 )
 
@@ -138,9 +139,14 @@ def backup(store: Store, target: Path, *, force: bool) -> None:
         raise MspError(f"{target} already exists; msp will not overwrite it.", hint="Add --force to replace it.")
     if target.resolve() == store.path.resolve():
         raise MspError("The backup must be a different file from the database.")
-    with atomic.whole_or_absent(target, replace=force) as partial:
-        copy_database(store, partial)
-        check_file(partial, passphrase=store.passphrase)
+    try:
+        with atomic.whole_or_absent(target, replace=force) as partial:
+            copy_database(store, partial)
+            check_file(partial, passphrase=store.passphrase)
+    except OSError as exc:
+        raise FileProblem(f"Could not write {target}: {exc.strerror or type(exc).__name__}; nothing was kept.") from None
+    except database_errors() as exc:
+        raise explain_sqlite_error(exc, target) from None
 
 
 def copy_database(store: Store, partial: Path) -> None:
