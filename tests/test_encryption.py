@@ -66,3 +66,29 @@ def test_rekey(run: Run, encrypted: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert run("case", "list").exit_code == 74  # the old passphrase no longer opens it
     monkeypatch.setenv("MSP_PASSPHRASE", "a new passphrase")
     assert "C-2024-0001" in run("case", "list").output
+
+
+def test_restoring_a_plain_backup_onto_an_encrypted_database_keeps_it_encrypted(
+    run: Run, encrypted: Path, tmp_path: Path, write_jsonl: Any
+) -> None:
+    from tests.helpers import minimal_case
+
+    plain = tmp_path / "plain.db"
+    assert run("--db", str(plain), "init", "--worker", "Plain").exit_code == 0
+    cases = [minimal_case("PLAIN-1", "P-PLAIN"), minimal_case("PLAIN-2", "P-PLAIN")]
+    assert run("--db", str(plain), "import", str(write_jsonl(cases, "plain.jsonl"))).exit_code == 0
+    backup = tmp_path / "plain-backup.db"
+    assert run("--db", str(plain), "backup", str(backup)).exit_code == 0
+    before = backup.read_bytes()
+    result = run("restore", str(backup), "--yes")
+    assert result.exit_code == 0, result.output
+    raw = encrypted.read_bytes()
+    assert not raw.startswith(b"SQLite format 3") and b"PLAIN-1" not in raw
+    store = open_store(encrypted, passphrase="correct horse battery")
+    refs = [r for (r,) in store.conn.execute("SELECT case_ref FROM safeguarding_case ORDER BY case_ref")]
+    store.close()
+    assert refs == ["PLAIN-1", "PLAIN-2"]
+    assert run("check").exit_code == 0
+    assert backup.read_bytes() == before  # the backup was only read
+    kept = list(tmp_path.glob("secret.db.before-restore-*"))
+    assert len(kept) == 1 and not kept[0].read_bytes().startswith(b"SQLite format 3")  # kept aside encrypted
