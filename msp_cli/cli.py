@@ -32,6 +32,10 @@ class MspGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.TyperException, typer.Abort):
             raise
+        except BrokenPipeError:
+            # `msp history | head`: the reader has gone; end quietly, as other tools do
+            _silence_stdout()
+            raise typer.Exit(141) from None
         except UnicodeEncodeError:
             # argv on POSIX carries bytes that are not UTF-8 as lone surrogates; nothing was written
             _report("An argument holds characters that are not valid text (UTF-8); check how it was typed.")
@@ -59,6 +63,16 @@ class MspGroup(TyperGroup):
             state = ctx.find_object(AppState)
             if state is not None:
                 state.close()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so the interpreter's last flush cannot fail again."""
+    import contextlib
+    import sys
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # not a real file (tests)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _report(message: str) -> None:

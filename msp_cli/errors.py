@@ -24,6 +24,9 @@ class UsageProblem(MspError):
     exit_code = 2
 
 
+MAX_SHOWN = 20  # problems listed in one message; the rest are counted
+
+
 class InvalidRecord(MspError):
     """A case record broke the rules of INTERCHANGE.md; carries every problem found."""
 
@@ -32,7 +35,8 @@ class InvalidRecord(MspError):
     def __init__(self, problems: list[str], *, where: str = "") -> None:
         self.problems = problems
         prefix = f"{where}: " if where else ""
-        super().__init__(prefix + "; ".join(problems))
+        shown = problems[:MAX_SHOWN] + ([f"and {len(problems) - MAX_SHOWN} more"] if len(problems) > MAX_SHOWN else [])
+        super().__init__(prefix + "; ".join(shown))
 
 
 class DatabaseProblem(MspError):

@@ -9,14 +9,16 @@ stays flat however many there are. No cell written to a spreadsheet can become a
 
 from __future__ import annotations
 
-import copy
 import contextlib
+import copy
 import csv
 import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -231,10 +233,20 @@ def private_file(path: Path) -> IO[bytes]:
 
 
 def safe_cell(value: Any) -> Any:
-    """CSV for Excel: a text cell starting = + - @ would run as a formula; a leading ' keeps it text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
+    """CSV for Excel: a text cell that could start a formula gets a leading ' that keeps it text.
+
+    Spreadsheets skip leading blanks, tabs and line breaks, read full-width ＝＋－＠ as = + - @,
+    and ignore zero-width characters, so each of those counts as the start of a formula too.
+    """
+    if isinstance(value, str) and value:
+        start = unicodedata.normalize("NFKC", _IGNORED_BEFORE_FORMULA.sub("", value)[:1])
+        if start in ("=", "+", "-", "@") or value[0] in ("\t", "\r", "\n"):
+            return "'" + value
     return value
+
+
+# what a spreadsheet passes over before the first character it reads: blanks, controls, zero-width
+_IGNORED_BEFORE_FORMULA = re.compile(r"^[\s\x00-\x1f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]+")
 
 
 def write_jsonl(path: Path, records: Iterable[Record]) -> int:

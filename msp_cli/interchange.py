@@ -7,13 +7,14 @@ database exactly as it was. Lines are read one at a time, so memory stays flat.
 
 from __future__ import annotations
 
-import json
+import itertools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from msp_cli import jsonin
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.model import validate_case
 from msp_cli.storage.sqlite import bulk, case_store
@@ -72,7 +73,10 @@ def open_input(source: str) -> IO[bytes]:
 
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed object or None, problem or None) for each non-blank line."""
-    for number, raw in enumerate(stream, start=1):
+    for number in itertools.count(1):
+        raw = jsonin.read_line(stream, number)  # raises for a line too long to be a case
+        if not raw:
+            return
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -83,11 +87,9 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
         if not text.strip():
             continue
         try:
-            yield number, json.loads(text), None
-        except json.JSONDecodeError as exc:
-            yield number, None, f"is not valid JSON ({exc.msg} at column {exc.colno})"
-        except RecursionError:
-            yield number, None, "is nested too deeply to be a case"
+            yield number, jsonin.loads(text), None
+        except jsonin.JsonProblem as exc:
+            yield number, None, str(exc)
 
 
 def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> ImportResult:
@@ -96,10 +98,11 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
     total_bad = 0
     seen: dict[str, int] = {}
     conn = store.conn
-    people_before = case_store.count_rows(conn, "person")
-    # into an empty database nothing can clash but the file with itself: skip a lookup a line
-    empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
     with store.write() as audit:
+        # counted inside the transaction: another import may have filled the database meanwhile
+        people_before = case_store.count_rows(conn, "person")
+        # into an empty database nothing can clash but the file with itself: skip a lookup a line
+        empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update else bulk.BulkWriter(conn, audit, action="case.import")
         for number, obj, problem in read_lines(stream):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,20 +82,29 @@ SHORT_TEXT_MAX = 200  # names, workers, teams
 LONG_TEXT_MAX = 20_000  # notes and outcomes in the person's words
 EARLIEST_DATE = dt.date(1900, 1, 1)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# control characters (tab and newlines allowed in notes), and lone surrogates, which are not text
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+# control characters, C0 and C1 (tab and newlines allowed in notes), and lone surrogates, which
+# are not text; one-line fields (names, workers, teams, references) also refuse the direction
+# overrides that make text display in another order than it is stored
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# invisible in a reference: zero-width characters, joiners, marks of direction, byte-order mark
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u2060-\u2064\u202a-\u202e\u2066-\u2069\ufeff]")
+MAX_LIST = 100  # labels or items in one list: no case has more
 
 
 def describe_label_problem(value: object, allowed: Sequence[str], what: str) -> str:
-    """Say that VALUE is not one of ALLOWED, suggesting the closest label when there is one."""
-    shown = repr(value) if isinstance(value, str) and len(value) <= 80 else "the value given"
-    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6) if isinstance(value, str) else []
+    """Say that the value is not one of ALLOWED, suggesting the closest label when there is one.
+
+    The value itself is never quoted: a wrong field may hold a name or an NHS number. Only a
+    short value is matched for a suggestion, and the suggestion is one of the labels.
+    """
+    short = isinstance(value, str) and len(value) <= 2 * max(len(a) for a in allowed)
+    close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6) if short and isinstance(value, str) else []
     if close:
-        return f"{shown} is not {what}; did you mean {close[0]!r}?"
+        return f"is not {what}; did you mean {close[0]!r}?"
     if len(allowed) <= 8:
-        return f"{shown} is not {what}; use one of: " + ", ".join(repr(a) for a in allowed)
-    return f"{shown} is not {what} (see VOCABULARY.md for the {len(allowed)} labels)"
+        return f"is not {what}; use one of: " + ", ".join(repr(a) for a in allowed)
+    return f"is not {what} (see VOCABULARY.md for the {len(allowed)} labels)"
 
 
 class _Checker:
@@ -153,6 +163,8 @@ class _Checker:
         return None
 
     def ref(self, path: str, value: Any, *, required: bool = True) -> str | None:
+        if isinstance(value, str):  # one reference, one way of writing it: P-1 and P-1 + U+200B are one
+            value = _INVISIBLE.sub("", unicodedata.normalize("NFC", value))
         ref = self.text(path, value, required=required, max_len=REF_MAX, single_line=True)
         if ref is not None and ref != ref.strip():
             self.problem(path, "must not start or end with spaces")
@@ -174,6 +186,9 @@ class _Checker:
             value = []
         if not isinstance(value, list):
             self.problem(path, "must be a list ([...])")
+            return []
+        if len(value) > MAX_LIST:
+            self.problem(path, f"lists {len(value)} labels; at most {MAX_LIST} are allowed")
             return []
         out: list[str] = []
         for i, item in enumerate(value):
@@ -228,6 +243,9 @@ class _Checker:
             return []
         if not isinstance(value, list):
             self.problem(path, "must be a list ([...])")
+            return []
+        if len(value) > MAX_LIST:
+            self.problem(path, f"lists {len(value)} items; at most {MAX_LIST} are allowed")
             return []
         return [(f"{path}[{i}]", item) for i, item in enumerate(value)]
 

@@ -5,6 +5,7 @@ Colour follows rich's rules, so NO_COLOR and a non-terminal output give plain te
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
@@ -37,6 +38,21 @@ def say(message: str) -> None:
 
 def warn(message: str) -> None:
     err_console.print(message, style="yellow", markup=False)
+
+
+def shown(value: str | None) -> Any:
+    """Recorded text as a table cell: never markup, and no control or escape characters.
+
+    A name written into the file by another program may hold terminal escape sequences; they
+    are shown as \\x1b and the like, never sent to the terminal.
+    """
+    from rich.text import Text
+
+    text = "-" if value is None else _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), value)
+    return Text(text)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def interactive() -> bool:

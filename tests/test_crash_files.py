@@ -219,7 +219,12 @@ def test_a_full_disk_leaves_nothing_and_says_so(
     result = run("--db", str(db), *args, *extra)
     assert result.exit_code == 74, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "nothing was" in lines[0] and ("space" in lines[0] or "full" in lines[0]) and "Traceback" not in result.output
+    assert (
+        len(lines) == 1
+        and "nothing was" in lines[0]
+        and ("space" in lines[0] or "full" in lines[0])
+        and "Traceback" not in result.output
+    )
     assert list(small_disk.iterdir()) == [] and list(own_tmp.iterdir()) == []
     store = open_store(db)
     outcome = store.conn.execute("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]

@@ -7,7 +7,7 @@ import secrets
 
 import typer
 
-from msp_cli import __version__
+from msp_cli import __version__, ui
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
 from msp_cli.ui import console, interactive, say
@@ -101,15 +101,12 @@ def history(
         table.add_column(heading, overflow="fold")
     for e in entries:
         fields = list(json.loads(e["changes"]).keys()) if e["changes"] else []
-        shown = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
-        table.add_row(
+        listed = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
+        table.add_row(  # recorded text: no markup, no escape sequences replayed to the terminal
             str(e["id"]),
             e["at"][:19].replace("T", " "),
-            e["worker"] or "-",
-            e["os_user"] or "-",
-            e["action"],
-            e["key"] or "-",
-            shown,
+            *(ui.shown(e[k]) for k in ("worker", "os_user", "action", "key")),
+            ui.shown(listed),
         )
     console.print(table)
     if not entries:

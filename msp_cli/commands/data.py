@@ -19,13 +19,17 @@ def import_(
     update: bool = typer.Option(False, "--update", help="Replace cases whose case_ref is already stored."),
 ) -> None:
     """Import cases in the interchange format: all of them, or none if any line is wrong."""
-    from msp_cli import interchange
+    from msp_cli import interchange, jsonin
+    from msp_cli.errors import InvalidRecord
 
     state: AppState = ctx.obj
     stream = interchange.open_input(source)  # checked before the database is touched
     store = state.open()
     with stream:
-        result = interchange.import_cases(store, stream, update=update)
+        try:
+            result = interchange.import_cases(store, stream, update=update)
+        except jsonin.JsonProblem as exc:
+            raise InvalidRecord([f"Nothing was imported: {exc}"]) from None
     parts = [f"{result.cases_added} case{'s' if result.cases_added != 1 else ''} added"]
     if update:
         parts.append(f"{result.cases_updated} updated, {result.cases_unchanged} unchanged")
@@ -54,6 +58,7 @@ def export(
     """Export cases for analysts and auditors: pseudonymised unless --identifiable. Every export is audited."""
     import os
     from pathlib import Path
+    from typing import Any
 
     from msp_cli import atomic, export
     from msp_cli.errors import FileProblem, MspError, UsageProblem
@@ -87,7 +92,7 @@ def export(
     span = (period.start, period.end) if period else None
     pseudonym = None if identifiable else export.pseudonymiser(store)
     matching = sum(1 for _ in case_store.iter_case_ids(store.conn, period=span, team=team, worker=worker))
-    changes = {
+    changes: dict[str, list[Any]] = {
         "format": [None, chosen],
         "cases": [None, matching],
         "file": [None, path.name],

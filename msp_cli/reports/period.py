@@ -29,6 +29,8 @@ def reporting_year_of(day: dt.date) -> Period:
 
 def _first_year(text: str, match: re.Match[str]) -> int:
     first, second = int(match.group(1)), int(match.group(2))
+    if not 1900 <= first <= 2998:  # dates past 9999 do not exist; nor do records before 1900
+        raise UsageProblem(f"{text!r}: the reporting year must start between 1900 and 2998.")
     if (first + 1) % 100 != second:
         raise UsageProblem(f"{text!r} is not a reporting year: write it like 2024-25 (1 April 2024 to 31 March 2025).")
     return first

@@ -168,9 +168,7 @@ class _MacCheck:
     def problems(self) -> list[str]:
         found = []
         if self.forged:
-            found.append(
-                f"{_entries_text(self.forged)} not sealed by msp's key: forged, or the chain was recomputed"
-            )
+            found.append(f"{_entries_text(self.forged)} not sealed by msp's key: forged, or the chain was recomputed")
         if self.unsealed:
             found.append(f"{_entries_text(self.unsealed)} without a keyed seal, though earlier entries have one")
         for key_id, ids in self.unknown.items():

@@ -22,7 +22,9 @@ from msp_cli.storage.sqlite import case_store
 # tables whose audit entries carry a case's changes, with the case_ref as row_key
 CASE_ENTRY_TABLES = ("safeguarding_case", "outcome_review_session", "meeting", "feedback", "closure")
 # paths an entry records that are not part of the stored record (the review's own fields)
-NOT_RECORD = re.compile(r"^(review\.|reviews$|draft_step$|reopen_reason$|desired_outcomes\[\d+\]\.(progress|person_says|note)$)")
+NOT_RECORD = re.compile(
+    r"^(review\.|reviews$|draft_step$|reopen_reason$|desired_outcomes\[\d+\]\.(progress|person_says|note)$)"
+)
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 LIMIT = 50  # cases listed before the rest are counted
 
@@ -30,7 +32,7 @@ LIMIT = 50  # cases listed before the rest are counted
 class _Case:
     def __init__(self) -> None:
         self.tree: dict[str, Any] = {}
-        self.responses = {"planned": [], "used": []}  # the two stages, as case_store keeps them
+        self.responses: dict[str, list[str]] = {"planned": [], "used": []}  # the two stages, as case_store keeps them
 
 
 def unexplained(conn: sqlite3.Connection) -> list[str]:
@@ -58,7 +60,9 @@ def unexplained(conn: sqlite3.Connection) -> list[str]:
     if unaudited:
         found.append(f"cases with no audit entry (added behind msp's back): {_refs_text(unaudited)}")
     if cases:
-        found.append(f"cases in the audit trail but no longer stored (deleted behind msp's back): {_refs_text(list(cases))}")
+        found.append(
+            f"cases in the audit trail but no longer stored (deleted behind msp's back): {_refs_text(list(cases))}"
+        )
     return found
 
 
@@ -71,9 +75,7 @@ def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
     before, after = audit_mod.flatten(replayed), audit_mod.flatten(record)
     paths = list(after) + [p for p in before if p not in after]
     return [
-        path
-        for path in paths
-        if not NOT_RECORD.match(path) and _value(before.get(path)) != _value(after.get(path))
+        path for path in paths if not NOT_RECORD.match(path) and _value(before.get(path)) != _value(after.get(path))
     ]
 
 

@@ -144,7 +144,9 @@ def backup(store: Store, target: Path, *, force: bool) -> None:
             copy_database(store, partial)
             check_file(partial, passphrase=store.passphrase)
     except OSError as exc:
-        raise FileProblem(f"Could not write {target}: {exc.strerror or type(exc).__name__}; nothing was kept.") from None
+        raise FileProblem(
+            f"Could not write {target}: {exc.strerror or type(exc).__name__}; nothing was kept."
+        ) from None
     except database_errors() as exc:
         raise explain_sqlite_error(exc, target) from None
 

@@ -87,9 +87,8 @@ class Store:
         try:
             yield after
         except BaseException as exc:
-            with contextlib.suppress(Exception):  # a full disk may refuse this entry too
-                with self.write() as audit:
-                    audit.append(f"{action}.failed", changes={**after, "error": [None, type(exc).__name__]})
+            with contextlib.suppress(Exception), self.write() as audit:  # a full disk may refuse this too
+                audit.append(f"{action}.failed", changes={**after, "error": [None, type(exc).__name__]})
             raise
         with self.write() as audit:
             audit.append(f"{action}.done", changes=after or None)
