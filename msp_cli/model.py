@@ -525,7 +525,7 @@ def closure_answers(obj: Any) -> Record:
     return out
 
 
-def missing_for_closure(record: Record) -> list[str]:
+def missing_for_closure(record: Case) -> list[str]:
     """What a case still needs before it can be closed, in words a worker understands."""
     missing = []
     enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
@@ -534,7 +534,7 @@ def missing_for_closure(record: Record) -> list[str]:
     if enquiry:
         if record["asked_about_outcomes"] is None:
             missing.append('"asked about outcomes" (SG4a): was the person asked what they want?')
-        if (record["capacity"] or {}).get("lacked_capacity") is None:
+        if record["capacity"] is None or record["capacity"]["lacked_capacity"] is None:
             missing.append('"lacked capacity" (SG3a) for the decisions about this enquiry')
         if record["risk_assessment_outcome"] is None:
             missing.append("the risk assessment outcome (SG2c)")
