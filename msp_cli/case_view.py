@@ -14,7 +14,7 @@ from rich.text import Text
 
 from msp_cli import vocab
 from msp_cli.record import Case
-from msp_cli.storage.sqlite.case_store import CaseHistory, latest_progress
+from msp_cli.storage import CaseHistory
 from msp_cli.ui import DEMO_BANNER
 
 
@@ -75,7 +75,7 @@ def _facts(record: Case, draft_step: int | None) -> Table:
 
 
 def _outcomes(record: Case, history: CaseHistory) -> Table:
-    progress = latest_progress(history)
+    progress = history.latest_progress()
     table = Table(title="Desired outcomes", title_justify="left", show_lines=True, expand=True)
     table.add_column("#", no_wrap=True)
     table.add_column("In their words", ratio=3, overflow="fold")
