@@ -63,7 +63,6 @@ def export(
     from msp_cli import atomic, export
     from msp_cli.errors import FileProblem, MspError, UsageProblem
     from msp_cli.reports.period import parse_period
-    from msp_cli.storage.sqlite import case_store
 
     state: AppState = ctx.obj
     path = Path(out)
@@ -91,7 +90,7 @@ def export(
     store = state.open()
     span = (period.start, period.end) if period else None
     pseudonym = None if identifiable else export.pseudonymiser(store)
-    matching = sum(1 for _ in case_store.iter_case_ids(store.conn, period=span, team=team, worker=worker))
+    matching = store.count_cases_matching(period=span, team=team, worker=worker)
     changes: dict[str, list[Any]] = {
         "format": [None, chosen],
         "cases": [None, matching],
@@ -104,7 +103,7 @@ def export(
     with store.audited("export.identifiable" if identifiable else "export.pseudonymised", changes) as outcome:
         records = (
             s.record if pseudonym is None else export.pseudonymise(s.record, pseudonym, with_notes=with_notes)
-            for s in case_store.iter_cases(store.conn, period=span, team=team, worker=worker)
+            for s in store.iter_cases(period=span, team=team, worker=worker)
         )
         about = export.about_lines(
             period=period.label if period else "all cases",
@@ -127,7 +126,7 @@ def export(
                 " Free some space or choose another folder."
             ) from None
         outcome["cases"] = [None, count]
-    drafts = case_store.count_drafts(store.conn)
+    drafts = store.count_drafts()
     kind = "identifiable" if identifiable else "pseudonymised"
     say(f"Exported {count} cases ({kind}, {chosen}) to {out}; only you can read it.")
     if drafts:

@@ -21,9 +21,12 @@ from msp_cli.storage.sqlite import case_store
 
 # tables whose audit entries carry a case's changes, with the case_ref as row_key
 CASE_ENTRY_TABLES = ("safeguarding_case", "outcome_review_session", "meeting", "feedback", "closure")
-# paths an entry records that are not part of the stored record (the review's own fields)
-NOT_RECORD = re.compile(
-    r"^(review\.|reviews$|draft_step$|reopen_reason$|desired_outcomes\[\d+\]\.(progress|person_says|note)$)"
+# paths left out of the comparison: what an entry records about a review itself, and the
+# history a record carries (reviews, earlier closures and wordings, progress), which is read
+# from append-only rows rather than set by the entries
+NOT_COMPARED = re.compile(
+    r"^(review\.|reviews(\[|$)|earlier_closures(\[|$)|draft_step$|reopen_reason$"
+    r"|desired_outcomes\[\d+\]\.(progress|person_says|note|added|earlier_wordings)(\[|\.|$))"
 )
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 LIMIT = 50  # cases listed before the rest are counted
@@ -51,7 +54,7 @@ def unexplained(conn: sqlite3.Connection) -> list[str]:
         person_ref = (replayed.get("person") or {}).get("ref")
         if person_ref in people:
             replayed = {**replayed, "person": people[person_ref]}
-        fields = differing(replayed, stored.record)
+        fields = differing(replayed, dict(stored.record))
         if fields:
             shown = ", ".join(fields[:6]) + (f" and {len(fields) - 6} more" if len(fields) > 6 else "")
             found.append(f"case {ref}: {shown} not as its audit trail records (changed with no audit entry)")
@@ -75,7 +78,7 @@ def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
     before, after = audit_mod.flatten(replayed), audit_mod.flatten(record)
     paths = list(after) + [p for p in before if p not in after]
     return [
-        path for path in paths if not NOT_RECORD.match(path) and _value(before.get(path)) != _value(after.get(path))
+        path for path in paths if not NOT_COMPARED.match(path) and _value(before.get(path)) != _value(after.get(path))
     ]
 
 
