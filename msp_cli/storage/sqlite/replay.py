@@ -98,7 +98,7 @@ def _replay(conn: sqlite3.Connection) -> tuple[dict[str, _Case], dict[str, dict[
             tree["person"] = copy.deepcopy(people[person_ref])
         for path, pair in changes.items():
             if isinstance(pair, list) and len(pair) == 2:
-                _set(tree, path, copy.deepcopy(pair[1]))
+                _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
         concluded = tree.get("concluded") is not None
         if action == "case.reopen":  # the closure is set aside: its judgements and responses used with it
             for outcome in tree.get("desired_outcomes") or []:
