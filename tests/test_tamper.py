@@ -171,3 +171,30 @@ def test_the_key_and_the_seal_are_owner_only(loaded: Path) -> None:
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     last = rows(loaded, "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1")[0]
     assert audit_seal.read_heads(seal.stem) == [last]
+
+
+def test_check_against_an_earlier_backup(run: Run, loaded: Path, tmp_path: Path, write_jsonl: Any) -> None:
+    """Even with this machine's seal gone, a backup kept elsewhere shows a cut trail."""
+    from tests.helpers import minimal_case
+
+    backup = tmp_path / "earlier.db"
+    assert run("backup", str(backup)).exit_code == 0
+    assert run("import", str(write_jsonl([minimal_case("LATER", "P-LATER")], "later.jsonl"))).exit_code == 0
+    assert run("check", "--against", str(backup)).exit_code == 0
+    shutil.rmtree(default_data_dir() / audit_seal.SEALS)
+    last = rows(loaded, "SELECT max(id) FROM audit_log")[0][0]
+    _sql(loaded, "DROP TRIGGER audit_log_no_delete", f"DELETE FROM audit_log WHERE id > {last - 6}")
+    _sql(loaded, *(s for s in _schema_triggers() if "audit_log_no_delete" in s))
+    result = run("check", "--against", str(backup))
+    out = " ".join(result.output.split())
+    assert result.exit_code == 1 and "it does not extend the backup earlier.db" in out, out
+
+
+def _schema_triggers() -> list[str]:
+    conn = sqlite3.connect(":memory:")
+    from msp_cli.storage.sqlite import migrations
+
+    migrations.apply(conn)
+    found = [sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
+    conn.close()
+    return found

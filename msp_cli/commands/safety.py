@@ -62,12 +62,19 @@ def restore(
     say(f"Restored {path} from {source}." + (f" The file it replaced is kept as {aside.name}." if aside else ""))
 
 
-def check(ctx: typer.Context) -> None:
-    """Integrity, foreign keys, the audit chain, the schema version and permissions: ok, or each problem."""
+def check(
+    ctx: typer.Context,
+    against: str | None = typer.Option(
+        None, "--against", metavar="BACKUP", help="Also check the audit trail extends this earlier backup's."
+    ),
+) -> None:
+    """Integrity, foreign keys, the audit trail, the schema, the cases against the trail, permissions."""
 
     state: AppState = ctx.obj
     store = state.open()
-    found = store.problems()
+    if against is not None and not Path(against).is_file():
+        raise MspError(f"There is no backup file {against}.")
+    found = store.problems(against=Path(against) if against else None)
     if found:
         for line in found:
             console.print(f"problem: {line}", markup=False, highlight=False)

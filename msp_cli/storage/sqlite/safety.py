@@ -111,6 +111,22 @@ def seal_problems(conn: sqlite3.Connection, *, on_this_machine: bool) -> list[st
     return found
 
 
+def extends_backup(store: Store, backup_path: Path) -> list[str]:
+    """The trail must hold the last entry of an earlier backup, unchanged: nothing cut or rewritten since."""
+    try:
+        earlier = open_store(backup_path, passphrase=store.passphrase, readonly=True)
+    except MspError as exc:
+        return [f"the backup {backup_path.name} cannot be read: {exc.message}"]
+    try:
+        head, db_id = audit_seal.head(earlier.conn), audit_seal.database_id(earlier.conn)
+    finally:
+        earlier.close()
+    if head is None or db_id != audit_seal.database_id(store.conn):
+        return [f"the backup {backup_path.name} is not of this database"]
+    reason = audit_seal.extends(store.conn, head)
+    return [f"audit trail: it does not extend the backup {backup_path.name}: {reason}"] if reason else []
+
+
 def _in_file_seal(conn: sqlite3.Connection) -> audit_seal.Head | None:
     row = conn.execute("SELECT value FROM settings WHERE key = ?", (IN_FILE_SEAL,)).fetchone()
     if row is None:

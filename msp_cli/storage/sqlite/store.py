@@ -202,10 +202,10 @@ class Store:
 
     # --- keeping it safe -------------------------------------------------------------------
 
-    def problems(self) -> list[str]:
+    def problems(self, *, against: Path | None = None) -> list[str]:
         from msp_cli.storage.sqlite import safety
 
-        return safety.problems(self)
+        return safety.problems(self) + (safety.extends_backup(self, against) if against else [])
 
     def summary(self) -> str:
         from msp_cli.storage.sqlite import safety
