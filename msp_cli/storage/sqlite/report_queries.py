@@ -19,10 +19,11 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from msp_cli import vocab
+from msp_cli import rules, vocab
+from msp_cli.rules import Rule
 from msp_cli.storage.interface import Scope
+from msp_cli.storage.sqlite.rules_sql import condition
 
-ENQUIRY_TYPES = (vocab.SECTION_42, "Other")
 NOT_RECORDED = "Not recorded"
 SMALL_GROUP = 10  # groups smaller than this are flagged as too small to compare
 
@@ -43,21 +44,17 @@ def _when(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
-def _in(values: Sequence[str]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
-
-
-def _concluded(scope: Scope, types: Sequence[str] = ENQUIRY_TYPES) -> tuple[str, list[Any]]:
-    """FROM ... WHERE for enquiries of TYPES concluded in the period (aliases c, cl)."""
+def _concluded(scope: Scope, kind: Rule = rules.IS_ENQUIRY) -> tuple[str, list[Any]]:
+    """FROM ... WHERE for cases of KIND (enquiries, by default) concluded in the period (aliases c, cl)."""
     extra, params = filters(scope)
     sql = (
         " FROM safeguarding_case c JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
-        f" WHERE cl.concluded BETWEEN ? AND ? AND c.enquiry_type IN {_in(types)}{extra}"
+        f" WHERE cl.concluded BETWEEN ? AND ? AND {condition(kind)}{extra}"
     )
     return sql, [scope.period.start, scope.period.end, *params]
 
 
-EXPRESSED = f"c.asked_about_outcomes = '{vocab.ASKED_AND_EXPRESSED}'"
+EXPRESSED = condition(rules.OUTCOMES_EXPRESSED)
 
 
 def _achieved(label: str) -> str:
@@ -113,9 +110,9 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         f"SELECT {received}, {s42_started}, {other_started} FROM safeguarding_case c WHERE 1 = 1{extra}",
         [p.start, p.end, p.start, p.end, p.start, p.end, *fparams],
     ).fetchone()
-    base, params = _concluded(scope, (vocab.SECTION_42,))
+    base, params = _concluded(scope, rules.IS_SECTION_42)
     concluded = int(conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0])
-    lacked = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+    lacked = condition(rules.LACKED_CAPACITY)
     return {
         "concerns": int(row[0] or 0),
         "section_42_enquiries": int(row[1] or 0),
@@ -135,7 +132,7 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             base,
             params,
             vocab.RISK_OUTCOME,
-            where=f" AND cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}'",
+            where=f" AND {condition(rules.RISK_OUTCOME_REQUIRED)}",
         ),
         "lacked_capacity": _count_by(
             conn, "COALESCE(c.lacked_capacity, 'Not recorded')", base, params, vocab.LACKED_CAPACITY
@@ -277,7 +274,7 @@ def _spread(days: list[int]) -> dict[str, Any]:
 
 def capacity(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     base, params = _concluded(scope)
-    lacked = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+    lacked = condition(rules.LACKED_CAPACITY)
     lacked_sql = f" AND {lacked}"
     row = conn.execute(f"SELECT COUNT(*), {_when(lacked)}{base}", params).fetchone()
     support = _count_by(
