@@ -1,7 +1,8 @@
 """The SQL of every report: questions to plain numbers, nothing drawn here.
 
 Counting rules (the national return's, and the evaluation's Table 16):
-- SG1 counts concerns received, and enquiries started, in the period;
+- SG1 counts concerns received, and enquiries started, in the period (SG1a-d counting people,
+  each once per column);
 - SG2 to SG4 count Section 42 enquiries concluded in the period, each type of risk at most
   once per enquiry (the primary key of case_risk_type makes that so);
 - the sector outcome measures count enquiries, Section 42 and other, concluded in the period;
@@ -109,7 +110,7 @@ def _count_by(
 
 
 def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
-    """The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a) for the period."""
+    """The Safeguarding Adults Collection tables (SG1a-d, SG1f, SG2a-e, SG3a, SG4a) for the period."""
     extra, fparams = scope.filters()
     p = scope.period
     received = _when("c.concern_received BETWEEN ? AND ?")
@@ -163,11 +164,61 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             "source_of_risk": _missing(conn, "c.source_of_risk", base, params),
             "risk_assessment_outcome": _missing(conn, "cl.risk_assessment_outcome", base, params),
         },
+        "individuals": individuals(conn, scope),
     }
 
 
 def _missing(conn: sqlite3.Connection, column: str, base: str, params: list[Any]) -> int:
     return int(conn.execute(f"SELECT COUNT(*){base} AND {column} IS NULL", params).fetchone()[0])
+
+
+# --- SG1a-SG1d: individuals -----------------------------------------------------------------
+
+# column of the SG1 tables -> which cases put a person in it (started in the period: two ? for the dates)
+SG1_COLUMNS = {
+    "Safeguarding Concerns": "c.concern_received BETWEEN ? AND ?",
+    "Section 42 Enquiries": f"c.enquiry_type = '{vocab.SECTION_42}' AND c.enquiry_started BETWEEN ? AND ?",
+    "Other Enquiries": "c.enquiry_type = 'Other' AND c.enquiry_started BETWEEN ? AND ?",
+}
+# Whole years from the date of birth to the last day of the period (the first ? is that day);
+# the birthday counts on its day. A date of birth that would make an adult at risk under 18
+# cannot be right, so the recorded band is used instead.
+_AGE = (
+    "(CAST(strftime('%Y', ?) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS INTEGER)"
+    " - CASE WHEN strftime('%m-%d', ?) < strftime('%m-%d', p.date_of_birth) THEN 1 ELSE 0 END)"
+)
+_AGE_BAND = (
+    f"COALESCE(CASE WHEN {_AGE} >= 95 THEN '95+' WHEN {_AGE} >= 85 THEN '85-94' WHEN {_AGE} >= 75 THEN '75-84'"
+    f" WHEN {_AGE} >= 65 THEN '65-74' WHEN {_AGE} >= 18 THEN '18-64' END, p.age_band, 'Not Known')"
+)
+# SG1 table -> (grouping expression, its labels); a person with nothing recorded is Not Known
+SG1_TABLES: dict[str, tuple[str, Sequence[str]]] = {
+    "age_band": (_AGE_BAND, vocab.AGE_BAND),
+    "sex": ("COALESCE(p.sex, 'Not Known')", vocab.SEX),
+    "ethnicity": ("COALESCE(p.ethnicity, 'Undeclared / Not Known')", vocab.ETHNICITY),
+    "primary_support_reason": ("COALESCE(p.primary_support_reason, 'Not Known')", vocab.PRIMARY_SUPPORT_REASON),
+}
+
+
+def individuals(conn: sqlite3.Connection, scope: Scope) -> dict[str, dict[str, dict[str, int]]]:
+    """SG1a-SG1d: adults at risk in concerns raised, and in enquiries started, in the period.
+
+    Each person counts once per column of each table, however many cases they had.
+    """
+    extra, fparams = scope.filters()
+    end = scope.period.end
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for table, (expr, labels) in SG1_TABLES.items():
+        expr_params = [end, end] * 5 if table == "age_band" else []
+        out[table] = {}
+        for column, condition in SG1_COLUMNS.items():
+            query = (
+                f"SELECT {expr}, COUNT(DISTINCT p.id) FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+                f" WHERE {condition}{extra} GROUP BY 1"
+            )
+            found = dict(conn.execute(query, [*expr_params, scope.period.start, end, *fparams]).fetchall())
+            out[table][column] = {label: int(found.get(label, 0)) for label in labels}
+    return out
 
 
 # --- breakdowns ---------------------------------------------------------------------------
