@@ -61,7 +61,7 @@ def tables(obj: dict[str, Any]) -> list[Table]:
         labels = list(columns[ENQUIRY_COLUMNS[0]])
         rows = [(label, [columns[c][label] for c in ENQUIRY_COLUMNS]) for label in labels]
         out.append(Table(ref, title, [Block(heading, ENQUIRY_COLUMNS, rows)]))
-    totals = [obj["concerns"], obj["section_42_enquiries"], obj["other_enquiries"], obj["concluded_section_42_enquiries"]]
+    totals = [obj[k] for k in ("concerns", "section_42_enquiries", "other_enquiries", "concluded_section_42_enquiries")]
     out += [
         Table("SG1f", "Totals in the period", [Block("Count", (*ENQUIRY_COLUMNS, CONCLUDED), [("Total", totals)])]),
         Table("SG2a", "Type of risk (one enquiry may have several)", [_block("Type of risk", obj["type_of_risk"])]),
@@ -177,10 +177,10 @@ def write_xlsx(path: Path, obj: dict[str, Any], cover: list[tuple[str, str]], *,
             row += 1
             for label, values in block.rows:
                 sheet.write_string(row, 0, label)
-                for col, value in enumerate(values, start=1):
-                    if isinstance(value, str):
-                        sheet.write_string(row, col, value, number)
+                for col, figure in enumerate(values, start=1):
+                    if isinstance(figure, str):
+                        sheet.write_string(row, col, figure, number)  # [c], right-aligned as numbers are
                     else:
-                        sheet.write_number(row, col, value)
+                        sheet.write_number(row, col, figure)
                 row += 1
     workbook.close()
