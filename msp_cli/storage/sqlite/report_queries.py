@@ -423,3 +423,32 @@ def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         mean = sum(int(s) * n for s, n in scores.items()) / answered if answered else None
         questions[q] = {"answered": answered, "scores": scores, "mean": round(mean, 2) if mean is not None else None}
     return {"responses": sum(given_by.values()), "given_by": given_by, "questions": questions}
+
+
+# --- people's own words (the Board report's --with-quotes) ----------------------------------
+
+
+def consented_words(conn: sqlite3.Connection, scope: Scope, limit: int) -> list[dict[str, Any]]:
+    """Desired outcomes in the person's own words, from enquiries concluded in the period where the
+    person consented to the enquiry; one a kind of outcome first, then more, LIMIT in all.
+
+    Only the words, their kind and whether they were achieved leave here, with the person's name
+    (to be blanked out of the words by the caller): never a reference.
+    """
+    base, params = _concluded(scope)
+    from_part, where_part = base.split(" WHERE ", 1)
+    query = (
+        "SELECT d.text, d.category, co.achieved, p.name"
+        f"{from_part} JOIN person p ON p.id = c.person_id JOIN desired_outcome d ON d.case_id = c.id"
+        " LEFT JOIN closure_outcome co ON co.closure_id = cl.id AND co.outcome_id = d.id"
+        f" WHERE {where_part} AND c.consent_given = 1 AND d.expressed_by = 'Person'"
+        " ORDER BY cl.concluded, c.id, d.position"
+    )
+    rows = [
+        dict(zip(("text", "category", "achieved", "name"), row, strict=True)) for row in conn.execute(query, params)
+    ]
+    first: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        first.setdefault(r["category"], r)
+    rest = [r for r in rows if first[r["category"]] is not r]
+    return [*first.values(), *rest][:limit]
