@@ -43,7 +43,15 @@ def find() -> str | None:
     return None
 
 
-def run(html: Path, *, pdf: Path | None = None, png: Path | None = None, width: int = 900, height: int = 1200) -> str:
+def run(
+    html: Path,
+    *,
+    pdf: Path | None = None,
+    png: Path | None = None,
+    width: int = 900,
+    height: int = 1200,
+    extra: tuple[str, ...] = (),
+) -> str:
     """Render HTML to PDF or PNG; returns what Chromium wrote to stderr (for tests to inspect)."""
     binary = find()
     if binary is None:
@@ -52,7 +60,7 @@ def run(html: Path, *, pdf: Path | None = None, png: Path | None = None, width: 
     with tempfile.TemporaryDirectory(prefix="msp-chromium-") as profile:
         try:
             done = subprocess.run(
-                [binary, *FLAGS, f"--user-data-dir={profile}", *output, html.resolve().as_uri()],
+                [binary, *FLAGS, *extra, f"--user-data-dir={profile}", *output, html.resolve().as_uri()],
                 capture_output=True,
                 text=True,
                 timeout=180,
