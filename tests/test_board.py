@@ -137,7 +137,8 @@ def test_every_number_in_the_board_tables_is_the_json_reports(board: Any, run: R
     if not publish:
         # A B C G and S7 concluded; A B C expressed outcomes, B's fully achieved
         assert figures["outcomes|concluded"] == "5" and figures["outcomes|fully_achieved_pct"] == "33.3%"
-        assert figures["outcomes@2023-24|concluded"] == "1" and figures["outcomes@2023-24|fully_achieved_pct"] == "100.0%"
+        last = "outcomes@2023-24"
+        assert figures[f"{last}|concluded"] == "1" and figures[f"{last}|fully_achieved_pct"] == "100.0%"
         # P1 (two enquiries), P2, P4, P6 and P10 (three; no date of birth here): each once
         assert figures["sac|individuals_by_age_band|Section 42 Enquiries|65-74"] == "5"
         assert "INTERNAL COPY" in html and "--no-publish" in html

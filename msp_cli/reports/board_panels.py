@@ -321,8 +321,8 @@ def feedback(f: Figures) -> Panel:
     chart = svg.stacked("Feedback answers, 1 (not at all) to 5 (completely)", bars, SCORE_STYLES, svg.WIDE)
     listened = raw["questions"]["felt_listened_to"]
     reading = (
-        f"{text_of(f.get('feedback', 'responses'))} people or their representatives gave feedback; on average"
-        f" they scored feeling listened to {text_of(listened['mean'])} out of 5."
+        f"People or their representatives gave feedback {text_of(f.get('feedback', 'responses'))} times; on"
+        f" average they scored feeling listened to {text_of(listened['mean'])} out of 5."
         if listened["answered"] and f.get("feedback", "responses") != SUPPRESSED
         else "Too few people gave feedback this year to show their answers."
     )

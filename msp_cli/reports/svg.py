@@ -145,12 +145,14 @@ def stacked(
     key, y = _legend(prefix, styles, width)
     body = [_defs(prefix, styles), key]
     for label, parts, whole in rows:
-        total = max(sum(b.value or 0 for b in parts), whole or 0)
+        shown = sum(b.value or 0 for b in parts)
+        total = max(shown, whole or 0)
         body.append(_label(label, y + BAR, label_width))
         x = float(label_width)
         if total <= 0:
             body.append(_text(x + 4, y + BAR, "too few to show"))
-        elif any(b.value is None for b in parts):
+        elif shown < total and any(b.value is None for b in parts):
+            # what the suppressed parts hold: an outlined gap at the end, marked [c]
             body.append(
                 f'<rect x="{x:.1f}" y="{y + 0.5:.1f}" width="{span:.1f}" height="{2 * BAR - 1}" fill="none"'
                 ' stroke="#555" stroke-dasharray="3 2"/>'
