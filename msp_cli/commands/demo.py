@@ -58,7 +58,7 @@ def demo(
         store.set_setting(audit, "team", "North")
         writer = bulk.BulkWriter(store.conn, audit, action="demo.generate")
         for case in generate(cases, seed, today):
-            writer.add(validate_case(case.record, today=today), case.reviews)
+            writer.add(validate_case(case.record, today=today))
         writer.flush()
         audit.append("demo.generate", changes={"cases": [None, cases], "seed": [None, seed]})
     say(f"Made {cases} fictional cases in {path} (seed {seed}).")
