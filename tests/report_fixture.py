@@ -190,25 +190,28 @@ CASES = [
 ]
 
 
-# SG1a-SG1d: people, counted by hand. Period 2024-25 (last day 2025-03-31). Dates of birth are
-# set by test_sac_return.DATES_OF_BIRTH (the record does not carry them yet).
+# SG1a-SG1d: people, counted by hand. Period 2024-25 (last day 2025-03-31).
 #   P10 DOB 1950-01-01 (75: 75-84, though the recorded band says 65-74); three Section 42 enquiries
 #   P11 DOB 1940-02-15 (85th birthday 2025-02-15, inside the period: 85-94); an Other enquiry
 #   P12 no date of birth, recorded band 95+, nothing else recorded; a concern only
 #   P13 DOB 1990-03-31 (35: 18-64); a concern that became a Section 42 enquiry
 #   P14 band 65-74; a Section 42 enquiry started before the period and concluded in it: not in SG1
 #   P15 DOB 1960-03-31 (65 on the last day: 65-74); a concern in the period, enquiry started after it
-def _person(ref: str, age_band: str | None, sex: str | None, ethnicity: str | None, reason: str | None) -> Any:
-    fields = {"age_band": age_band, "sex": sex, "ethnicity": ethnicity, "primary_support_reason": reason}
+def _person(
+    ref: str, born: str | None, age_band: str, sex: str | None, ethnicity: str | None, reason: str | None
+) -> Any:
+    fields = {"date_of_birth": born, "age_band": age_band, "sex": sex, "ethnicity": ethnicity}
+    fields["primary_support_reason"] = reason
     return {"ref": ref, **{k: v for k, v in fields.items() if v is not None}}
 
 
-P10 = _person("P10", "65-74", "Male", "Asian / Asian British", "Mental Health Support")
-P11 = _person("P11", "75-84", "Female", "White", "Physical Support")
-P12 = _person("P12", "95+", None, None, None)
-P13 = _person("P13", "18-64", "Female", "Black / African / Caribbean / Black British", "Learning Disability Support")
-P14 = _person("P14", "65-74", "Male", "White", "Physical Support")
-P15 = _person("P15", "65-74", "Male", "White", "Sensory Support")
+P10 = _person("P10", "1950-01-01", "65-74", "Male", "Asian / Asian British", "Mental Health Support")
+P11 = _person("P11", "1940-02-15", "75-84", "Female", "White", "Physical Support")
+P12 = _person("P12", None, "95+", None, None, None)
+BLACK = "Black / African / Caribbean / Black British"
+P13 = _person("P13", "1990-03-31", "18-64", "Female", BLACK, "Learning Disability Support")
+P14 = _person("P14", None, "65-74", "Male", "White", "Physical Support")
+P15 = _person("P15", "1960-03-31", "65-74", "Male", "White", "Sensory Support")
 
 
 def _sg1_case(ref: str, person: dict[str, Any], received: str, kind: str, started: str | None, **more: Any) -> Any:

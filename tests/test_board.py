@@ -139,8 +139,9 @@ def test_every_number_in_the_board_tables_is_the_json_reports(board: Any, run: R
         assert figures["outcomes|concluded"] == "5" and figures["outcomes|fully_achieved_pct"] == "33.3%"
         last = "outcomes@2023-24"
         assert figures[f"{last}|concluded"] == "1" and figures[f"{last}|fully_achieved_pct"] == "100.0%"
-        # P1 (two enquiries), P2, P4, P6 and P10 (three; no date of birth here): each once
-        assert figures["sac|individuals_by_age_band|Section 42 Enquiries|65-74"] == "5"
+        # P1 (two enquiries), P2, P4, P6 each once; P10 (three) once, 75 by date of birth
+        ages = "sac|individuals_by_age_band|Section 42 Enquiries"
+        assert figures[f"{ages}|65-74"] == "4" and figures[f"{ages}|75-84"] == "1"
         assert "INTERNAL COPY" in html and "--no-publish" in html
     else:
         assert figures["outcomes|concluded"] == "5" and figures["outcomes|fully_achieved_pct"] == "[c]"

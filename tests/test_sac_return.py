@@ -19,25 +19,12 @@ from tests.report_fixture import CASES, SG1_CASES
 YEAR = ("--year", "2024-25")
 COLUMNS = ("Safeguarding Concerns", "Section 42 Enquiries", "Other Enquiries")
 CONCLUDED = "Concluded Section 42 Enquiries"
-# the record does not carry a date of birth yet: set it in the database, as a later import will
-DATES_OF_BIRTH = {"P10": "1950-01-01", "P11": "1940-02-15", "P13": "1990-03-31", "P15": "1960-03-31"}
-
-
-def _set_dates_of_birth(db_path: Path) -> None:
-    import sqlite3
-
-    conn = sqlite3.connect(db_path)
-    with conn:
-        for ref, born in DATES_OF_BIRTH.items():
-            conn.execute("UPDATE person SET date_of_birth = ? WHERE ref = ?", (born, ref))
-    conn.close()
 
 
 @pytest.fixture
 def sac(run: Run, initialised: Path, write_jsonl: Any) -> Run:
     result = run("import", str(write_jsonl(CASES + SG1_CASES)))
     assert result.exit_code == 0, result.output
-    _set_dates_of_birth(initialised)
 
     def report(*args: str) -> Any:
         out = run("report", "sac", *YEAR, *args)
@@ -51,7 +38,6 @@ def sac(run: Run, initialised: Path, write_jsonl: Any) -> Run:
 def sg1_only(run: Run, initialised: Path, write_jsonl: Any) -> Run:
     result = run("import", str(write_jsonl(SG1_CASES)))
     assert result.exit_code == 0, result.output
-    _set_dates_of_birth(initialised)
 
     def report(*args: str) -> dict[str, Any]:
         out = run("report", "sac", *YEAR, "--json", *args)
