@@ -8,6 +8,8 @@ import copy
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
@@ -239,3 +241,17 @@ def test_chromium_draws_the_board_to_png_and_pdf_with_no_request(board: Any, run
     control.write_text('<!DOCTYPE html><p>x</p><img src="https://example.org/x.png">', encoding="utf-8")
     assert any("example.org" in u for u in _requests(control, tmp_path))
     assert _requests(page, tmp_path) == set()
+
+
+@needs_chromium
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) reads the PDF's pages")
+def test_every_page_of_a_demo_pdf_says_demonstration_data(run: Run, tmp_path: Path) -> None:
+    demo = tmp_path / "demo.db"
+    assert run("--db", str(demo), "demo", "--cases", "80", "--seed", "2").exit_code == 0
+    pdf = tmp_path / "demo.pdf"
+    assert run("--db", str(demo), "report", "board", "--pdf", str(pdf), "--no-publish").exit_code == 0
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")[:-1]  # a form feed ends each page
+    assert len(pages) >= 4
+    assert all("DEMONSTRATION" in page for page in pages)
+    assert "INTERNAL COPY" in pages[0]

@@ -62,6 +62,12 @@ blockquote footer { font-size: 8.5pt; color: #333; }
 .about { font-size: 8.5pt; color: #333; border-top: 1px solid #999; margin-top: 6mm; padding-top: 2mm; }
 """
 
+# a demo says so at the head of every printed page (a page margin box), as well as on screen
+DEMO_PAGES = (
+    f'@page {{ @top-center {{ content: "{DEMO}: fictional cases, not real people"; font: bold 9pt Arial, sans-serif;'
+    " color: #000; }} }}"
+)
+
 
 def _cell(cell: Cell | str, first: bool) -> str:
     if isinstance(cell, Cell):
@@ -155,7 +161,8 @@ def html(board: BoardFigures, *, council: str | None, demo: bool) -> str:
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
         f"<title>{escape(title)}{' (' + DEMO + ')' if demo else ''}</title>"
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}{DEMO_PAGES if demo else ""}'
+        "</style></head>"
         f"<body>{demo_parts[0] if demo else ''}{cover}<main>{body}</main>{about}</body></html>\n"
     )
 
