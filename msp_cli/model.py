@@ -401,6 +401,8 @@ def _history_rules(c: _Checker, r: dict[str, Any]) -> None:
         )
         if len(closure["achieved"]) > len(r["desired_outcomes"]):
             c.problem(f"earlier_closures[{i}].achieved", "has more answers than the case has desired outcomes")
+        # one answer for each outcome, null where it had none (an outcome added after that closure)
+        closure["achieved"] += [None] * (len(r["desired_outcomes"]) - len(closure["achieved"]))
         since = (f"earlier_closures[{i}].reopened", closure["reopened"])
     if r.get("earlier_closures"):
         c.order(since, ("concluded", r["concluded"]))

@@ -403,7 +403,7 @@ def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Case:
             continue
         answers = achieved.get(closure["id"], {})
         parts = {**rowmap.from_row("earlier_closure", "closure", closure),
-                 "achieved": _trimmed([answers.get(o["id"]) for o in outcome_rows])}  # fmt: skip
+                 "achieved": [answers.get(o["id"]) for o in outcome_rows]}  # fmt: skip
         earlier.append(_ordered("earlier_closure", parts))
     person = {k.removeprefix("person__"): v for k, v in row.items() if k.startswith("person__")}
     stage = "planned" if current is None else "used"
@@ -428,13 +428,6 @@ def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Case:
 
 
 _NO_CLOSURE: dict[str, Any] = {c: None for c in rowmap.columns("case", "closure")}
-
-
-def _trimmed(answers: list[str | None]) -> list[str | None]:
-    """Per-outcome answers without trailing gaps (outcomes added after that closure)."""
-    while answers and answers[-1] is None:
-        answers.pop()
-    return answers
 
 
 def load_person(conn: sqlite3.Connection, ref: str) -> Person | None:
