@@ -229,3 +229,17 @@ def test_a_full_disk_leaves_nothing_and_says_so(
     outcome = store.conn.execute("SELECT action FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()[0]
     store.close()
     assert outcome.endswith(".failed")  # the audit trail says it did not happen
+
+
+def test_restore_over_a_damaged_file_keeps_it_aside_as_it_was(run: Run, initialised: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "backup.db"
+    assert run("backup", str(backup)).exit_code == 0
+    damaged = b"not a database any more " * 400
+    initialised.write_bytes(damaged)
+    for suffix in ("-wal", "-shm"):
+        Path(str(initialised) + suffix).unlink(missing_ok=True)
+    result = run("restore", str(backup), "--yes")
+    assert result.exit_code == 0, result.output
+    kept = list(tmp_path.glob("msp.db.before-restore-*"))
+    assert len(kept) == 1 and kept[0].read_bytes() == damaged
+    assert run("check").exit_code == 0

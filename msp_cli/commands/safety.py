@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from msp_cli.context import AppState
-from msp_cli.errors import MspError
+from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.ui import console, interactive, say
 
 
@@ -51,12 +51,20 @@ def restore(
             f"Replace {path} with {source}? (the current file is kept aside)",
             without_terminal="Restoring replaces the database and must be confirmed.",
         )
+    from msp_cli.storage import looks_encrypted_file
+    from msp_cli.storage import restore as restore_database
+
     passphrase = None
     if path.exists():
-        current = state.open()
-        passphrase = current.passphrase
-        state.close()
-    from msp_cli.storage import restore as restore_database
+        try:
+            current = state.open()
+        except DatabaseProblem:
+            if looks_encrypted_file(path):
+                raise  # never swap an encrypted file msp cannot open for one under a guessed passphrase
+            # damaged, which is why one restores: it is kept aside byte for byte
+        else:
+            passphrase = current.passphrase
+            state.close()
 
     aside = restore_database(path, Path(source), passphrase=passphrase, worker=state.worker())
     say(f"Restored {path} from {source}." + (f" The file it replaced is kept as {aside.name}." if aside else ""))

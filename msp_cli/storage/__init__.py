@@ -10,6 +10,7 @@ from __future__ import annotations
 from msp_cli.storage.interface import CaseHistory, Scope, Storage, StoredCase
 from msp_cli.storage.sqlite.audit import Actor
 from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
+from msp_cli.storage.sqlite.cipher import looks_encrypted_file
 from msp_cli.storage.sqlite.report_queries import DIMENSIONS, SMALL_GROUP
 from msp_cli.storage.sqlite.safety import check_file, restore
 from msp_cli.storage.sqlite.store import (
@@ -37,6 +38,7 @@ __all__ = [
     "create_private_file",
     "database_errors",
     "explain_database_error",
+    "looks_encrypted_file",
     "open_storage",
     "restore",
     "worklist_summary",

@@ -37,6 +37,13 @@ def looks_encrypted(path: Path, header: bytes) -> bool:
     return bool(header) and size % 512 == 0 and not header.isascii()
 
 
+def looks_encrypted_file(path: Path) -> bool:
+    """True for a file that is not plain SQLite but has the shape of a SQLCipher one."""
+    with path.open("rb") as handle:
+        header = handle.read(16)
+    return header != b"SQLite format 3\x00" and looks_encrypted(path, header)
+
+
 def quoted(passphrase: str) -> str:
     return "'" + passphrase.replace("'", "''") + "'"
 

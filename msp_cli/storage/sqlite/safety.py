@@ -270,17 +270,13 @@ def _copy_in(backup_path: Path, incoming: Path, passphrase: str | None) -> None:
     with backup_path.open("rb") as src:
         plain = src.read(len(SQLITE_HEADER)) == SQLITE_HEADER
     if passphrase is None or not plain:
-        create_private_file(incoming)
-        with backup_path.open("rb") as src, incoming.open("r+b") as dst:
-            shutil.copyfileobj(src, dst)
+        _copy_bytes(backup_path, incoming)
         return
     from msp_cli.storage.sqlite import cipher
 
     plain_copy = atomic.partial_for(incoming)  # its name is removed by the next restore if killed
     try:
-        create_private_file(plain_copy)
-        with backup_path.open("rb") as src, plain_copy.open("r+b") as dst:
-            shutil.copyfileobj(src, dst)
+        _copy_bytes(backup_path, plain_copy)
         old_umask = os.umask(0o077)
         try:
             cipher.encrypt_copy(plain_copy, incoming, passphrase)
@@ -290,10 +286,23 @@ def _copy_in(backup_path: Path, incoming: Path, passphrase: str | None) -> None:
         atomic.remove(plain_copy)
 
 
+def _copy_bytes(source: Path, target: Path) -> None:
+    """SOURCE byte for byte into the new owner-only file TARGET (the source is only read)."""
+    create_private_file(target)
+    with source.open("rb") as src, target.open("r+b") as dst:
+        shutil.copyfileobj(src, dst)
+
+
 def keep_aside(store_path: Path, passphrase: str | None) -> Path:
-    """Back up the current database to a name no other restore has used, even in the same second."""
+    """Back up the current database to a name no other restore has used, even in the same second.
+
+    A file msp cannot open (damaged, which is often why it is being restored) is kept byte for byte.
+    """
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    current = open_store(store_path, passphrase=passphrase)
+    try:
+        current: Store | None = open_store(store_path, passphrase=passphrase)
+    except MspError:
+        current = None
     try:
         for n in range(1, 1000):
             aside = store_path.with_name(f"{store_path.name}.before-restore-{stamp}" + (f"-{n}" if n > 1 else ""))
@@ -301,12 +310,16 @@ def keep_aside(store_path: Path, passphrase: str | None) -> Path:
                 continue
             try:
                 with atomic.whole_or_absent(aside) as partial:
-                    copy_database(current, partial)
+                    if current is None:
+                        _copy_bytes(store_path, partial)
+                    else:
+                        copy_database(current, partial)
             except FileExistsError:
                 continue
             return aside
     finally:
-        current.close()
+        if current is not None:
+            current.close()
     raise MspError("Too many earlier restores kept aside beside the database; move some away and try again.")
 
 
