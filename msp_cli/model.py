@@ -171,13 +171,13 @@ class _Checker:
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
-            self.problem(path, f"{value} is not a real date")
+            self.problem(path, "is not a real date (check the day and month)")  # no value: it may be a birthday
             return None
         if day > self.today:
-            self.problem(path, f"{value} is in the future; dates record what has happened")
+            self.problem(path, "is in the future; dates record what has happened")
             return None
         if day < EARLIEST_DATE:
-            self.problem(path, f"{value} is before {EARLIEST_DATE.isoformat()}")
+            self.problem(path, f"is before {EARLIEST_DATE.isoformat()}")
             return None
         return value
 

@@ -183,6 +183,10 @@ def test_messages_name_the_field_and_rule_never_the_value(run: Run, initialised:
     line = _one_line(run("case", "new", "--answers", str(answers)), 65)
     assert "person.sex" in line and "is not a SAC sex label" in line
     assert "Jane" not in line and "485" not in line
+    born = full_case(person={**full_case()["person"], "date_of_birth": "1950-02-30"})
+    answers.write_text(json.dumps(born), encoding="utf-8")
+    line = _one_line(run("case", "new", "--answers", str(answers)), 65)
+    assert "person.date_of_birth" in line and "is not a real date" in line and "1950" not in line
     typo = full_case(person={**full_case()["person"], "sex": "Femal"})
     answers.write_text(json.dumps(typo), encoding="utf-8")
     assert "did you mean 'Female'?" in run("case", "new", "--answers", str(answers)).output
