@@ -198,3 +198,8 @@ def _schema_triggers() -> list[str]:
     found = [sql for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'")]
     conn.close()
     return found
+
+
+def test_a_dropped_index_is_reported(run: Run, loaded: Path) -> None:
+    _sql(loaded, "DROP INDEX closure_current")  # the index that allows one current closure a case
+    assert "schema: the index closure_current is missing" in _problems(run)

@@ -116,7 +116,9 @@ class AuditWriter:
             self.deferred.clear()
 
 
-def verify(conn: sqlite3.Connection, keys: dict[str, AuditKey] | None = None) -> list[str]:
+def verify(
+    conn: sqlite3.Connection, keys: dict[str, AuditKey] | None = None, *, keys_folder: str = "audit-keys"
+) -> list[str]:
     """Every break in the chain, and every entry whose keyed seal fails, as one line each.
 
     With KEYS (key id -> key), each entry's mac is checked; entries sealed with a key that is
@@ -124,7 +126,7 @@ def verify(conn: sqlite3.Connection, keys: dict[str, AuditKey] | None = None) ->
     """
     problems: list[str] = []
     expected_prev, expected_id = GENESIS, 1
-    macs = _MacCheck(keys)
+    macs = _MacCheck(keys, keys_folder)
     for row in _entries(conn):
         macs.check(row)
         entry_id, prev_hash, stored = row["id"], row["prev_hash"], row["hash"]
@@ -142,8 +144,9 @@ def verify(conn: sqlite3.Connection, keys: dict[str, AuditKey] | None = None) ->
 class _MacCheck:
     """Checks each entry's keyed seal; gathers runs of failures so a long trail gives few lines."""
 
-    def __init__(self, keys: dict[str, AuditKey] | None) -> None:
+    def __init__(self, keys: dict[str, AuditKey] | None, keys_folder: str) -> None:
         self.keys = keys
+        self.keys_folder = keys_folder
         self.keyed_from: int | None = None
         self.forged: list[int] = []
         self.unsealed: list[int] = []
@@ -174,8 +177,8 @@ class _MacCheck:
         for key_id, ids in self.unknown.items():
             found.append(
                 f"{_entries_text(ids)} sealed with a key that is not on this machine (key {key_id}), so they"
-                " cannot be proved genuine here; copy audit.key from the machine that wrote them into"
-                " the audit-keys folder of your msp data folder (msp where shows it)"
+                f" cannot be proved genuine here; copy audit.key from the machine that wrote them into"
+                f" {self.keys_folder} (any name ending .key)"
             )
         return found
 

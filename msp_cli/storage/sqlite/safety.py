@@ -56,7 +56,10 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
             found.append(f"foreign key: row {rowid} of {table} points to a missing row of {parent}")
 
     def audit_chain() -> None:
-        found.extend(f"audit trail: {p}" for p in audit_mod.verify(conn, audit_seal.known_keys()))
+        keys_folder = str(audit_seal.key_folder() / audit_seal.OTHER_KEYS)
+        found.extend(
+            f"audit trail: {p}" for p in audit_mod.verify(conn, audit_seal.known_keys(), keys_folder=keys_folder)
+        )
 
     def sealed_head() -> None:
         found.extend(f"audit trail: {p}" for p in seal_problems(conn, on_this_machine=against_seal))
@@ -143,8 +146,8 @@ def summary(store: Store) -> str:
     cases = store.conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0]
     kind = "encrypted" if store.encrypted else "not encrypted"
     return (
-        f"ok: integrity, foreign keys, audit chain ({entries} entries), schema version {SCHEMA_VERSION};"
-        f" {cases} cases; {kind}"
+        f"ok: integrity, foreign keys, audit chain ({entries} entries, seals checked), schema version"
+        f" {SCHEMA_VERSION} and its objects; {cases} cases, every value explained by the audit trail; {kind}"
     )
 
 
