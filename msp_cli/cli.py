@@ -12,21 +12,32 @@ from pathlib import Path
 from typing import Any
 
 import typer
+
+# typer 0.29 carries its own copy of click (pinned in pyproject); its exceptions are what it raises
+from typer._click.exceptions import NoSuchOption
 from typer.core import TyperGroup
 
 from msp_cli import __version__
-from msp_cli.context import AppState
+from msp_cli.context import AppState, current_state
 from msp_cli.errors import MspError
 
 EXIT_UNEXPECTED = 70  # EX_SOFTWARE
+ARGV = "msp.argv"  # where the root command keeps the words it was given (ctx.meta)
 
 
 class MspGroup(TyperGroup):
     """The root group: runs the command, then maps what it raised to a message and exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta[ARGV] = list(args)  # for hints that repeat the command line, corrected
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except NoSuchOption as exc:
+            _misplaced_global(exc)
+            raise
         except MspError as exc:
             _report(exc.message + (f" {exc.hint}" if exc.hint else ""))
             raise typer.Exit(exc.exit_code) from None
@@ -59,6 +70,17 @@ class MspGroup(TyperGroup):
             state = ctx.find_object(AppState)
             if state is not None:
                 state.close()
+            current_state.set(None)
+
+
+def _misplaced_global(exc: NoSuchOption) -> None:
+    """`msp case list --db x`: say where the option goes, with the line that works (exit 2)."""
+    from msp_cli.hints import GLOBAL_OPTIONS, corrected_line
+
+    line = corrected_line(exc.option_name) if exc.option_name in GLOBAL_OPTIONS else None
+    if line is not None:
+        _report(f"{exc.option_name} goes before the command: {line}")
+        raise typer.Exit(2) from None
 
 
 def _report(message: str) -> None:
@@ -106,7 +128,8 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="Show the version and stop."
     ),
 ) -> None:
-    ctx.obj = AppState(db_option=db, worker_option=worker)
+    ctx.obj = AppState(db_option=db, worker_option=worker, argv=ctx.meta.get(ARGV))
+    current_state.set(ctx.obj)
 
 
 def _register() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 class AppState:
     db_option: str | None = None
     worker_option: str | None = None
+    argv: list[str] | None = None  # the words after `msp`, for hints that repeat the command line
     _stores: list[Store] = field(default_factory=list)
 
     def db_path(self) -> tuple[Path, str]:
@@ -43,3 +45,7 @@ class AppState:
         for store in self._stores:
             store.close()
         self._stores.clear()
+
+
+# The state of the command that is running, for messages raised far from the command (hints.py).
+current_state: ContextVar[AppState | None] = ContextVar("current_state", default=None)

@@ -60,6 +60,16 @@ def default_data_dir() -> Path:
     return base / "msp"
 
 
+def demo_file() -> Path:
+    """The demonstration database's own file, apart from any real data."""
+    return default_data_dir() / "msp-demo.db"
+
+
+def tutorial_file() -> Path:
+    """The tutorial's own file: a training case never lands in the demo or in real data."""
+    return default_data_dir() / "msp-tutorial.db"
+
+
 def resolve_db_path(option: str | None) -> tuple[Path, str]:
     """The database path and why it was chosen: --db, then MSP_DB, then the per-user folder."""
     if option:

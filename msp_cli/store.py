@@ -19,6 +19,7 @@ from typing import Any
 
 from msp_cli.audit import Actor, AuditWriter
 from msp_cli.errors import DatabaseProblem, MspError
+from msp_cli.hints import missing_database_hint
 from msp_cli.location import shared_storage_reason
 
 SCHEMA_VERSION = 1  # the number of the newest migration in migrations.py
@@ -169,7 +170,7 @@ def open_store(
     elif not create:
         raise MspError(
             f"There is no msp database at {path}.",
-            hint=f"Create one with: msp --db {path} init   (or try it out with: msp demo)",
+            hint=missing_database_hint(path),
         )
     if encrypted:
         cipher.module()  # say so now if SQLCipher is missing, before any file is made

@@ -108,7 +108,7 @@ def test_demo_marking_in_reports_and_case_view(run: Run, tmp_path: Path) -> None
     made = run("--db", db, "demo", "--cases", "200")
     assert "DEMONSTRATION DATA" in made.output
     assert "DEMONSTRATION DATA" in run("--db", db, "report", "outcomes").output
-    assert json.loads(run("--db", db, "report", "sac", "--json").output)["demonstration_data"] is True
+    assert json.loads(run("--db", db, "report", "sac", "--json").stdout)["demonstration_data"] is True
     assert "DEMONSTRATION DATA" in run("--db", db, "report", "desired", "--csv").output
     case_ref = rows(Path(db), "SELECT case_ref FROM safeguarding_case LIMIT 1")[0][0]
     assert "DEMONSTRATION DATA" in run("--db", db, "case", "show", case_ref).output

@@ -10,6 +10,7 @@ import typer
 from msp_cli import __version__
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
+from msp_cli.hints import command, no_case_hint
 from msp_cli.ui import console, interactive, say
 
 
@@ -58,7 +59,7 @@ def init(
         locked = " It is encrypted: keep the passphrase safe, msp cannot recover it." if store.encrypted else ""
         say(f"Created {path} ({why}); only you can read it.{locked}")
     if worker is None and store.setting("worker") is None:
-        say("No worker name is set: give one with `msp init --worker NAME` or MSP_WORKER.")
+        say(f"No worker name is set: give one with `{command('init --worker NAME')}` or MSP_WORKER.")
 
 
 def where(ctx: typer.Context) -> None:
@@ -69,7 +70,8 @@ def where(ctx: typer.Context) -> None:
 
     console.print(str(path), markup=False)
     say(f"  chosen: {why}")
-    say(f"  exists: {'yes' if path.exists() else 'no (create it with msp init)'}")
+    exists = "yes" if path.exists() else f"no (create it with: {command('init')})"
+    say(f"  exists: {exists}")
     shared = shared_storage_reason(path)
     if shared:
         say(f"  shared storage: {shared}; safe for one person at a time only")
@@ -88,7 +90,7 @@ def history(
 
     entries = audit.newest_entries(store.conn, row_key=case_ref, limit=limit)
     if case_ref is not None and not entries:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     if as_json:
         for entry in entries:
             entry["changes"] = json.loads(entry["changes"]) if entry["changes"] else None

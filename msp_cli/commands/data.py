@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from msp_cli.context import AppState
+from msp_cli.hints import command
 from msp_cli.ui import say
 
 
@@ -118,7 +119,7 @@ def export(
     kind = "identifiable" if identifiable else "pseudonymised"
     say(f"Exported {count} cases ({kind}, {chosen}) to {out}; only you can read it.")
     if drafts:
-        say(f"{drafts} unfinished case(s) were left out (finish them with msp case resume).")
+        say(f"{drafts} unfinished case(s) were left out (finish each with: {command('case resume CASE')}).")
     if store.is_demo():
         say(DEMO_NOTE)
 

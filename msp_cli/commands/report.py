@@ -6,6 +6,7 @@ queries.py counts, figures.py shapes, render.py draws (or JSON / CSV is printed)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +14,9 @@ from typing import Any
 import typer
 
 from msp_cli.errors import UsageProblem
-from msp_cli.ui import console
+from msp_cli.ui import console, say
+
+REPORT_YEAR = "report_year"  # a setting: the year reports show when none is given (msp demo writes it)
 
 report_app = typer.Typer(
     rich_markup_mode=None,
@@ -50,8 +53,13 @@ def _run(
 
     if options["as_json"] and options["as_csv"]:
         raise UsageProblem("Choose one of --json and --csv.")
-    period = parse_period(options["year"], options["quarter"], options["date_from"], options["date_to"])
+    chosen = [options[k] for k in ("year", "quarter", "date_from", "date_to")]
+    period = parse_period(*chosen)
     store = ctx.obj.open()
+    if not any(chosen) and store.setting(REPORT_YEAR) is not None:
+        period = parse_period(store.setting(REPORT_YEAR))
+        say(f"Reporting {period.label}, this database's headline year (set by msp demo); --year for another.")
+    period = period.as_of(dt.date.today())
     scope = queries.Scope(period=period, team=options["team"], worker=options["worker"])
     data = count(store.conn, scope, *extra)
     publish = options["publish"]
@@ -62,6 +70,9 @@ def _run(
             "report": title,
             "period": {"label": period.label, "from": period.start, "to": period.end},
         }
+        if period.to_date is not None:  # added, not renamed: programs reading "label" go on working
+            head["title"] = f"{title}: {period.heading}"
+            head["period"]["to_date"] = period.to_date
         if options["team"] or options["worker"]:
             head["filters"] = {"team": options["team"], "worker": options["worker"]}
         if demo:
@@ -74,11 +85,12 @@ def _run(
     if options["as_csv"]:
         from msp_cli.reports.render import to_csv
 
-        print(to_csv(items, publish=publish, demo=demo), end="")
+        heading = f"{title}: {period.heading}" if period.to_date is not None else None
+        print(to_csv(items, publish=publish, demo=demo, heading=heading), end="")
         return
     from msp_cli.reports.render import render
 
-    label = period.label + "".join(
+    label = period.heading + "".join(
         f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"])) if v
     )
     console.print(render(title, label, items, publish=publish, demo=demo, console=console))

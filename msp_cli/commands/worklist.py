@@ -30,7 +30,9 @@ def audit(
     state: AppState = ctx.obj
     store = state.open()
     today = dt.date.today()
-    found = worklist.findings(store.conn, today=today, days=days, worker=worker, team=team)
+    from msp_cli.hints import command
+
+    found = worklist.findings(store.conn, today=today, days=days, worker=worker, team=team, msp=command())
     counts = worklist.summary(found)
     if as_json:
         obj = {"as_of": today.isoformat(), "closed_within_days": days, "summary": counts, "findings": found}

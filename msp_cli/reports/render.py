@@ -133,11 +133,14 @@ def _safe(cell: Any) -> Any:
     return cell
 
 
-def to_csv(items: list[Item], *, publish: bool, demo: bool) -> str:
+def to_csv(items: list[Item], *, publish: bool, demo: bool, heading: str | None = None) -> str:
+    """The figures as CSV; HEADING, where given (a period still running), is the first row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if demo:
         writer.writerow([DEMO_BANNER.strip()])
+    if heading is not None:
+        writer.writerow([_safe(heading)])
     sections = [i for i in items if isinstance(i, Section)]
     if sections:
         writer.writerow(["table", "row", "count", "out_of", "percent"])
