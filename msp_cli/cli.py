@@ -43,6 +43,9 @@ class MspGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.TyperException, typer.Abort):
             raise
+        except BrokenPipeError:
+            quiet_closed_pipe()
+            raise typer.Exit(141) from None  # as a shell reports a program ended by SIGPIPE
         except UnicodeEncodeError:
             # argv on POSIX carries bytes that are not UTF-8 as lone surrogates; nothing was written
             _report("An argument holds characters that are not valid text (UTF-8); check how it was typed.")
@@ -71,6 +74,20 @@ class MspGroup(TyperGroup):
             if state is not None:
                 state.close()
             current_state.set(None)
+
+
+def quiet_closed_pipe() -> None:
+    """The reader of our output went away (`msp ... | head`): end without a word.
+
+    stdout is pointed at the null device so that Python's flush at exit does not complain.
+    """
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests, embedding)
+        pass
 
 
 def _misplaced_global(exc: NoSuchOption) -> None:
@@ -133,7 +150,7 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report, safety, tutorial, worklist
+    from msp_cli.commands import admin, case, data, demo, labels, progress, report, safety, tutorial, worklist
 
     admin.register(app)
     case.register(app)
@@ -142,6 +159,7 @@ def _register() -> None:
     data.register(app)
     demo.register(app)
     tutorial.register(app)
+    labels.register(app)
     worklist.register(app)
     safety.register(app)
 

@@ -55,20 +55,25 @@ def next_steps(record: dict[str, Any], draft_step: int | None = None) -> str:
     return "Next: " + " · ".join(steps)
 
 
-def install_command(extra: str) -> str:
-    """The pip command that adds EXTRA's packages to the Python msp runs in (pip or pipx alike)."""
-    return f"{quote(sys.executable)} -m pip install " + " ".join(quote(r) for r in _extra_requirements(extra))
+def install_command(package: str) -> str:
+    """The pip command that adds PACKAGE, in the range msp needs, to the Python msp runs in (pip or pipx alike)."""
+    return f"{quote(sys.executable)} -m pip install {quote(_requirement(package))}"
 
 
-def _extra_requirements(extra: str) -> list[str]:
+def _requirement(package: str) -> str:
+    """PACKAGE with its version range from msp's own metadata (pyproject.toml is the one home of it)."""
+    import re
     from importlib import metadata
 
-    marker = f'extra == "{extra}"'
     try:
-        found = [r.split(";")[0].strip() for r in metadata.requires(DISTRIBUTION) or [] if marker in r]
+        required = metadata.requires(DISTRIBUTION) or []
     except metadata.PackageNotFoundError:  # run from a source folder without installing
-        found = []
-    return found or [f".[{extra}]"]
+        required = []
+    for line in required:
+        name = re.split(r"[<>=!~;\[ ]", line, maxsplit=1)[0]
+        if name.lower() == package.lower():
+            return line.split(";")[0].strip()
+    return package
 
 
 def no_case_hint() -> str:

@@ -26,12 +26,14 @@ def import_(
     stream = interchange.open_input(source)  # checked before the database is touched
     store = state.open()
     with stream:
-        result = interchange.import_cases(store, stream, update=update)
+        result = interchange.import_cases(store, stream, update=update, source=source)
     parts = [f"{result.cases_added} case{'s' if result.cases_added != 1 else ''} added"]
     if update:
         parts.append(f"{result.cases_updated} updated, {result.cases_unchanged} unchanged")
     parts.append(f"{result.people_added} new {'person' if result.people_added == 1 else 'people'}")
     say("Imported: " + ", ".join(parts) + ".")
+    if result.demo:
+        say(DEMO_IMPORT_NOTE)
 
 
 FORMATS = ("jsonl", "csv", "xlsx")
@@ -110,9 +112,9 @@ def export(
         cases=matching,
     )
     if chosen == "jsonl":
-        count = export.write_jsonl(path, records)
+        count = export.write_jsonl(path, records, demo=store.is_demo())
     elif chosen == "csv":
-        count = export.write_csv(path, records, about)
+        count = export.write_csv(path, records, about, demo=store.is_demo())
     else:
         count = export.write_xlsx(path, records, about)
     drafts = case_store.count_drafts(store.conn)
@@ -124,4 +126,5 @@ def export(
         say(DEMO_NOTE)
 
 
+DEMO_IMPORT_NOTE = "The file was DEMONSTRATION DATA: this database is now marked as a demonstration one."
 DEMO_NOTE = "This export is of DEMONSTRATION DATA: fictional cases, not real people or real figures."
