@@ -14,6 +14,7 @@ from rich.text import Text
 
 from msp_cli import vocab
 from msp_cli.case_store import CaseHistory, latest_progress
+from msp_cli.fit import Fitted
 from msp_cli.model import Record
 from msp_cli.ui import DEMO_BANNER
 
@@ -176,9 +177,9 @@ def render_case(record: Record, draft_step: int | None, history: CaseHistory, *,
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
     parts.append(Text(f"Case {record['case_ref']}", style="bold underline"))
-    parts.append(_facts(record, draft_step))
+    parts.append(Fitted(_facts(record, draft_step)))
     if record["desired_outcomes"]:
-        parts.append(_outcomes(record, history))
+        parts.append(Fitted(_outcomes(record, history)))
     elif record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
         parts.append(Text("Outcomes were expressed but none is recorded yet.", style="yellow"))
     timeline = Table(title="Timeline", title_justify="left", expand=True)
@@ -186,5 +187,5 @@ def render_case(record: Record, draft_step: int | None, history: CaseHistory, *,
     timeline.add_column("What happened", overflow="fold")
     for day, text in timeline_events(record, history):
         timeline.add_row(day, text)
-    parts.append(timeline)
+    parts.append(Fitted(timeline))
     return Group(*parts)

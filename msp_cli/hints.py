@@ -144,3 +144,14 @@ def missing_database_hint(path: Path) -> str:
         if again is not None:
             return f"Create it with: {make}   or use the demonstration database: {again}"
     return f"Create it with: {make}   (or try msp out with: msp demo)"
+
+
+def next_page(page: int) -> str:
+    """The running command line asking for PAGE (as `msp case list --page N`)."""
+    words = given_words() or ["case", "list"]
+    kept = [
+        w
+        for i, w in enumerate(words)
+        if not (w == "--page" or w.startswith("--page=") or words[i - 1 : i] == ["--page"])
+    ]
+    return " ".join(["msp", *(quote(w) for w in globals_first(kept, GLOBAL_OPTIONS)), "--page", str(page)])

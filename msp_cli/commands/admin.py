@@ -96,23 +96,27 @@ def history(
             entry["changes"] = json.loads(entry["changes"]) if entry["changes"] else None
             print(json.dumps(entry, ensure_ascii=False))
         return
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="Audit trail" + (f" for {case_ref}" if case_ref else ""), title_justify="left")
-    for heading in ("#", "when (UTC)", "worker", "user", "action", "case / key", "fields changed"):
-        table.add_column(heading, overflow="fold")
+    title = "Audit trail" + (f" for {case_ref}" if case_ref else "")
+    # one space between columns and none at the edges: seven columns fit in 80 without breaking a word
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for heading in ("#", "when (UTC)", "worker (user)", "action", "case / key", "fields changed"):
+        table.add_column(heading)
     for e in entries:
         fields = list(json.loads(e["changes"]).keys()) if e["changes"] else []
         shown = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
         table.add_row(
             str(e["id"]),
             e["at"][:19].replace("T", " "),
-            e["worker"] or "-",
-            e["os_user"] or "-",
+            f"{e['worker'] or '-'} ({e['os_user'] or '-'})",
             e["action"],
             e["key"] or "-",
             shown,
         )
-    console.print(table)
+    from msp_cli.fit import Fitted
+
+    console.print(Fitted(table))
     if not entries:
         say("No audit entries yet.")

@@ -9,7 +9,7 @@ import typer
 
 from msp_cli.context import AppState
 from msp_cli.errors import MspError, UsageProblem
-from msp_cli.hints import command, next_steps, no_case_hint, quote
+from msp_cli.hints import command, next_page, next_steps, no_case_hint, quote
 from msp_cli.ui import DEMO_BANNER, console, interactive, say
 
 case_app = typer.Typer(
@@ -168,13 +168,11 @@ def list_(
     from rich.table import Table
 
     title = "Cases" + (f" ({DEMO_BANNER.strip()})" if store.is_demo() else "")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    for heading in ("Case", "Person", "Concern"):
-        table.add_column(heading, no_wrap=True)
-    table.add_column("Enquiry", no_wrap=True)
-    table.add_column("Lead (team)", overflow="fold", min_width=8)
-    table.add_column("Status", overflow="fold")
-    table.add_column("Outcomes", justify="right", no_wrap=True)
+    # one space between columns and none at the edges: seven columns fit in 80 without breaking a word
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for heading in ("Case", "Person", "Concern", "Enquiry", "Lead (team)", "Status"):
+        table.add_column(heading)
+    table.add_column("Outcomes", justify="right")
     for r in rows:
         status_text = (
             f"unfinished (step {r['draft_step']})"
@@ -193,11 +191,13 @@ def list_(
             status_text,
             str(r["desired_outcomes"]),
         )
-    console.print(table)
+    from msp_cli.fit import Fitted
+
+    console.print(Fitted(table))
     if not rows:
         say("No cases match." if page == 1 else "No more cases.")
     elif len(rows) == limit:
-        say(f"Page {page}. More with: --page {page + 1}")
+        say(f"Page {page}. More with: {next_page(page + 1)}")
 
 
 @case_app.command("show")

@@ -44,6 +44,8 @@ def audit(
     from rich.table import Table
     from rich.text import Text
 
+    from msp_cli.fit import Fitted
+
     parts: list[RenderableType] = []
     if store.is_demo():
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
@@ -63,13 +65,13 @@ def audit(
         table.add_column("How to put it right", ratio=3, overflow="fold")
         for f in by_worker[who]:
             table.add_row(f["case_ref"] or "(all)", f["finding"] or "", f["fix"] or "")
-        parts.append(table)
+        parts.append(Fitted(table))
     summary = Table(title="Findings by rule", title_justify="left")
     summary.add_column("Rule")
     summary.add_column("Cases", justify="right")
     for rule, n in counts.items():
         summary.add_row(rule, str(n))
-    parts.append(summary)
+    parts.append(Fitted(summary))
     console.print(Group(*parts))
     if not found:
         say("Nothing to put right.")

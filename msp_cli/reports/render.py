@@ -18,6 +18,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from msp_cli.fit import Fitted
 from msp_cli.reports.publish import RULE, SUPPRESSED, percent, shown_count
 from msp_cli.ui import DEMO_BANNER
 
@@ -120,7 +121,8 @@ def render(
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
     parts.append(Text(f"{title}: {period_label}", style="bold underline"))
     for item in items:
-        parts.append(section_table(item, publish, plain) if isinstance(item, Section) else grid_table(item))
+        table = section_table(item, publish, plain) if isinstance(item, Section) else grid_table(item)
+        parts.append(Fitted(table))
     if publish:
         parts.append(Text(RULE, style="italic"))
     return Group(*parts)
