@@ -164,4 +164,38 @@ def _register() -> None:
     safety.register(app)
 
 
+def _plain_metavars(group: typer.Typer) -> None:
+    """Show TEXT, N or the argument's name in --help, where typer would print `<str>` or `<list[str]>`."""
+    import inspect
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    for info in group.registered_commands:
+        if info.callback is None:
+            continue
+        for param in inspect.signature(info.callback).parameters.values():
+            default, annotation = param.default, str(param.annotation)
+            if not isinstance(default, (ArgumentInfo, OptionInfo)) or default.metavar is not None:
+                continue
+            if isinstance(default, ArgumentInfo):
+                default.metavar = param.name.upper()
+            elif "bool" not in annotation:
+                default.metavar = "N" if "int" in annotation else "TEXT"
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _plain_metavars(sub.typer_instance)
+
+
+def _no_type_after_arguments() -> None:
+    """typer 0.29 prints an argument's Python type after its name (`CASE_REF <str>`): the name says enough."""
+    from typer.core import TyperArgument
+
+    def no_type(self: TyperArgument, ctx: Any) -> str | None:
+        return None
+
+    TyperArgument.display_type_rich = no_type  # type: ignore[method-assign,assignment]
+
+
 _register()
+_plain_metavars(app)
+_no_type_after_arguments()
