@@ -115,7 +115,7 @@ app = typer.Typer(
     help="Making Safeguarding Personal: record what the adult at risk wants, and count whether it happened.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

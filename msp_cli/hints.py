@@ -47,7 +47,7 @@ def next_steps(record: dict[str, Any], draft_step: int | None = None) -> str:
     if draft_step is not None:
         return f"Continue it with: {command('case resume', ref)}"
     if record.get("concluded"):
-        return f"See it with: {command('case show', ref)} · record feedback: {command('feedback add', ref)}"
+        return f"It is closed. When the person gives feedback: {command('feedback add', ref)}"
     steps = []
     if record.get("desired_outcomes"):
         steps.append(command("case review", ref))
