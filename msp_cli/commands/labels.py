@@ -11,8 +11,16 @@ def register(app: typer.Typer) -> None:
     app.command("labels")(labels)
 
 
+def _list_names(incomplete: str) -> list[str]:
+    from msp_cli.labels import LISTS
+
+    return [lst.name for lst in LISTS if lst.name.startswith(incomplete)]
+
+
 def labels(
-    name: str | None = typer.Argument(None, metavar="[LIST]", help="Which list (risk-type...); all if left out."),
+    name: str | None = typer.Argument(
+        None, metavar="[LIST]", help="Which list (risk-type...); all if left out.", autocompletion=_list_names
+    ),
     as_json: bool = typer.Option(False, "--json", help="JSON, for programs."),
 ) -> None:
     """The allowed labels of a list (msp labels risk-type), or the lists there are."""
@@ -33,7 +41,13 @@ def labels(
     if as_json:
         print(json.dumps({lst.name: lst.labels for lst in LISTS}, ensure_ascii=False, indent=2))
         return
+    import shutil
+    import textwrap
+
     width = max(len(lst.name) for lst in LISTS)
+    indent = " " * (width + 12)
+    columns = max(shutil.get_terminal_size().columns, len(indent) + 20)
     for lst in LISTS:
-        print(f"{lst.name:<{width}}  {len(lst.labels):>2} labels  {lst.about}")
+        line = f"{lst.name:<{width}}  {len(lst.labels):>2} labels  {lst.about}"
+        print(textwrap.fill(line, columns, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False))
     say("See one list with: msp labels NAME (the labels print one a line, as the data must hold them).")
