@@ -13,9 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from msp_cli import vocab
-from msp_cli.case_store import CaseHistory, latest_progress
 from msp_cli.fit import Fitted
 from msp_cli.model import Record
+from msp_cli.storage.sqlite.case_store import CaseHistory, latest_progress
 from msp_cli.ui import DEMO_BANNER
 
 

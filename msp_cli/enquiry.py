@@ -11,8 +11,6 @@ import copy
 import datetime as dt
 from typing import Any
 
-from msp_cli import case_store
-from msp_cli.case_store import StoredCase
 from msp_cli.errors import InvalidRecord, MspError
 from msp_cli.hints import command, no_case_hint, quote
 from msp_cli.model import (
@@ -23,7 +21,9 @@ from msp_cli.model import (
     validate_meeting,
     validate_review,
 )
-from msp_cli.store import Store
+from msp_cli.storage.sqlite import case_store
+from msp_cli.storage.sqlite.case_store import StoredCase
+from msp_cli.storage.sqlite.store import Store
 
 LATE_FEEDBACK_DAYS = 14
 

@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
-from msp_cli.case_store import feedback_values
 from msp_cli.model import Record
-from msp_cli.store import Store
+from msp_cli.storage.sqlite.case_store import feedback_values
+from msp_cli.storage.sqlite.store import Store
 from msp_cli.ui import DEMO_BANNER
 
 KEY_SETTING = "pseudonym_key"

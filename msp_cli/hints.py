@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def command(*words: str) -> str:
     return " ".join(["msp", *global_options(), *words])
 
 
-def next_steps(record: dict[str, Any], draft_step: int | None = None) -> str:
+def next_steps(record: Mapping[str, Any], draft_step: int | None = None) -> str:
     """What can be done next with a case, as commands for where it is now."""
     ref = quote(record["case_ref"])
     if draft_step is not None:

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from msp_cli import bulk, case_store
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.hints import quote
 from msp_cli.model import validate_case
-from msp_cli.store import Store
+from msp_cli.storage.sqlite import bulk, case_store
+from msp_cli.storage.sqlite.store import Store
 from msp_cli.ui import DEMO_BANNER
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted

@@ -17,105 +17,97 @@ from msp_cli import vocab
 class LabelList:
     name: str
     labels: tuple[str, ...]
-    fields: tuple[str, ...]  # where the interchange format takes it
     about: str
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Where the interchange format takes this list, from the field table (msp_cli.record.fields)."""
+        from msp_cli.record.fields import FIELDS
+
+        return tuple(f.path for f in FIELDS if f.labels == self.labels)
 
 
 LISTS = (
-    LabelList("age-band", vocab.AGE_BAND, ("person.age_band",), "SAC SG1a: the person's age band."),
-    LabelList("sex", vocab.SEX, ("person.sex",), "SAC SG1b."),
-    LabelList("ethnicity", vocab.ETHNICITY, ("person.ethnicity",), "SAC SG1c."),
+    LabelList("age-band", vocab.AGE_BAND, "SAC SG1a: the person's age band."),
+    LabelList("sex", vocab.SEX, "SAC SG1b."),
+    LabelList("ethnicity", vocab.ETHNICITY, "SAC SG1c."),
     LabelList(
         "primary-support-reason",
         vocab.PRIMARY_SUPPORT_REASON,
-        ("person.primary_support_reason",),
         "SAC SG1d: the main reason the person needs support.",
     ),
     LabelList(
         "enquiry-type",
         vocab.ENQUIRY_TYPE,
-        ("enquiry_type",),
         "The decision on the concern: a Section 42 enquiry, another enquiry, or none.",
     ),
     LabelList(
         "risk-type",
         vocab.RISK_TYPE,
-        ("risk_types",),
         "SAC SG2a: the types of risk; several may apply to one case, each once.",
     ),
-    LabelList("location-of-risk", vocab.LOCATION_OF_RISK, ("location_of_risk",), "SAC SG2b: where the risk was."),
-    LabelList("source-of-risk", vocab.SOURCE_OF_RISK, ("source_of_risk",), "SAC SG2b: who the risk came from."),
+    LabelList("location-of-risk", vocab.LOCATION_OF_RISK, "SAC SG2b: where the risk was."),
+    LabelList("source-of-risk", vocab.SOURCE_OF_RISK, "SAC SG2b: who the risk came from."),
     LabelList(
         "risk-assessment-outcome",
         vocab.RISK_ASSESSMENT_OUTCOME,
-        ("risk_assessment_outcome",),
         "SAC SG2c: what the enquiry found about the risk, and whether action was taken.",
     ),
     LabelList(
         "risk-outcome",
         vocab.RISK_OUTCOME,
-        ("risk_outcome",),
         "SAC SG2e: only where risk was identified and action taken.",
     ),
     LabelList(
         "lacked-capacity",
         vocab.LACKED_CAPACITY,
-        ("capacity.lacked_capacity",),
         "SAC SG3a: did the person lack capacity for decisions about the enquiry?",
     ),
     LabelList(
         "capacity-support",
         vocab.CAPACITY_SUPPORT,
-        ("capacity.support",),
         "Who supported a person who lacked capacity.",
     ),
     LabelList(
         "asked-about-outcomes",
         vocab.ASKED_ABOUT_OUTCOMES,
-        ("asked_about_outcomes",),
         "SAC SG4a: was the person (or their representative) asked what they wanted?",
     ),
     LabelList(
         "outcomes-achieved",
         vocab.OUTCOMES_ACHIEVED,
-        ("outcomes_achieved", "desired_outcomes[].achieved"),
         "SAC SG4a: were the outcomes they expressed achieved?",
     ),
     LabelList(
         "outcome-category",
         vocab.OUTCOME_CATEGORY,
-        ("desired_outcomes[].category",),
         "The kinds of desired outcome the MSP evaluation found (its Table 9).",
     ),
     LabelList(
         "expressed-by",
         vocab.EXPRESSED_BY,
-        ("desired_outcomes[].expressed_by", "feedback[].given_by"),
         "Who spoke: the person or their representative.",
     ),
     LabelList(
         "negotiated-reason",
         vocab.NEGOTIATED_REASON,
-        ("desired_outcomes[].negotiated.reason",),
         "Why the agreed outcome differs from what the person first asked for.",
     ),
     LabelList(
         "outcome-progress",
         vocab.OUTCOME_PROGRESS,
-        ("msp case review: outcomes[].progress",),
         "Where a desired outcome stands at a review.",
     ),
-    LabelList("response", vocab.RESPONSE, ("responses",), "The approaches of the MSP toolkit."),
+    LabelList("response", vocab.RESPONSE, "The approaches of the MSP toolkit."),
     LabelList(
         "consent-override-reason",
         vocab.CONSENT_OVERRIDE_REASON,
-        ("consent.proceeded_without_consent_reason",),
         "Why an enquiry went ahead without the person's consent.",
     ),
-    LabelList("advocacy-type", vocab.ADVOCACY_TYPE, ("advocacy.type",), "The kind of advocate."),
-    LabelList("meeting-kind", vocab.MEETING_KIND, ("meetings[].kind",), "The kind of meeting."),
-    LabelList("meeting-location", vocab.MEETING_LOCATION, ("meetings[].location",), "Where a meeting was held."),
-    LabelList("attendee", vocab.ATTENDEE, ("meetings[].attendees",), "Who came to a meeting."),
+    LabelList("advocacy-type", vocab.ADVOCACY_TYPE, "The kind of advocate."),
+    LabelList("meeting-kind", vocab.MEETING_KIND, "The kind of meeting."),
+    LabelList("meeting-location", vocab.MEETING_LOCATION, "Where a meeting was held."),
+    LabelList("attendee", vocab.ATTENDEE, "Who came to a meeting."),
 )
 BY_NAME = {lst.name: lst for lst in LISTS}
 

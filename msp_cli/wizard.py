@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from msp_cli import case_store, prompts, vocab
+from msp_cli import prompts, vocab
 from msp_cli.errors import Cancelled, MspError
 from msp_cli.hints import command, next_steps, no_case_hint, quote
 from msp_cli.model import Record, ref_problem, validate_case
-from msp_cli.store import Store
+from msp_cli.storage.sqlite import case_store
+from msp_cli.storage.sqlite.store import Store
 
 HELP_CAPACITY = (
     "Capacity is about this decision, now: can the person understand, retain and weigh up what"

@@ -9,22 +9,11 @@ from pathlib import Path
 
 from msp_cli import model, vocab
 from msp_cli.labels import BY_NAME, LISTS
+from msp_cli.record.fields import FIELDS, GROUPS, keys_of
 from tests.conftest import Run
 from tests.helpers import full_case
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-OBJECT_KEYS = {
-    "case": model.CASE_KEYS,
-    "person": model.PERSON_KEYS,
-    "consent": model.CONSENT_KEYS,
-    "capacity": model.CAPACITY_KEYS,
-    "advocacy": model.ADVOCACY_KEYS,
-    "desired outcome": model.OUTCOME_KEYS,
-    "negotiated": model.NEGOTIATED_KEYS,
-    "meeting": model.MEETING_KEYS,
-    "feedback": model.FEEDBACK_KEYS,
-}
 
 
 def sections(text: str, level: str) -> dict[str, str]:
@@ -34,22 +23,24 @@ def sections(text: str, level: str) -> dict[str, str]:
 
 
 def test_vocabularies_doc_lists_every_label_of_the_code() -> None:
-    documented = {
-        name: tuple(re.findall(r"^- `(.+)`$", body, flags=re.MULTILINE))
-        for name, body in sections((DOCS / "vocabularies.md").read_text(encoding="utf-8"), "##").items()
-    }
+    bodies = sections((DOCS / "vocabularies.md").read_text(encoding="utf-8"), "##")
+    documented = {name: tuple(re.findall(r"^- `(.+)`$", body, flags=re.MULTILINE)) for name, body in bodies.items()}
     assert documented == {lst.name: lst.labels for lst in LISTS}
-    # every list of vocab.py is named, so no field's labels are missing from the doc or `msp labels`
+    for lst in LISTS:  # and the fields that take each list, as the field table has them
+        assert "Fields: " + ", ".join(f"`{f}`" for f in lst.fields) + "." in bodies[lst.name], lst.name
+    # every list of vocab.py is named, and every field that takes labels takes a named list
     tuples = {name: value for name, value in vars(vocab).items() if name.isupper() and isinstance(value, tuple)}
     named = {lst.labels for lst in LISTS}
     assert [name for name, value in tuples.items() if value not in named] == []
+    assert [f.path for f in FIELDS if f.labels and f.labels not in named] == []
 
 
 def test_interchange_doc_has_every_field_of_the_model_in_order() -> None:
     text = (DOCS / "interchange.md").read_text(encoding="utf-8")
     fields = sections(text, "###")
-    for heading, keys in OBJECT_KEYS.items():
-        assert tuple(re.findall(r"^\| `(\w+)` \|", fields[heading], flags=re.MULTILINE)) == keys, heading
+    assert list(fields) == list(GROUPS)
+    for group in GROUPS:
+        assert tuple(re.findall(r"^\| `(\w+)` \|", fields[group], flags=re.MULTILINE)) == keys_of(group), group
     lists = set(re.findall(r"list ([a-z-]+)", text))
     assert lists <= set(BY_NAME), lists - set(BY_NAME)
     assert len(lists) >= 20  # the tables name the lists, not just the example
@@ -60,7 +51,7 @@ def test_interchange_doc_example_is_a_valid_case_written_as_msp_writes_it() -> N
     example = json.loads(re.search(r"```json\n(.+?)\n```", text, flags=re.DOTALL).group(1))  # type: ignore[union-attr]
     checked = model.validate_case(example)
     assert checked == example
-    assert list(checked) == list(model.CASE_KEYS)
+    assert list(checked) == list(keys_of("case"))  # every field of the format, version 2 too
 
 
 def test_labels_lists_the_eleven_sac_risk_types(run: Run) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import typer
@@ -50,7 +51,7 @@ def new(
     enquiry_type: str | None = typer.Option(None, "--enquiry-type", help="Section 42, Other or None."),
 ) -> None:
     """Walk through a new case, question by question, saving each step as it is finished."""
-    from msp_cli import case_store
+    from msp_cli.storage.sqlite import case_store
 
     state: AppState = ctx.obj
     if answers is not None:
@@ -88,7 +89,7 @@ def _given_answers(**options: Any) -> dict[str, Any]:
     return given
 
 
-def _finished(record: dict[str, Any]) -> None:
+def _finished(record: Mapping[str, Any]) -> None:
     """Say the case is saved, and what can be done next with it where it now stands."""
     ref = record["case_ref"]
     closed = f", and closed on {record['concluded']} (no enquiry)" if record.get("concluded") else ""
@@ -97,9 +98,9 @@ def _finished(record: dict[str, Any]) -> None:
 
 
 def save_from_answers(state: AppState, source: str) -> None:
-    from msp_cli import case_store
     from msp_cli.answers import read_answers
     from msp_cli.model import validate_case
+    from msp_cli.storage.sqlite import case_store
 
     record = validate_case(read_answers(source))
     store = state.open()
@@ -139,8 +140,8 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="JSON Lines for programs."),
 ) -> None:
     """List cases, newest concern first."""
-    from msp_cli import case_store
     from msp_cli.model import is_iso_date
+    from msp_cli.storage.sqlite import case_store
 
     if status not in ("open", "closed", "draft", "all"):
         raise UsageProblem(f"--status {status!r} is not one of: open, closed, draft, all.")
@@ -207,7 +208,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="The case as one interchange object."),
 ) -> None:
     """The whole case: person, consent, capacity, outcomes beside their status, the timeline."""
-    from msp_cli import case_store
+    from msp_cli.storage.sqlite import case_store
 
     store = ctx.obj.open()
     stored = case_store.load_case(store.conn, case_ref)

@@ -21,7 +21,7 @@ from msp_cli.location import demo_file
 
 if TYPE_CHECKING:
     from msp_cli.reports.period import Period
-    from msp_cli.store import Store
+    from msp_cli.storage.sqlite.store import Store
 from msp_cli.commands.report import REPORT_YEAR
 from msp_cli.ui import console, interactive, say
 
@@ -49,9 +49,9 @@ def demo(
         _clear_old_demo(state, path, replace)
     state.db_option = str(path)
     store = state.open(create=True)
-    from msp_cli import bulk
     from msp_cli.demo import generate
     from msp_cli.model import validate_case
+    from msp_cli.storage.sqlite import bulk
 
     today = dt.date.today()
     with store.write() as audit:
@@ -69,7 +69,7 @@ def demo(
 
 
 def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
-    from msp_cli.store import open_store
+    from msp_cli.storage.sqlite.store import open_store
 
     existing = open_store(path, readonly=False)
     try:
@@ -99,8 +99,9 @@ def headline_year(today: dt.date) -> Period:
 
 
 def _headline(store: Store, today: dt.date) -> None:
-    from msp_cli.reports import figures, queries
+    from msp_cli.reports import figures
     from msp_cli.reports.render import render
+    from msp_cli.storage.sqlite import report_queries as queries
 
     last_year = headline_year(today)
     scope = queries.Scope(period=last_year)

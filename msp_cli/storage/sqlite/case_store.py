@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from msp_cli import audit as audit_mod
-from msp_cli.audit import AuditWriter
 from msp_cli.errors import MspError
 from msp_cli.model import Record
-from msp_cli.store import dict_rows
+from msp_cli.storage.sqlite import audit as audit_mod
+from msp_cli.storage.sqlite.audit import AuditWriter
+from msp_cli.storage.sqlite.rows import dict_rows
 
 CASE_TABLE = "safeguarding_case"
 

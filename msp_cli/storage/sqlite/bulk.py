@@ -11,9 +11,10 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from msp_cli import audit as audit_mod
-from msp_cli.audit import AuditWriter
-from msp_cli.case_store import (
+from msp_cli.model import Record
+from msp_cli.storage.sqlite import audit as audit_mod
+from msp_cli.storage.sqlite.audit import AuditWriter
+from msp_cli.storage.sqlite.case_store import (
     FEEDBACK_COLUMNS,
     MEETING_COLUMNS,
     PERSON_COLUMNS,
@@ -23,7 +24,6 @@ from msp_cli.case_store import (
     outcome_values,
     response_stage,
 )
-from msp_cli.model import Record
 
 
 class BulkWriter:

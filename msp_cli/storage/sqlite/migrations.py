@@ -1,6 +1,8 @@
 """Schema migrations: small named functions, never edited once released.
 
-The first applies schema.sql. Each migration also sets PRAGMA user_version to its number,
+The first applies sql/0001_schema.sql, frozen as released; schema.sql at the top of the
+project is the readable current schema, and a test checks that the migrations build exactly
+it. Each migration also sets PRAGMA user_version to its number,
 inside its own transaction, so the version on disk always names the schema on disk.
 Imported only when a database is new or behind: sqlite_utils costs start-up time.
 """
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 from importlib import resources
-from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
@@ -17,12 +18,9 @@ MIGRATION_SET = "msp"
 migrations = Migrations(MIGRATION_SET)
 
 
-def schema_sql() -> str:
-    """schema.sql: inside the installed package, or at the top of a source checkout."""
-    packaged = resources.files("msp_cli").joinpath("schema.sql")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "schema.sql").read_text(encoding="utf-8")
+def frozen_sql(name: str) -> str:
+    """A migration's SQL, shipped inside the package (sql/NAME)."""
+    return resources.files("msp_cli.storage.sqlite").joinpath("sql").joinpath(name).read_text(encoding="utf-8")
 
 
 def split_statements(sql: str) -> list[str]:
@@ -46,9 +44,17 @@ def split_statements(sql: str) -> list[str]:
 
 @migrations(name="0001_schema")
 def m0001_schema(db: Database) -> None:
-    for statement in split_statements(schema_sql()):
+    for statement in split_statements(frozen_sql("0001_schema.sql")):
         db.conn.execute(statement)
     db.conn.execute("PRAGMA user_version = 1")
+
+
+@migrations(name="0002_interchange_v2")
+def m0002_interchange_v2(db: Database) -> None:
+    """Version 2 of the interchange format: date of birth; when an outcome was first recorded."""
+    db.conn.execute("ALTER TABLE person ADD COLUMN date_of_birth TEXT CHECK (date(date_of_birth) = date_of_birth)")
+    db.conn.execute("ALTER TABLE desired_outcome ADD COLUMN added TEXT CHECK (date(added) = added)")
+    db.conn.execute("PRAGMA user_version = 2")
 
 
 def apply(conn: sqlite3.Connection) -> None:
