@@ -62,7 +62,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_no_report_or_case_view_breaks_a_word_at_80_columns(demo_db: Path) -> None:
     import sqlite3
 
-    from msp_cli.reports.queries import DIMENSIONS
+    from msp_cli.storage.sqlite.report_queries import DIMENSIONS
 
     conn = sqlite3.connect(demo_db)
     picks = [
