@@ -150,7 +150,7 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, labels, progress, report, safety, tutorial, worklist
+    from msp_cli.commands import admin, case, data, demo, labels, progress, report, safety, tutorial, use, worklist
 
     admin.register(app)
     case.register(app)
@@ -160,6 +160,7 @@ def _register() -> None:
     demo.register(app)
     tutorial.register(app)
     labels.register(app)
+    use.register(app)
     worklist.register(app)
     safety.register(app)
 

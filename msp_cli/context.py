@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msp_cli.location import resolve_db_path
+from msp_cli.location import CHOSEN_WITH_USE, resolve_db_path
 
 if TYPE_CHECKING:
     from msp_cli.storage.sqlite.store import Store
@@ -27,7 +27,11 @@ class AppState:
         from msp_cli.storage.sqlite.store import open_store
         from msp_cli.ui import interactive, warn
 
-        path, _ = self.db_path()
+        path, why = self.db_path()
+        if why == CHOSEN_WITH_USE:  # a default someone set earlier: say so each time it applies
+            from msp_cli.ui import say
+
+            say(f"Using {path}, {why}.")
         store = open_store(
             path, worker=self.worker(), create=create, readonly=readonly, encrypt=encrypt, interactive=interactive()
         )

@@ -143,7 +143,10 @@ def missing_database_hint(path: Path) -> str:
     if demo.exists() and demo != path:
         again = same_command_on(str(demo))
         if again is not None:
-            return f"Create it with: {make}   or use the demonstration database: {again}"
+            return (
+                f"Create it with: {make}   or use the demonstration database: {again}"
+                f"   (or make it the default: msp use {quote(str(demo))})"
+            )
     return f"Create it with: {make}   (or try msp out with: msp demo)"
 
 

@@ -70,7 +70,7 @@ def test_after_the_demo_the_default_database_points_to_it(run: Run, monkeypatch:
     assert run("demo", "--cases", "30").exit_code == 0
     result = run("case", "list", "--status", "open")
     assert result.exit_code == 1 and "There is no msp database" in result.output
-    again = re.search(r"use the demonstration database: (msp .+)$", result.output.strip())
+    again = re.search(r"use the demonstration database: (msp .+?)   \(or make it the default", result.output)
     assert again is not None
     pasted = paste(run, again.group(1))
     assert pasted.exit_code == 0 and "DEMONSTRATION DATA" in pasted.output
@@ -220,3 +220,38 @@ def test_excel_export_works_after_the_base_install(run: Run, tmp_path: Path) -> 
     assert run("--db", str(db), "export", str(out)).exit_code == 0
     book = openpyxl.load_workbook(out, read_only=True)
     assert "DEMONSTRATION DATA" in str(next(book["About"].iter_rows(values_only=True))[0])
+
+
+def test_msp_use_makes_a_default_and_says_so_each_time(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MSP_DB")
+    assert run("demo", "--cases", "20").exit_code == 0
+    demo = tmp_path / "home" / "data" / "msp" / "msp-demo.db"
+    hint = run("case", "list")
+    made_default = re.search(r"make it the default: (msp use .+)\)$", hint.output.strip())
+    assert made_default is not None
+    assert paste(run, made_default.group(1)).exit_code == 0
+    listed = run("case", "list", "--json")
+    assert listed.exit_code == 0 and len(listed.stdout.splitlines()) == 20
+    assert f"Using {demo}, set with `msp use`" in listed.stderr
+    # --db and MSP_DB still come first, and then nothing is said about msp use
+    other = tmp_path / "other.db"
+    run("--db", str(other), "init")
+    assert "Using" not in run("--db", str(other), "case", "list").stderr
+    monkeypatch.setenv("MSP_DB", str(other))
+    assert run("case", "list", "--json").stdout == ""
+    monkeypatch.delenv("MSP_DB")
+    assert run("use", "--clear").exit_code == 0
+    assert run("case", "list").exit_code == 1  # the per-user default again, which does not exist
+
+
+def test_msp_use_refuses_what_is_not_a_database(run: Run, tmp_path: Path) -> None:
+    from msp_cli.location import use_file
+
+    missing = run("use", str(tmp_path / "nothing.db"))
+    assert missing.exit_code == 1 and "msp --db" in missing.output and "init" in missing.output
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database", encoding="utf-8")
+    assert run("use", str(text)).exit_code == 74
+    assert not use_file().exists()

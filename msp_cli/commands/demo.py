@@ -16,7 +16,7 @@ import typer
 
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
-from msp_cli.hints import command
+from msp_cli.hints import command, quote
 from msp_cli.location import demo_file
 
 if TYPE_CHECKING:
@@ -113,5 +113,6 @@ def _headline(store: Store, today: dt.date) -> None:
     explore = ("report outcomes", "report sac", "report breakdown --by risk-type", "case list", "audit")
     lines = [f"Explore it (reports show {last_year.label} unless given --year):"]
     lines += [f"  {command(words)}" for words in explore]
+    lines.append(f"Or make it the default for later commands: msp use {quote(str(store.path))}")
     lines.append("A guided case, in a file of its own: msp tutorial")
     say("\n".join(lines))
