@@ -95,3 +95,18 @@ def test_nothing_points_to_files_users_do_not_have() -> None:
     ]
     assert mentions == []
     assert (DOCS / "interchange.md").exists() and (DOCS / "vocabularies.md").exists()
+
+
+def test_one_distribution_name_everywhere() -> None:
+    import pytest
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+    from msp_cli.hints import DISTRIBUTION
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == DISTRIBUTION == "msp-safeguarding"  # "msp" on the index is another project
+    assert project["scripts"] == {"msp": "msp_cli.entry:main"}  # the command stays msp
+    assert any(d.startswith("xlsxwriter") for d in project["dependencies"])  # Excel in every install
+    texts = [root / "README.md", *(root / "msp_cli").rglob("*.py")]
+    assert [str(p) for p in texts if re.search(r"msp\[|pip install msp\b|pipx install msp\b", p.read_text())] == []
