@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
 from msp_cli.context import AppState
@@ -106,7 +108,7 @@ def export(
         for s in case_store.iter_cases(store.conn, period=span, team=team, worker=worker)
     )
     about = export.about_lines(
-        period=period.label if period else "all cases",
+        period=period.as_of(dt.date.today()).heading if period else "all cases",
         identifiable=identifiable,
         with_notes=with_notes,
         demo=store.is_demo(),
