@@ -14,8 +14,8 @@ from rich.text import Text
 
 from msp_cli import vocab
 from msp_cli.fit import Fitted
-from msp_cli.model import Record
-from msp_cli.storage.sqlite.case_store import CaseHistory, latest_progress
+from msp_cli.record import Case
+from msp_cli.storage import CaseHistory
 from msp_cli.ui import DEMO_BANNER
 
 
@@ -23,7 +23,7 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "not recorded"}[value]
 
 
-def _status(record: Record, draft_step: int | None) -> str:
+def _status(record: Case, draft_step: int | None) -> str:
     if draft_step is not None:
         return f"unfinished: the wizard stopped before step {draft_step}"
     if record["concluded"]:
@@ -31,7 +31,7 @@ def _status(record: Record, draft_step: int | None) -> str:
     return "open"
 
 
-def _facts(record: Record, draft_step: int | None) -> Table:
+def _facts(record: Case, draft_step: int | None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -75,8 +75,8 @@ def _facts(record: Record, draft_step: int | None) -> Table:
     return grid
 
 
-def _outcomes(record: Record, history: CaseHistory) -> Table:
-    progress = latest_progress(history)
+def _outcomes(record: Case, history: CaseHistory) -> Table:
+    progress = history.latest_progress()
     table = Table(title="Desired outcomes", title_justify="left", show_lines=True, expand=True)
     table.add_column("#", no_wrap=True)
     table.add_column("In their words", ratio=3, overflow="fold")
@@ -95,7 +95,7 @@ def _outcomes(record: Record, history: CaseHistory) -> Table:
     return table
 
 
-def timeline_events(record: Record, history: CaseHistory) -> list[tuple[str, str]]:
+def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]:
     """(date, what happened) for everything dated in the case, oldest first."""
     events: list[tuple[str, str]] = []
 
@@ -172,7 +172,7 @@ def _closure_text(c: dict[str, Any]) -> str:
     return text + (f"\n{c['note']}" if c["note"] else "")
 
 
-def render_case(record: Record, draft_step: int | None, history: CaseHistory, *, demo: bool) -> RenderableType:
+def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, demo: bool) -> RenderableType:
     parts: list[RenderableType] = []
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from msp_cli.location import CHOSEN_WITH_USE, resolve_db_path
 
 if TYPE_CHECKING:
-    from msp_cli.storage.sqlite.store import Store
+    from msp_cli.storage import Storage
 
 
 @dataclass
@@ -18,13 +18,13 @@ class AppState:
     db_option: str | None = None
     worker_option: str | None = None
     argv: list[str] | None = None  # the words after `msp`, for hints that repeat the command line
-    _stores: list[Store] = field(default_factory=list)
+    _stores: list[Storage] = field(default_factory=list)
 
     def db_path(self) -> tuple[Path, str]:
         return resolve_db_path(self.db_option)
 
-    def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Store:
-        from msp_cli.storage.sqlite.store import open_store
+    def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Storage:
+        from msp_cli.storage import open_storage
         from msp_cli.ui import interactive, warn
 
         path, why = self.db_path()
@@ -32,7 +32,7 @@ class AppState:
             from msp_cli.ui import say
 
             say(f"Using {path}, {why}.")
-        store = open_store(
+        store = open_storage(
             path, worker=self.worker(), create=create, readonly=readonly, encrypt=encrypt, interactive=interactive()
         )
         for message in store.warnings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from msp_cli.errors import InvalidRecord, MspError
 from msp_cli.hints import command, no_case_hint, quote
@@ -21,15 +21,14 @@ from msp_cli.model import (
     validate_meeting,
     validate_review,
 )
-from msp_cli.storage.sqlite import case_store
-from msp_cli.storage.sqlite.case_store import StoredCase
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.record import Case, Feedback, Meeting
+from msp_cli.storage import Storage, StoredCase
 
 LATE_FEEDBACK_DAYS = 14
 
 
-def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
-    stored = case_store.load_case(store.conn, case_ref)
+def load(store: Storage, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
+    stored = store.load_case(case_ref)
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     if stored.draft_step is not None:
@@ -45,12 +44,12 @@ def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCas
     return stored
 
 
-def _not_before_concern(record: Record, day: str | None, field: str) -> None:
+def _not_before_concern(record: Case, day: str | None, field: str) -> None:
     if day is not None and record["concern_received"] and day < record["concern_received"]:
         raise InvalidRecord([f"{field}: {day} is before the concern was received ({record['concern_received']})"])
 
 
-def review(store: Store, stored: StoredCase, answers: Any) -> Record:
+def review(store: Storage, stored: StoredCase, answers: Any) -> Record:
     if not stored.record["desired_outcomes"] and not (isinstance(answers, dict) and answers.get("new_outcomes")):
         ref = stored.record["case_ref"]
         raise MspError(
@@ -58,26 +57,26 @@ def review(store: Store, stored: StoredCase, answers: Any) -> Record:
             hint=f"Add them in a review's new_outcomes (or in the terminal: {command('case review', quote(ref))},"
             " then 'Add a new outcome').",
         )
-    checked = validate_review(answers, stored.record)
+    checked = validate_review(answers, cast(Record, stored.record))
     with store.write() as audit:
-        case_store.add_review(store.conn, audit, stored, checked)
+        store.add_review(audit, stored, checked)
     return checked
 
 
-def add_meeting(store: Store, stored: StoredCase, answers: Any) -> Record:
+def add_meeting(store: Storage, stored: StoredCase, answers: Any) -> Meeting:
     meeting = validate_meeting(answers)
     _not_before_concern(stored.record, meeting["date"], "date")
     with store.write() as audit:
-        case_store.add_meeting(store.conn, audit, stored, meeting)
+        store.add_meeting(audit, stored, meeting)
     return meeting
 
 
-def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Record, str | None]:
+def add_feedback(store: Storage, stored: StoredCase, answers: Any) -> tuple[Feedback, str | None]:
     """Store the feedback; also return a gentle warning when it came long after closure."""
     feedback = validate_feedback(answers)
     _not_before_concern(stored.record, feedback["date"], "date")
     with store.write() as audit:
-        case_store.add_feedback(store.conn, audit, stored, feedback)
+        store.add_feedback(audit, stored, feedback)
     warning = None
     concluded = stored.record["concluded"]
     if concluded is not None:
@@ -92,7 +91,7 @@ def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Record
 
 def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
     """The case as it would be once closed with ANSWERS (not yet checked)."""
-    record = copy.deepcopy(stored.record)
+    record: Record = copy.deepcopy(cast(Record, stored.record))
     for key in ("concluded", "risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note"):
         record[key] = answers.get(key)
     if answers.get("responses") is not None:
@@ -107,11 +106,12 @@ def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
     return record
 
 
-def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Record:
-    record = closed_record(stored, answers)
+def close(store: Storage, stored: StoredCase, answers: dict[str, Any]) -> Case:
+    draft = closed_record(stored, answers)
     problems = []
+    record = cast(Case, draft)
     try:
-        record = validate_case(record)
+        record = validate_case(draft)
     except InvalidRecord as exc:
         problems = exc.problems
     missing = missing_for_closure(record)
@@ -119,15 +119,15 @@ def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Record:
         parts = problems + (["missing: " + "; ".join(missing)] if missing else [])
         raise InvalidRecord(parts, where=f"Case {stored.record['case_ref']} was not closed")
     with store.write() as audit:
-        case_store.save_case(store.conn, audit, record, action="case.close")
+        store.save_case(audit, record, action="case.close")
     return record
 
 
-def reopen(store: Store, case_ref: str, reason: str) -> None:
+def reopen(store: Storage, case_ref: str, reason: str) -> None:
     stored = load(store, case_ref, must_be_open=False)
     if stored.record["concluded"] is None:
         raise MspError(f"Case {case_ref} is open already; there is nothing to reopen.")
     if not reason.strip():
         raise MspError("Say why the case is reopened: --reason TEXT.")
     with store.write() as audit:
-        case_store.reopen(store.conn, audit, stored, reason)
+        store.reopen(audit, stored, reason)

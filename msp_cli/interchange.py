@@ -17,8 +17,7 @@ from typing import IO, Any
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.hints import quote
 from msp_cli.model import validate_case
-from msp_cli.storage.sqlite import bulk, case_store
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.storage import Storage
 from msp_cli.ui import DEMO_BANNER
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
@@ -106,11 +105,11 @@ def _is_demo_marker(obj: Any) -> bool:
     return isinstance(obj, dict) and obj.get("demonstration_data") is True and set(obj) <= set(DEMO_MARKER)
 
 
-def _mark_demo(store: Store, audit: Any, source: str) -> None:
+def _mark_demo(store: Storage, audit: Any, source: str) -> None:
     """A demonstration file goes only into an empty or demonstration database, which it then marks."""
     if store.is_demo():
         return
-    if case_store.count_rows(store.conn, "safeguarding_case"):
+    if store.count_cases():
         raise MspError(
             "This file is DEMONSTRATION DATA (fictional cases) and this database is real; nothing was imported.",
             hint=f"Import it into a file of its own: msp --db demo-copy.db import {quote(source)}",
@@ -118,18 +117,17 @@ def _mark_demo(store: Store, audit: Any, source: str) -> None:
     store.set_setting(audit, "demo", "yes")
 
 
-def import_cases(store: Store, stream: IO[bytes], *, update: bool = False, source: str = "FILE") -> ImportResult:
+def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, source: str = "FILE") -> ImportResult:
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
     seen: dict[str, int] = {}
-    conn = store.conn
-    people_before = case_store.count_rows(conn, "person")
+    people_before = store.count_people()
     # into an empty database nothing can clash but the file with itself: skip a lookup a line
-    empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
+    empty_at_start = store.count_cases() == 0
     with store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
-        writer = None if update else bulk.BulkWriter(conn, audit, action="case.import")
+        writer = None if update else store.case_writer(audit, action="case.import")
         for number, obj, problem in read_lines(stream):
             if not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
                 _mark_demo(store, audit, source)
@@ -149,7 +147,7 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False, sourc
                     problems.append(f"case_ref appears twice in this file (first on line {seen[case_ref]})")
                 else:
                     seen[case_ref] = number
-                    if not update and not empty_at_start and case_store.case_id_for(conn, case_ref) is not None:
+                    if not update and not empty_at_start and store.case_exists(case_ref):
                         problems.append("this case_ref is already in the database; use --update to replace it")
             if problems:
                 total_bad += 1
@@ -160,7 +158,7 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False, sourc
                 writer.add(record)
                 result.cases_added += 1
             elif total_bad == 0 and record is not None:
-                outcome = case_store.save_case(conn, audit, record, action="case.import")
+                outcome = store.save_case(audit, record, action="case.import")
                 if outcome == "created":
                     result.cases_added += 1
                 elif outcome == "updated":
@@ -173,5 +171,5 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False, sourc
             writer.flush()
         if not seen:
             raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
-        result.people_added = case_store.count_rows(conn, "person") - people_before
+        result.people_added = store.count_people() - people_before
     return result

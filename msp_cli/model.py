@@ -404,6 +404,8 @@ def _history_rules(c: _Checker, r: dict[str, Any]) -> None:
         )
         if len(closure["achieved"]) > len(r["desired_outcomes"]):
             c.problem(f"earlier_closures[{i}].achieved", "has more answers than the case has desired outcomes")
+        # one answer for each outcome, null where it had none (an outcome added after that closure)
+        closure["achieved"] += [None] * (len(r["desired_outcomes"]) - len(closure["achieved"]))
         since = (f"earlier_closures[{i}].reopened", closure["reopened"])
     if r.get("earlier_closures"):
         c.order(since, ("concluded", r["concluded"]))
@@ -528,7 +530,7 @@ def closure_answers(obj: Any) -> Record:
     return out
 
 
-def missing_for_closure(record: Record) -> list[str]:
+def missing_for_closure(record: Case) -> list[str]:
     """What a case still needs before it can be closed, in words a worker understands."""
     missing = []
     enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
@@ -537,7 +539,7 @@ def missing_for_closure(record: Record) -> list[str]:
     if enquiry:
         if record["asked_about_outcomes"] is None:
             missing.append('"asked about outcomes" (SG4a): was the person asked what they want?')
-        if (record["capacity"] or {}).get("lacked_capacity") is None:
+        if record["capacity"] is None or record["capacity"]["lacked_capacity"] is None:
             missing.append('"lacked capacity" (SG3a) for the decisions about this enquiry')
         if record["risk_assessment_outcome"] is None:
             missing.append("the risk assessment outcome (SG2c)")

@@ -1,7 +1,7 @@
 """`msp report ...`: the sector outcome measures, the national return, breakdowns and more.
 
 Every report takes the same period, filters and output options, and goes the same way:
-queries.py counts, figures.py shapes, render.py draws (or JSON / CSV is printed).
+the storage counts (storage/sqlite/report_queries.py), figures.py shapes, render.py draws (or JSON / CSV is printed).
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ def _run(
     ctx: typer.Context,
     title: str,
     options: dict[str, Any],
-    count: Callable[..., Any],
+    name: str,
     shape: Callable[..., tuple[list[Any], dict[str, Any]]],
     *extra: Any,
 ) -> None:
     from msp_cli.reports.period import parse_period
     from msp_cli.reports.publish import RULE
-    from msp_cli.storage.sqlite import report_queries as queries
+    from msp_cli.storage import Scope
 
     if options["as_json"] and options["as_csv"]:
         raise UsageProblem("Choose one of --json and --csv.")
@@ -60,8 +60,8 @@ def _run(
         period = parse_period(store.setting(REPORT_YEAR))
         say(f"Reporting {period.label}, this database's headline year (set by msp demo); --year for another.")
     period = period.as_of(dt.date.today())
-    scope = queries.Scope(period=period, team=options["team"], worker=options["worker"])
-    data = count(store.conn, scope, *extra)
+    scope = Scope(period=period, team=options["team"], worker=options["worker"])
+    data = store.report(name, scope, *extra)
     publish = options["publish"]
     items, obj = shape(data, *extra, publish)
     demo = store.is_demo()
@@ -97,7 +97,7 @@ def _run(
 
 
 # name -> (title, what it answers); each is `msp report NAME` with the shared period, filters and output
-# options, counted by queries.NAME and shaped by figures.NAME
+# options, counted by the storage's report NAME and shaped by figures.NAME
 SIMPLE_REPORTS = {
     "outcomes": (
         "Sector outcome measures",
@@ -137,11 +137,10 @@ def _simple_report(name: str, title: str, doc: str) -> None:
         publish: bool = PUBLISH,
     ) -> None:
         from msp_cli.reports import figures
-        from msp_cli.storage.sqlite import report_queries as queries
 
         options = {"year": year, "quarter": quarter, "date_from": date_from, "date_to": date_to, "team": team,
                    "worker": worker, "as_json": as_json, "as_csv": as_csv, "publish": publish}  # fmt: skip
-        _run(ctx, title, options, getattr(queries, name), getattr(figures, name))
+        _run(ctx, title, options, name, getattr(figures, name))
 
     command.__doc__ = doc
     command.__name__ = name
@@ -172,9 +171,9 @@ def breakdown(
 ) -> None:
     """The outcome measures for each group: does MSP work as well for everyone?"""
     from msp_cli.reports import figures
-    from msp_cli.storage.sqlite import report_queries as queries
+    from msp_cli.storage import BREAKDOWNS
 
     by = by.strip().lower().replace(" ", "-").replace("_", "-")
-    if by not in queries.DIMENSIONS:
-        raise UsageProblem(f"--by {by!r} is not one of: {', '.join(queries.DIMENSIONS)}.")
-    _run(ctx, "Breakdown", locals(), queries.breakdown, figures.breakdown, by)
+    if by not in BREAKDOWNS:
+        raise UsageProblem(f"--by {by!r} is not one of: {', '.join(BREAKDOWNS)}.")
+    _run(ctx, "Breakdown", locals(), "breakdown", figures.breakdown, by)

@@ -40,9 +40,7 @@ def tutorial(
     state.db_option = str(path)  # so that every hint from here on names this file
     store = state.open(create=True)
     if not store.is_demo():
-        from msp_cli.storage.sqlite.case_store import count_rows
-
-        if count_rows(store.conn, "safeguarding_case"):
+        if store.count_cases():
             raise MspError(
                 f"{path} holds real data; the tutorial only runs on a demonstration database.",
                 hint="Leave out --db: the tutorial then uses a file of its own.",
@@ -60,11 +58,10 @@ def tutorial(
     )
     wizard.run(w)
     from msp_cli.case_view import render_case
-    from msp_cli.storage.sqlite import case_store
 
-    stored = case_store.load_case(store.conn, w.record["case_ref"])
+    stored = store.load_case(w.record["case_ref"])
     assert stored is not None
-    console.print(render_case(stored.record, None, case_store.load_history(store.conn, stored.case_id), demo=True))
+    console.print(render_case(stored.record, None, store.load_history(stored.case_id), demo=True))
     r = stored.record
     where = [
         "Where this case is counted:",

@@ -25,15 +25,17 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help="One JSON object, for programs."),
 ) -> None:
     """The case-audit worklist: where recording falls short, case by case, and how to put it right."""
-    from msp_cli.storage.sqlite import worklist
+    from msp_cli.storage import worklist_summary
 
     state: AppState = ctx.obj
     store = state.open()
     today = dt.date.today()
-    from msp_cli.hints import command
+    from msp_cli.hints import command, quote
 
-    found = worklist.findings(store.conn, today=today, days=days, worker=worker, team=team, msp=command())
-    counts = worklist.summary(found)
+    found = store.worklist(today=today, days=days, worker=worker, team=team)
+    for f in found:  # the fixes name commands: spelt as this command line was, so they work when pasted
+        f["fix"] = (f["fix"] or "").format(ref=quote(f["case_ref"] or "CASE"), msp=command())
+    counts = worklist_summary(found)
     if as_json:
         obj = {"as_of": today.isoformat(), "closed_within_days": days, "summary": counts, "findings": found}
         if store.is_demo():

@@ -1,6 +1,6 @@
 """From query results to what each report shows: sections and grids for people, objects for programs.
 
-Pure functions of the numbers queries.py returns; `publish` applies the national
+Pure functions of the numbers the storage's report queries return; `publish` applies the national
 publication rule to every count (and to the percentages built from them).
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from msp_cli import vocab
 from msp_cli.reports.publish import percent, shown_count
 from msp_cli.reports.render import Grid, Item, Line, Section
-from msp_cli.storage.sqlite import report_queries as queries
+from msp_cli.storage import BREAKDOWNS, SMALL_GROUP
 
 JsonObj = dict[str, Any]
 
@@ -104,12 +104,12 @@ def sac(data: dict[str, Any], publish: bool) -> tuple[list[Item], JsonObj]:
 
 
 def breakdown(rows: list[dict[str, Any]], by: str, publish: bool) -> tuple[list[Item], JsonObj]:
-    heading = queries.DIMENSIONS[by][0]
+    heading = BREAKDOWNS[by]
     grid = Grid(
         f"Outcome measures by {heading.lower()}",
         [heading, "Concluded", "Expressed outcomes %", "Fully %", "Partly %", "Not %", "Compare?"],
         note=f"Percentages of fully, partly and not achieved are of those who expressed outcomes."
-        f" Groups under {queries.SMALL_GROUP} concluded enquiries are too small to compare."
+        f" Groups under {SMALL_GROUP} concluded enquiries are too small to compare."
         + (" An enquiry with several types of risk counts in each." if by == "risk-type" else ""),
     )
     out = []

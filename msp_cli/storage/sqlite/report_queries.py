@@ -17,32 +17,26 @@ import datetime as dt
 import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from msp_cli import vocab
-from msp_cli.reports.period import Period
+from msp_cli.storage.interface import Scope
 
 ENQUIRY_TYPES = (vocab.SECTION_42, "Other")
 NOT_RECORDED = "Not recorded"
 SMALL_GROUP = 10  # groups smaller than this are flagged as too small to compare
 
 
-@dataclass(frozen=True)
-class Scope:
-    period: Period
-    team: str | None = None
-    worker: str | None = None
-
-    def filters(self, alias: str = "c") -> tuple[str, list[Any]]:
-        sql, params = "", []
-        if self.team is not None:
-            sql += f" AND {alias}.team = ?"
-            params.append(self.team)
-        if self.worker is not None:
-            sql += f" AND {alias}.worker = ?"
-            params.append(self.worker)
-        return sql, params
+def filters(scope: Scope, alias: str = "c") -> tuple[str, list[Any]]:
+    """The team and worker conditions of SCOPE, as ` AND ...` with their parameters."""
+    sql, params = "", []
+    if scope.team is not None:
+        sql += f" AND {alias}.team = ?"
+        params.append(scope.team)
+    if scope.worker is not None:
+        sql += f" AND {alias}.worker = ?"
+        params.append(scope.worker)
+    return sql, params
 
 
 def _when(condition: str) -> str:
@@ -55,7 +49,7 @@ def _in(values: Sequence[str]) -> str:
 
 def _concluded(scope: Scope, types: Sequence[str] = ENQUIRY_TYPES) -> tuple[str, list[Any]]:
     """FROM ... WHERE for enquiries of TYPES concluded in the period (aliases c, cl)."""
-    extra, params = scope.filters()
+    extra, params = filters(scope)
     sql = (
         " FROM safeguarding_case c JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
         f" WHERE cl.concluded BETWEEN ? AND ? AND c.enquiry_type IN {_in(types)}{extra}"
@@ -110,7 +104,7 @@ def _count_by(
 
 def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     """The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a) for the period."""
-    extra, fparams = scope.filters()
+    extra, fparams = filters(scope)
     p = scope.period
     received = _when("c.concern_received BETWEEN ? AND ?")
     s42_started = _when("c.enquiry_type = 'Section 42' AND c.enquiry_started BETWEEN ? AND ?")
@@ -327,7 +321,7 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     ).fetchall()
     early = [m[2] for m in meetings if m[2] is not None and (m[5] is None or m[1] < m[5])]
     later = [m[2] for m in meetings if m[2] is not None and m[5] is not None and m[1] >= m[5]]
-    extra, fparams = scope.filters()
+    extra, fparams = filters(scope)
     referrals = conn.execute(
         "SELECT COUNT(DISTINCT c.person_id),"
         " COUNT(DISTINCT CASE WHEN EXISTS ("
@@ -358,7 +352,7 @@ FEEDBACK_QUESTIONS = ("felt_listened_to", "felt_involved", "feels_safer", "outco
 
 def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     """Feedback given in the period: who answered, and each question's answers 1 to 5."""
-    extra, fparams = scope.filters()
+    extra, fparams = filters(scope)
     base = f" FROM feedback f JOIN safeguarding_case c ON c.id = f.case_id WHERE f.given_on BETWEEN ? AND ?{extra}"
     params = [scope.period.start, scope.period.end, *fparams]
     given_by = _count_by(

@@ -11,9 +11,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from msp_cli import vocab
-from msp_cli.hints import quote
 
-# {msp} is `msp` with the global options in force, so a fix pasted from the worklist opens the same file
+# Fixes are templates: {msp} becomes `msp` with the global options in force and {ref} the case, quoted,
+# so that a fix pasted from the worklist runs on the same file
 EDIT = "{msp} case show {ref} --json > case.json, correct it, then {msp} import --update case.json"
 
 
@@ -109,7 +109,6 @@ def findings(
     days: int,
     worker: str | None = None,
     team: str | None = None,
-    msp: str = "msp",
 ) -> list[dict[str, str | None]]:
     params = {
         "closed_since": (today - dt.timedelta(days=days)).isoformat(),
@@ -130,7 +129,7 @@ def findings(
                     "case_ref": ref,
                     "rule": rule.key,
                     "finding": rule.finding,
-                    "fix": rule.fix.format(ref=quote(ref), msp=msp),
+                    "fix": rule.fix,  # a template: the command line fills in {msp} and {ref} (commands/worklist.py)
                 }
             )
     other = (
@@ -146,7 +145,7 @@ def findings(
                     "case_ref": None,
                     "rule": OTHER_RULE.key,
                     "finding": f"{OTHER_RULE.finding} ({others} of {total})",
-                    "fix": OTHER_RULE.fix.format(msp=msp),
+                    "fix": OTHER_RULE.fix,
                 }
             )
     return out
