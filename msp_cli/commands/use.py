@@ -37,10 +37,10 @@ def use(
         raise MspError(
             f"There is no msp database at {target}.", hint=f"Create it first with: msp --db {quote(str(target))} init"
         )
-    from msp_cli.storage.sqlite.store import open_store
+    from msp_cli.storage import open_storage
     from msp_cli.ui import interactive
 
-    open_store(target, readonly=True, interactive=interactive()).close()  # an msp database, readable
+    open_storage(target, readonly=True, interactive=interactive()).close()  # an msp database, readable
     default_data_dir().mkdir(parents=True, exist_ok=True, mode=0o700)
     use_file().write_text(str(target) + "\n", encoding="utf-8")
     say(f"From now on msp uses {target} where neither --db nor MSP_DB says otherwise, and says so each time.")
