@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -17,6 +18,9 @@ from msp_cli.errors import UsageProblem
 from msp_cli.ui import console, say
 
 REPORT_YEAR = "report_year"  # a setting: the year reports show when none is given (msp demo writes it)
+
+if TYPE_CHECKING:
+    from msp_cli.reports.period import Period
 
 report_app = typer.Typer(
     rich_markup_mode=None,
@@ -36,7 +40,72 @@ PUBLISH = typer.Option(False, "--publish", help="Apply the national publication 
 
 
 def register(app: typer.Typer) -> None:
+    from msp_cli.commands import report_board, report_sac
+
+    report_sac.register(report_app)
+    report_board.register(report_app)
     app.add_typer(report_app, name="report")
+
+
+@dataclass
+class Computed:
+    """One report counted and shaped: what every output of it is drawn from."""
+
+    title: str
+    period: Period
+    head: dict[str, Any]  # what the JSON says before the figures: report, period, filters, demo, published
+    items: list[Any]
+    obj: dict[str, Any]
+    publish: bool
+    demo: bool
+    store: Any
+
+
+def period_for(store: Any, *chosen: str | None) -> Period:
+    """The period asked for; none asked for, the database's report year (msp demo sets it, and it is said)
+    or the current reporting year. A period still running is marked 'to date'."""
+    from msp_cli.reports.period import parse_period
+
+    period = parse_period(*chosen)
+    if not any(chosen) and store.setting(REPORT_YEAR) is not None:
+        period = parse_period(store.setting(REPORT_YEAR))
+        say(f"Reporting {period.label}, this database's headline year (set by msp demo); --year for another.")
+    return period.as_of(dt.date.today())
+
+
+def compute(
+    ctx: typer.Context,
+    title: str,
+    options: dict[str, Any],
+    name: str,
+    shape: Callable[..., tuple[list[Any], dict[str, Any]]],
+    *extra: Any,
+) -> Computed:
+    from msp_cli.reports.period import parse_period
+    from msp_cli.reports.publish import RULE
+    from msp_cli.storage import Scope
+
+    chosen = [options[k] for k in ("year", "quarter", "date_from", "date_to")]
+    parse_period(*chosen)  # a bad period is refused before the database is opened
+    store = ctx.obj.open()
+    period = period_for(store, *chosen)
+    scope = Scope(period=period, team=options["team"], worker=options["worker"])
+    data = store.report(name, scope, *extra)
+    publish = options["publish"]
+    items, obj = shape(data, *extra, publish)
+    demo = store.is_demo()
+    head: dict[str, Any] = {"report": title, "period": {"label": period.label, "from": period.start, "to": period.end}}
+    if period.to_date is not None:  # added, not renamed: programs reading "label" go on working
+        head["title"] = f"{title}: {period.heading}"
+        head["period"]["to_date"] = period.to_date
+    if options["team"] or options["worker"]:
+        head["filters"] = {"team": options["team"], "worker": options["worker"]}
+    if demo:
+        head["demonstration_data"] = True
+    head["published"] = publish
+    if publish:
+        head["publication_rule"] = RULE
+    return Computed(title, period, head, items, obj, publish, demo, store)
 
 
 def _run(
@@ -47,53 +116,24 @@ def _run(
     shape: Callable[..., tuple[list[Any], dict[str, Any]]],
     *extra: Any,
 ) -> None:
-    from msp_cli.reports.period import parse_period
-    from msp_cli.reports.publish import RULE
-    from msp_cli.storage import Scope
-
     if options["as_json"] and options["as_csv"]:
         raise UsageProblem("Choose one of --json and --csv.")
-    chosen = [options[k] for k in ("year", "quarter", "date_from", "date_to")]
-    period = parse_period(*chosen)
-    store = ctx.obj.open()
-    if not any(chosen) and store.setting(REPORT_YEAR) is not None:
-        period = parse_period(store.setting(REPORT_YEAR))
-        say(f"Reporting {period.label}, this database's headline year (set by msp demo); --year for another.")
-    period = period.as_of(dt.date.today())
-    scope = Scope(period=period, team=options["team"], worker=options["worker"])
-    data = store.report(name, scope, *extra)
-    publish = options["publish"]
-    items, obj = shape(data, *extra, publish)
-    demo = store.is_demo()
+    done = compute(ctx, title, options, name, shape, *extra)
     if options["as_json"]:
-        head: dict[str, Any] = {
-            "report": title,
-            "period": {"label": period.label, "from": period.start, "to": period.end},
-        }
-        if period.to_date is not None:  # added, not renamed: programs reading "label" go on working
-            head["title"] = f"{title}: {period.heading}"
-            head["period"]["to_date"] = period.to_date
-        if options["team"] or options["worker"]:
-            head["filters"] = {"team": options["team"], "worker": options["worker"]}
-        if demo:
-            head["demonstration_data"] = True
-        head["published"] = publish
-        if publish:
-            head["publication_rule"] = RULE
-        print(json.dumps({**head, **obj}, ensure_ascii=False, indent=2))
+        print(json.dumps({**done.head, **done.obj}, ensure_ascii=False, indent=2))
         return
     if options["as_csv"]:
         from msp_cli.reports.render import to_csv
 
-        heading = f"{title}: {period.heading}" if period.to_date is not None else None
-        print(to_csv(items, publish=publish, demo=demo, heading=heading), end="")
+        heading = f"{done.title}: {done.period.heading}" if done.period.to_date is not None else None
+        print(to_csv(done.items, publish=done.publish, demo=done.demo, heading=heading), end="")
         return
     from msp_cli.reports.render import render
 
-    label = period.heading + "".join(
+    label = done.period.heading + "".join(
         f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"])) if v
     )
-    console.print(render(title, label, items, publish=publish, demo=demo, console=console))
+    console.print(render(title, label, done.items, publish=done.publish, demo=done.demo, console=console))
 
 
 # name -> (title, what it answers); each is `msp report NAME` with the shared period, filters and output
@@ -102,10 +142,6 @@ SIMPLE_REPORTS = {
     "outcomes": (
         "Sector outcome measures",
         "The sector outcome measures: enquiries concluded, outcomes expressed, and how many were achieved.",
-    ),
-    "sac": (
-        "Safeguarding Adults Collection",
-        "The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a), counted by its rules.",
     ),
     "desired": (
         "Desired outcomes",

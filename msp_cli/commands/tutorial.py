@@ -29,7 +29,7 @@ def tutorial(
     It works in a file of its own (unless --db names one), so the demonstration database and
     real data are left as they were.
     """
-    from msp_cli import prompts, tutorial, vocab, wizard
+    from msp_cli import prompts, rules, tutorial, vocab, wizard
 
     state: AppState = ctx.obj
     chosen = tutorial.scenario(scenario_key)
@@ -67,7 +67,7 @@ def tutorial(
         "Where this case is counted:",
         f"- msp report sac: a concern received on {r['concern_received']} (SG1f)",
     ]
-    if r["enquiry_type"] in (vocab.SECTION_42, "Other"):
+    if r["enquiry_type"] in rules.ENQUIRY_TYPES:
         kind = "a Section 42 enquiry" if r["enquiry_type"] == vocab.SECTION_42 else "an other enquiry"
         where.append(f"- msp report sac: {kind} started on {r['enquiry_started']} (SG1f)")
         if r["enquiry_type"] == vocab.SECTION_42:
