@@ -49,6 +49,11 @@ def test_a_report_on_the_current_year_says_year_to_date(run: Run, initialised: P
     assert as_json["title"] == f"Safeguarding Adults Collection: {said}"
     first_row = next(csv.reader(run("report", "desired", "--csv").stdout.splitlines()))
     assert first_row == [f"Desired outcomes: {said}"]
+    long_csv = list(csv.reader(run("report", "sac", "--csv").stdout.splitlines()))
+    assert long_csv[0] == [f"Safeguarding Adults Collection: {said}"]
+    board = initialised.parent / "board.html"
+    assert run("report", "board", "--html", str(board)).exit_code == 0
+    assert f"Making Safeguarding Personal: {said}" in board.read_text(encoding="utf-8")
     # a year that has ended says nothing of the kind, in any format
     past = json.loads(run("report", "sac", "--json", "--year", "2020-21").stdout)
     assert "title" not in past and "to_date" not in past["period"]
