@@ -28,7 +28,7 @@ MAX_SHOWN = 20  # problems listed in one message; the rest are counted
 
 
 class InvalidRecord(MspError):
-    """A case record broke the rules of INTERCHANGE.md; carries every problem found."""
+    """A case record broke the rules of the interchange format (docs/interchange.md); carries every problem found."""
 
     exit_code = 65  # EX_DATAERR
 
