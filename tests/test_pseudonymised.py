@@ -428,3 +428,15 @@ def test_coarsen_is_only_for_pseudonymised_exports(run: Run, grouped: None, tmp_
     result = run("export", str(tmp_path / "x.jsonl"), "--identifiable", "--reason", "r", "--yes", "--coarsen")
     assert result.exit_code == 2 and "--coarsen is for pseudonymised exports" in result.output
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_merges_apply_to_the_labels_written() -> None:
+    merges = small_groups.Merges()
+    merges.merged[2].update({ASIAN, small_groups.NOT_RECORDED})
+    merges.merged[4].add("South")
+    record: dict[str, Any] = {"person": {"ethnicity": None, "sex": "Male"}, "team": "South"}
+    merges.apply(record)
+    assert record == {"person": {"ethnicity": "Other (merged)", "sex": "Male"}, "team": "Other (merged)"}
+    kept: dict[str, Any] = {"person": {"ethnicity": "White"}, "team": "North"}
+    merges.apply(kept)
+    assert kept == {"person": {"ethnicity": "White"}, "team": "North"}

@@ -49,10 +49,11 @@ INTERVALS = (
     _from_concern("earlier_closures", "reopened", "the reopening", "days_concern_to_reopened"),
 )  # fmt: skip
 
-# table -> [(column, meaning)], appended to the export tables and the data dictionary
-INTERVAL_COLUMNS: dict[str, list[tuple[str, str]]] = {}
+_BY_TABLE: dict[str, list[Interval]] = {}
 for _i in INTERVALS:
-    INTERVAL_COLUMNS.setdefault(_i.table, []).append((_i.column, _i.meaning))
+    _BY_TABLE.setdefault(_i.table, []).append(_i)
+# table -> [(column, meaning)], appended to the export tables and the data dictionary
+INTERVAL_COLUMNS = {table: [(i.column, i.meaning) for i in found] for table, found in _BY_TABLE.items()}
 
 
 def _value(obj: dict[str, Any] | None, dotted: str) -> Any:
@@ -86,10 +87,8 @@ def add_intervals(record: dict[str, Any], tables: Iterable[tuple[str, str, str]]
     TABLES are msp_cli.export.TABLE_SOURCES: (table, group, where its rows sit in a case).
     """
     for table, _, where in tables:
-        wanted = [i for i in INTERVALS if i.table == table]
-        if not wanted:
-            continue
-        for row in _rows_of(record, where):
+        wanted = _BY_TABLE.get(table, [])
+        for row in _rows_of(record, where) if wanted else ():
             row[INTERVALS_KEY] = {i.column: days_between(_value(record, i.start), _value(row, i.end)) for i in wanted}
 
 

@@ -13,6 +13,7 @@ dotted interchange name is the group's path and the key (`person.date_of_birth`,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -268,6 +269,7 @@ FIELDS: tuple[Field, ...] = (
 )  # fmt: skip
 
 
+@functools.cache  # asked for every object of every case exported
 def fields_of(group: str) -> tuple[Field, ...]:
     """The fields of one object of the format, in the format's order."""
     return tuple(f for f in FIELDS if f.group == group)
