@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.model import validate_case
+from msp_cli.pseudonymised.dates import INTERVALS_KEY
 from msp_cli.storage import Storage
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
@@ -101,6 +102,11 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False) -> 
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update else store.case_writer(audit, action="case.import")
         for number, obj, problem in read_lines(stream):
+            if isinstance(obj, dict) and INTERVALS_KEY in obj:
+                raise UsageProblem(
+                    "This file is a pseudonymised export, made for analysis: it cannot be imported."
+                    " Import an identifiable export (msp export --identifiable) instead."
+                )
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
             problems = [problem] if problem else []

@@ -260,6 +260,17 @@ def test_cases_are_in_pseudonym_order_in_every_format(
     assert orders[0] != source_order
 
 
+def test_a_pseudonymised_jsonl_export_is_refused_by_import(
+    run: Run, loaded: list[dict[str, Any]], initialised: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "p.jsonl"
+    _export(run, out, "jsonl")
+    before = rows(initialised, "SELECT count(*) FROM safeguarding_case")
+    result = run("import", str(out), "--update")
+    assert result.exit_code == 2 and "pseudonymised export" in result.output
+    assert rows(initialised, "SELECT count(*) FROM safeguarding_case") == before
+
+
 def test_identifiable_exports_keep_source_order(run: Run, loaded: list[dict[str, Any]], tmp_path: Path) -> None:
     out = tmp_path / "i.jsonl"
     _export(run, out, "jsonl", "--identifiable", "--reason", "test", "--yes")
