@@ -56,8 +56,8 @@ def export(
     team: str | None = typer.Option(None, "--team", help="Only this team's cases."),
     worker: str | None = typer.Option(None, "--worker", help="Only this lead worker's cases."),
     identifiable: bool = typer.Option(False, "--identifiable", help="Names and real references (needs --reason)."),
-    reason: str | None = typer.Option(None, "--reason", help="Why an identifiable export is needed (audited)."),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm an identifiable export."),
+    reason: str | None = typer.Option(None, "--reason", help="Why names or exact dates are needed (audited)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm an identifiable or exact-dates export."),
     with_notes: bool = typer.Option(
         False, "--with-notes", help="Include free text in a pseudonymised export (names recorded in msp removed)."
     ),
