@@ -428,7 +428,7 @@ def test_small_groups_count_people_once_across_merged_teams() -> None:
     found = small_groups.profiles(rows_in)
     assert small_groups.small(found) == [("65-74", "Male", "White", "Physical Support", "South")]  # 4 people
     merges, remaining = small_groups.coarsen(found)
-    assert remaining == [] and merges.merged[4] == {"North", "South"}
+    assert remaining == [] and merges.groups[4] == {"North": small_groups.MERGED, "South": small_groups.MERGED}
     assert merges.counts(found) == {("65-74", "Male", "White", "Physical Support", small_groups.MERGED): 8}
     tiny = small_groups.profiles([(1, None, None, None, None, None), (2, None, None, None, None, "East")])
     merges, remaining = small_groups.coarsen(tiny)
@@ -443,11 +443,31 @@ def test_coarsen_is_only_for_pseudonymised_exports(run: Run, grouped: None, tmp_
 
 def test_merges_apply_to_the_labels_written() -> None:
     merges = small_groups.Merges()
-    merges.merged[2].update({ASIAN, small_groups.NOT_RECORDED})
-    merges.merged[4].add("South")
+    merges.merge(2, ASIAN, small_groups.NOT_RECORDED)
+    merges.groups[4]["South"] = small_groups.MERGED
     record: dict[str, Any] = {"person": {"ethnicity": None, "sex": "Male"}, "team": "South"}
     merges.apply(record)
     assert record == {"person": {"ethnicity": "Other (merged)", "sex": "Male"}, "team": "Other (merged)"}
     kept: dict[str, Any] = {"person": {"ethnicity": "White"}, "team": "North"}
     merges.apply(kept)
     assert kept == {"person": {"ethnicity": "White"}, "team": "North"}
+
+
+def test_age_bands_merge_with_their_neighbours_into_ranges() -> None:
+    def people(age: str, n: int, start: int) -> list[tuple[Any, ...]]:
+        return [(start + i, age, "Female", "White", "Physical Support", "North") for i in range(n)]
+
+    found = small_groups.profiles([*people("65-74", 9, 0), *people("85-94", 3, 100), *people("95+", 1, 200)])
+    assert small_groups.small(found) == [
+        ("85-94", "Female", "White", "Physical Support", "North"),
+        ("95+", "Female", "White", "Physical Support", "North"),
+    ]
+    merges, remaining = small_groups.coarsen(found)
+    assert remaining == []
+    assert merges.describe() == ["Age band: 65+ holds 65-74, 75-84, 85-94, 95+."]
+    assert merges.counts(found) == {("65+", "Female", "White", "Physical Support", "North"): 13}
+    merges = small_groups.Merges()
+    merges.merge(0, "95+", "85-94")
+    assert merges.label(0, "95+") == "85+" and merges.label(0, "85-94") == "85+"
+    merges.merge(0, "85+", "Not Known")  # not a neighbour: other (merged)
+    assert merges.label(0, "Not Known") == merges.label(0, "95+") == small_groups.MERGED

@@ -3,7 +3,8 @@
 A combination of these five with fewer than 5 people lets anyone who knows one of them find
 their row. The check counts people (not cases) in each combination among the cases being
 exported, names the small combinations and never a person; `--coarsen` merges the smallest
-categories, one at a time, into "Other (merged)" until none is left under 5.
+category found in a small combination, one at a time, until none is left under 5: an age band
+with its smaller neighbour (85-94 and 95+ read 85+), any other into "Other (merged)".
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from msp_cli import vocab
+
 FEWEST = 5  # combinations with fewer people than this are small
 DIMENSIONS = ("age band", "sex", "ethnicity", "primary support reason", "team")
 PERSON_KEYS = ("age_band", "sex", "ethnicity", "primary_support_reason")  # the first four, in case.person
 MERGED = "Other (merged)"
 NOT_RECORDED = "Not recorded"
+AGE, TEAM = 0, 4
+BANDS = tuple(band for band in vocab.AGE_BAND if band[0].isdigit())  # in order: neighbours merge into a range
 
 Combination = tuple[str, ...]  # one label for each of DIMENSIONS
 # people with the same four attributes and the same set of teams: (attributes, teams) -> how many
@@ -50,18 +55,31 @@ def _label(value: str | None) -> str:
 
 @dataclass
 class Merges:
-    """For each dimension, the labels merged into MERGED."""
+    """For each dimension, each merged label and the group it now reads as (an age range, or MERGED)."""
 
-    merged: tuple[set[str], ...] = field(default_factory=lambda: tuple(set() for _ in DIMENSIONS))
+    groups: tuple[dict[str, str], ...] = field(default_factory=lambda: tuple({} for _ in DIMENSIONS))
 
     def label(self, dimension: int, value: str | None) -> str:
         label = _label(value)
-        return MERGED if label in self.merged[dimension] else label
+        return self.groups[dimension].get(label, label)
+
+    def members(self, dimension: int, label: str) -> set[str]:
+        """The labels as recorded that LABEL (a group, or a label not merged) stands for."""
+        return {m for m, group in self.groups[dimension].items() if group == label} or {label}
+
+    def merge(self, dimension: int, a: str, b: str) -> None:
+        members = self.members(dimension, a) | self.members(dimension, b)
+        if dimension == AGE and members <= set(BANDS):  # the bands between have nobody: the range spans them
+            places = [BANDS.index(m) for m in members]
+            members = set(BANDS[min(places) : max(places) + 1])
+        name = _age_range(members) if dimension == AGE else None
+        for member in members:
+            self.groups[dimension][member] = name or MERGED
 
     def combinations(self, profile: tuple[Combination, frozenset[str]]) -> set[Combination]:
         attributes, teams = profile
         coarse = tuple(self.label(d, v) for d, v in enumerate(attributes))
-        return {(*coarse, self.label(4, team)) for team in teams}
+        return {(*coarse, self.label(TEAM, team)) for team in teams}
 
     def counts(self, found: Profiles) -> Counter[Combination]:
         people: Counter[Combination] = Counter()
@@ -71,20 +89,32 @@ class Merges:
         return people
 
     def apply(self, record: dict[str, Any]) -> None:
-        """The record's labels, in place, as merged (a merged label that was not recorded becomes MERGED)."""
+        """The record's labels, in place, as merged (a merged label that was not recorded reads as its group)."""
         person = record.get("person") or {}
         for d, key in enumerate(PERSON_KEYS):
-            if key in person and _label(person[key]) in self.merged[d]:
-                person[key] = MERGED
-        if _label(record.get("team")) in self.merged[4]:
-            record["team"] = MERGED
+            if key in person and _label(person[key]) in self.groups[d]:
+                person[key] = self.label(d, person[key])
+        if _label(record.get("team")) in self.groups[TEAM]:
+            record["team"] = self.label(TEAM, record.get("team"))
 
     def describe(self) -> list[str]:
-        return [
-            f"{DIMENSIONS[d].capitalize()}: {MERGED} holds {', '.join(sorted(labels))}."
-            for d, labels in enumerate(self.merged)
-            if labels
-        ]
+        lines = []
+        for d, groups in enumerate(self.groups):
+            for group in sorted(set(groups.values())):
+                held = ", ".join(sorted(m for m, g in groups.items() if g == group))
+                lines.append(f"{DIMENSIONS[d].capitalize()}: {group} holds {held}.")
+        return lines
+
+
+def _age_range(members: set[str]) -> str | None:
+    """Neighbouring age bands as one range ("85-94" and "95+" read "85+"); None if they are not neighbours."""
+    if not members <= set(BANDS):
+        return None
+    places = sorted(BANDS.index(m) for m in members)
+    if places != list(range(places[0], places[-1] + 1)):
+        return None
+    low, high = BANDS[places[0]].rstrip("+").split("-")[0], BANDS[places[-1]]
+    return f"{low}+" if high.endswith("+") else f"{low}-{high.split('-')[1]}"
 
 
 def small(found: Profiles, merges: Merges | None = None) -> list[Combination]:
@@ -104,13 +134,13 @@ def coarsen(found: Profiles) -> tuple[Merges, list[Combination]]:
         options = []
         for combination in remaining:
             for d, label in enumerate(combination):
-                partner = _partner(sizes, d, label)
+                partner = _partner(sizes, merges, d, label)
                 if partner is not None:
                     options.append((sizes[(d, label)], d, label, partner))
         if not options:
             return merges, remaining
         _, d, label, partner = min(options)
-        merges.merged[d].update({label, partner} - {MERGED})
+        merges.merge(d, label, partner)
     return merges, []
 
 
@@ -121,13 +151,22 @@ def _sizes(found: Profiles, merges: Merges) -> Counter[tuple[int, str]]:
         attributes, teams = profile
         for d, value in enumerate(attributes):
             sizes[(d, merges.label(d, value))] += n
-        for team in {merges.label(4, t) for t in teams}:
-            sizes[(4, team)] += n
+        for team in {merges.label(TEAM, t) for t in teams}:
+            sizes[(TEAM, team)] += n
     return sizes
 
 
-def _partner(sizes: Counter[tuple[int, str]], dimension: int, label: str) -> str | None:
-    """What LABEL would merge with: the column's merged group if it has one, else its smallest other category."""
+def _partner(sizes: Counter[tuple[int, str]], merges: Merges, dimension: int, label: str) -> str | None:
+    """What LABEL would merge with: for an age band, the smaller neighbouring band; otherwise the
+    column's merged group if it has one, else its smallest other category."""
+    if dimension == AGE and merges.members(AGE, label) <= set(BANDS):
+        places = [BANDS.index(m) for m in merges.members(AGE, label)]
+        below = [merges.label(AGE, b) for b in reversed(BANDS[: min(places)])]
+        above = [merges.label(AGE, b) for b in BANDS[max(places) + 1 :]]
+        # the nearest band with people on each side
+        nearest = [next((g for g in side if (AGE, g) in sizes), None) for side in (below, above)]
+        if found := [g for g in nearest if g is not None]:
+            return min(found, key=lambda g: (sizes[(AGE, g)], g))
     if label != MERGED and (dimension, MERGED) in sizes:
         return MERGED
     others = sorted((n, other) for (d, other), n in sizes.items() if d == dimension and other not in (label, MERGED))
