@@ -400,8 +400,8 @@ def test_coarsen_merges_the_smallest_categories_until_none_is_under_5(
     out = _out(tmp_path, fmt)
     said = " ".join(_export(run, out, fmt, "--coarsen").split())
     assert "Small groups: none" in said
-    assert f"Ethnicity: Other (merged) holds {ASIAN}, {BLACK}." in said
-    assert "Primary support reason: Other (merged) holds Learning Disability Support, Mental Health Support." in said
+    assert f"Ethnicity: {ASIAN} or {BLACK} merged." in said
+    assert "Primary support reason: Learning Disability Support or Mental Health Support merged." in said
     if fmt == "jsonl":
         people = [json.loads(line)["person"] for line in out.read_text(encoding="utf-8").splitlines()]
         teams = ["North"] * len(people)
@@ -410,8 +410,11 @@ def test_coarsen_merges_the_smallest_categories_until_none_is_under_5(
         people = [{"ref": r["person_ref"], **{k: r[k] for k in small_groups.PERSON_KEYS}} for r in cases]
         teams = [r["team"] for r in cases]
         assert "Small groups: none" in _about(out)
-    assert {p["ethnicity"] for p in people} == {"White", "Other (merged)"}
-    assert {p["primary_support_reason"] for p in people} == {"Physical Support", "Other (merged)"}
+    assert {p["ethnicity"] for p in people} == {"White", f"{ASIAN} or {BLACK}"}
+    assert {p["primary_support_reason"] for p in people} == {
+        "Physical Support",
+        "Learning Disability Support or Mental Health Support",
+    }
     combinations = defaultdict(set)
     for person, team in zip(people, teams, strict=True):
         combinations[(*(person[k] for k in small_groups.PERSON_KEYS), team)].add(person["ref"])
@@ -428,8 +431,8 @@ def test_small_groups_count_people_once_across_merged_teams() -> None:
     found = small_groups.profiles(rows_in)
     assert small_groups.small(found) == [("65-74", "Male", "White", "Physical Support", "South")]  # 4 people
     merges, remaining = small_groups.coarsen(found)
-    assert remaining == [] and merges.groups[4] == {"North": small_groups.MERGED, "South": small_groups.MERGED}
-    assert merges.counts(found) == {("65-74", "Male", "White", "Physical Support", small_groups.MERGED): 8}
+    assert remaining == [] and merges.groups[4] == {"North": "North or South", "South": "North or South"}
+    assert merges.counts(found) == {("65-74", "Male", "White", "Physical Support", "North or South"): 8}
     tiny = small_groups.profiles([(1, None, None, None, None, None), (2, None, None, None, None, "East")])
     merges, remaining = small_groups.coarsen(tiny)
     assert len(remaining) == 1  # two people can never make a group of 5: said, not hidden
@@ -447,7 +450,10 @@ def test_merges_apply_to_the_labels_written() -> None:
     merges.groups[4]["South"] = small_groups.MERGED
     record: dict[str, Any] = {"person": {"ethnicity": None, "sex": "Male"}, "team": "South"}
     merges.apply(record)
-    assert record == {"person": {"ethnicity": "Other (merged)", "sex": "Male"}, "team": "Other (merged)"}
+    assert record == {"person": {"ethnicity": f"{ASIAN} or Not recorded", "sex": "Male"}, "team": "Other (merged)"}
+    merges.merge(2, BLACK, f"{ASIAN} or Not recorded")  # a third label: the group is Other (merged)
+    assert {merges.label(2, label) for label in (ASIAN, BLACK, None)} == {small_groups.MERGED}
+    assert merges.describe()[0] == f"Ethnicity: Other (merged) holds {ASIAN}, {BLACK}, Not recorded."
     kept: dict[str, Any] = {"person": {"ethnicity": "White"}, "team": "North"}
     merges.apply(kept)
     assert kept == {"person": {"ethnicity": "White"}, "team": "North"}

@@ -4,7 +4,8 @@ A combination of these five with fewer than 5 people lets anyone who knows one o
 their row. The check counts people (not cases) in each combination among the cases being
 exported, names the small combinations and never a person; `--coarsen` merges the smallest
 category found in a small combination, one at a time, until none is left under 5: an age band
-with its smaller neighbour (85-94 and 95+ read 85+), any other into "Other (merged)".
+with its smaller neighbour (85-94 and 95+ read 85+); any other into its column's one merged group,
+which reads "A or B" while it holds two labels and "Other (merged)" once it holds more.
 """
 
 from __future__ import annotations
@@ -55,9 +56,10 @@ def _label(value: str | None) -> str:
 
 @dataclass
 class Merges:
-    """For each dimension, each merged label and the group it now reads as (an age range, or MERGED)."""
+    """For each dimension, each merged label and the group it now reads as (an age range, or the merged group)."""
 
     groups: tuple[dict[str, str], ...] = field(default_factory=lambda: tuple({} for _ in DIMENSIONS))
+    merged: list[str | None] = field(default_factory=lambda: [None for _ in DIMENSIONS])  # each column's group
 
     def label(self, dimension: int, value: str | None) -> str:
         label = _label(value)
@@ -73,8 +75,12 @@ class Merges:
             places = [BANDS.index(m) for m in members]
             members = set(BANDS[min(places) : max(places) + 1])
         name = _age_range(members) if dimension == AGE else None
+        if name is None:
+            members |= self.members(dimension, self.merged[dimension] or a)  # one merged group a column
+            name = f"{' or '.join(sorted(members))}" if len(members) == 2 else MERGED
+            self.merged[dimension] = name
         for member in members:
-            self.groups[dimension][member] = name or MERGED
+            self.groups[dimension][member] = name
 
     def combinations(self, profile: tuple[Combination, frozenset[str]]) -> set[Combination]:
         attributes, teams = profile
@@ -101,8 +107,9 @@ class Merges:
         lines = []
         for d, groups in enumerate(self.groups):
             for group in sorted(set(groups.values())):
-                held = ", ".join(sorted(m for m, g in groups.items() if g == group))
-                lines.append(f"{DIMENSIONS[d].capitalize()}: {group} holds {held}.")
+                held = sorted(m for m, g in groups.items() if g == group)
+                what = "merged" if group == " or ".join(held) else f"holds {', '.join(held)}"
+                lines.append(f"{DIMENSIONS[d].capitalize()}: {group} {what}.")
         return lines
 
 
@@ -167,9 +174,10 @@ def _partner(sizes: Counter[tuple[int, str]], merges: Merges, dimension: int, la
         nearest = [next((g for g in side if (AGE, g) in sizes), None) for side in (below, above)]
         if found := [g for g in nearest if g is not None]:
             return min(found, key=lambda g: (sizes[(AGE, g)], g))
-    if label != MERGED and (dimension, MERGED) in sizes:
-        return MERGED
-    others = sorted((n, other) for (d, other), n in sizes.items() if d == dimension and other not in (label, MERGED))
+    merged = merges.merged[dimension]
+    if merged is not None and label != merged:
+        return merged
+    others = sorted((n, other) for (d, other), n in sizes.items() if d == dimension and other not in (label, merged))
     return others[0][1] if others else None
 
 
