@@ -475,5 +475,10 @@ def test_age_bands_merge_with_their_neighbours_into_ranges() -> None:
     merges = small_groups.Merges()
     merges.merge(0, "95+", "85-94")
     assert merges.label(0, "95+") == "85+" and merges.label(0, "85-94") == "85+"
-    merges.merge(0, "85+", "Not Known")  # not a neighbour: other (merged)
-    assert merges.label(0, "Not Known") == merges.label(0, "95+") == small_groups.MERGED
+    merges.merge(0, "85+", "Not Known")
+    assert merges.label(0, "Not Known") == merges.label(0, "95+") == "85+ or Not Known"
+    unknown = small_groups.profiles(
+        [*people("18-64", 7, 0), *people("95+", 2, 100), *people("Not Known", 1, 200), *people("85-94", 3, 300)]
+    )
+    merges, remaining = small_groups.coarsen(unknown)  # Not Known joins 95+ (3), then 85-94: 6 people
+    assert remaining == [] and merges.describe() == ["Age band: 85+ or Not Known holds 85-94, 95+, Not Known."]

@@ -4,7 +4,8 @@ A combination of these five with fewer than 5 people lets anyone who knows one o
 their row. The check counts people (not cases) in each combination among the cases being
 exported, names the small combinations and never a person; `--coarsen` merges the smallest
 category found in a small combination, one at a time, until none is left under 5: an age band
-with its smaller neighbour (85-94 and 95+ read 85+); any other into its column's one merged group,
+with its smaller neighbour (85-94 and 95+ read 85+; an unknown age joins the smallest group
+and reads "95+ or Not Known"); any other label into its column's one merged group,
 which reads "A or B" while it holds two labels and "Other (merged)" once it holds more.
 """
 
@@ -71,11 +72,12 @@ class Merges:
 
     def merge(self, dimension: int, a: str, b: str) -> None:
         members = self.members(dimension, a) | self.members(dimension, b)
-        if dimension == AGE and members <= set(BANDS):  # the bands between have nobody: the range spans them
-            places = [BANDS.index(m) for m in members]
-            members = set(BANDS[min(places) : max(places) + 1])
-        name = _age_range(members) if dimension == AGE else None
-        if name is None:
+        if dimension == AGE:
+            places = [BANDS.index(m) for m in members if m in BANDS]
+            if places:  # the bands between have nobody (neighbours merge): the range spans them
+                members |= set(BANDS[min(places) : max(places) + 1])
+            name = _age_name(members)
+        else:
             members |= self.members(dimension, self.merged[dimension] or a)  # one merged group a column
             name = f"{' or '.join(sorted(members))}" if len(members) == 2 else MERGED
             self.merged[dimension] = name
@@ -113,15 +115,14 @@ class Merges:
         return lines
 
 
-def _age_range(members: set[str]) -> str | None:
-    """Neighbouring age bands as one range ("85-94" and "95+" read "85+"); None if they are not neighbours."""
-    if not members <= set(BANDS):
-        return None
-    places = sorted(BANDS.index(m) for m in members)
-    if places != list(range(places[0], places[-1] + 1)):
-        return None
-    low, high = BANDS[places[0]].rstrip("+").split("-")[0], BANDS[places[-1]]
-    return f"{low}+" if high.endswith("+") else f"{low}-{high.split('-')[1]}"
+def _age_name(members: set[str]) -> str:
+    """Neighbouring age bands as one range ("85-94" and "95+" read "85+"), then any unknown ("85+ or Not Known")."""
+    places = sorted(BANDS.index(m) for m in members if m in BANDS)
+    names = sorted(members - set(BANDS))
+    if places:
+        low, high = BANDS[places[0]].rstrip("+").split("-")[0], BANDS[places[-1]]
+        names.insert(0, f"{low}+" if high.endswith("+") else f"{low}-{high.split('-')[1]}")
+    return " or ".join(names)
 
 
 def small(found: Profiles, merges: Merges | None = None) -> list[Combination]:
@@ -164,21 +165,29 @@ def _sizes(found: Profiles, merges: Merges) -> Counter[tuple[int, str]]:
 
 
 def _partner(sizes: Counter[tuple[int, str]], merges: Merges, dimension: int, label: str) -> str | None:
-    """What LABEL would merge with: for an age band, the smaller neighbouring band; otherwise the
-    column's merged group if it has one, else its smallest other category."""
-    if dimension == AGE and merges.members(AGE, label) <= set(BANDS):
-        places = [BANDS.index(m) for m in merges.members(AGE, label)]
-        below = [merges.label(AGE, b) for b in reversed(BANDS[: min(places)])]
-        above = [merges.label(AGE, b) for b in BANDS[max(places) + 1 :]]
-        # the nearest band with people on each side
-        nearest = [next((g for g in side if (AGE, g) in sizes), None) for side in (below, above)]
-        if found := [g for g in nearest if g is not None]:
-            return min(found, key=lambda g: (sizes[(AGE, g)], g))
+    """What LABEL would merge with: for age bands, the smaller of the nearest bands with people on
+    either side, and for an unknown age another unknown; otherwise the column's merged group if it
+    has one; else the column's smallest other category."""
+    if dimension == AGE:
+        return _age_partner(sizes, merges, label)
     merged = merges.merged[dimension]
     if merged is not None and label != merged:
         return merged
     others = sorted((n, other) for (d, other), n in sizes.items() if d == dimension and other not in (label, merged))
     return others[0][1] if others else None
+
+
+def _age_partner(sizes: Counter[tuple[int, str]], merges: Merges, label: str) -> str | None:
+    groups = {g: n for (d, g), n in sizes.items() if d == AGE and g != label}
+    places = [BANDS.index(m) for m in merges.members(AGE, label) if m in BANDS]
+    if places:
+        below = [merges.label(AGE, b) for b in reversed(BANDS[: min(places)])]
+        above = [merges.label(AGE, b) for b in BANDS[max(places) + 1 :]]
+        nearest = [next((g for g in side if g in groups), None) for side in (below, above)]
+        candidates = [g for g in nearest if g is not None]
+    else:
+        candidates = [g for g in groups if not merges.members(AGE, g) <= set(BANDS)]  # another unknown
+    return min(candidates or groups, key=lambda g: (groups[g], g), default=None)
 
 
 def describe(combination: Combination) -> str:
