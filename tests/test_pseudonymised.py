@@ -221,7 +221,10 @@ def test_exact_dates_need_a_reason_and_are_audited(
     text = _all_text(out)
     assert "2024-05-02" in text and "C-2024-0001" not in text  # exact dates, still pseudonymised
     entries = rows(initialised, "SELECT action, worker, changes FROM audit_log WHERE action LIKE 'export.%'")
-    assert [(action, worker) for action, worker, _ in entries] == [("export.exact_dates", "Test Worker")]
+    assert [(action, worker) for action, worker, _ in entries] == [
+        ("export.exact_dates", "Test Worker"),  # before the file is written
+        ("export.exact_dates.done", "Test Worker"),  # and how it ended
+    ]
     changes = json.loads(entries[0][2])
     assert changes["reason"] == [None, "Audit sample"] and changes["dates"] == [None, "exact"]
 
