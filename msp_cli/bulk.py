@@ -49,10 +49,20 @@ class BulkWriter:
         ("closure_outcome", "closure_id, outcome_id, achieved"),
         ("outcome_review_session", "id, case_id, reviewed_on, worker, note"),
         ("outcome_review", "review_id, outcome_id, progress, person_says, note"),
+        ("case_source", "case_id, file_name, imported_on"),
     )
 
-    def __init__(self, conn: sqlite3.Connection, audit: AuditWriter, *, action: str, batch: int = 2000) -> None:
-        self.conn, self.audit, self.action, self.batch = conn, audit, action, batch
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        audit: AuditWriter,
+        *,
+        action: str,
+        batch: int = 2000,
+        source: tuple[str, str] | None = None,
+    ) -> None:
+        """SOURCE (extract file name, date imported) marks every case added (`msp import --map`)."""
+        self.conn, self.audit, self.action, self.batch, self.source = conn, audit, action, batch, source
         self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table, _ in self.TABLES}
         self.case_columns: tuple[str, ...] = ()
         self.people: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -141,6 +151,9 @@ class BulkWriter:
                 for oid, item in zip(outcome_ids, review["outcomes"], strict=False)
             )
         changes = audit_mod.created(record)
+        if self.source is not None:
+            self.rows["case_source"].append((case_id, *self.source))
+            changes["source"] = [None, {"file": self.source[0], "imported_on": self.source[1]}]
         if reviews:
             changes["reviews"] = [None, len(reviews)]
         self.audit.append(

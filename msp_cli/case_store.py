@@ -28,7 +28,7 @@ CASE_TABLE = "safeguarding_case"
 CASE_TABLES = (
     "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "desired_outcome_wording",
     "meeting", "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session",
-    "outcome_review",
+    "outcome_review", "case_source",
 )  # fmt: skip
 
 
@@ -544,6 +544,7 @@ class CaseHistory:
     reviews: list[dict[str, Any]]
     closures: list[dict[str, Any]]
     earlier_wording: list[dict[str, Any]]
+    source: tuple[str, str] | None = None  # (extract file name, date imported) for `msp import --map`
 
 
 def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
@@ -592,7 +593,10 @@ def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
             (case_id,),
         )
     ]
-    return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording)
+    source = conn.execute("SELECT file_name, imported_on FROM case_source WHERE case_id = ?", (case_id,)).fetchone()
+    return CaseHistory(
+        reviews=reviews, closures=closures, earlier_wording=wording, source=tuple(source) if source else None
+    )
 
 
 def latest_progress(history: CaseHistory) -> dict[int, str]:

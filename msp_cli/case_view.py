@@ -176,7 +176,10 @@ def render_case(record: Record, draft_step: int | None, history: CaseHistory, *,
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
     parts.append(Text(f"Case {record['case_ref']}", style="bold underline"))
-    parts.append(_facts(record, draft_step))
+    facts = _facts(record, draft_step)
+    if history.source is not None:  # a file name may hold [brackets]: never markup
+        facts.add_row("Imported from", Text(f"{history.source[0]} on {history.source[1]}"))
+    parts.append(facts)
     if record["desired_outcomes"]:
         parts.append(_outcomes(record, history))
     elif record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:

@@ -7,10 +7,11 @@ database exactly as it was. Lines are read one at a time, so memory stays flat.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,22 +24,25 @@ MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
 
 
 @dataclass
+class LineProblem:
+    line: int
+    case_ref: str | None
+    problems: list[str]
+    where: str | None = None  # how to name the place in the file, when not "line N" (an extract's rows)
+
+    def __str__(self) -> str:
+        ref = f" (case_ref {self.case_ref})" if self.case_ref else ""
+        return f"{self.where or f'line {self.line}'}{ref}: " + "; ".join(self.problems)
+
+
+@dataclass
 class ImportResult:
     cases_added: int = 0
     cases_updated: int = 0
     cases_unchanged: int = 0
     people_added: int = 0
-
-
-@dataclass
-class LineProblem:
-    line: int
-    case_ref: str | None
-    problems: list[str]
-
-    def __str__(self) -> str:
-        ref = f" (case_ref {self.case_ref})" if self.case_ref else ""
-        return f"line {self.line}{ref}: " + "; ".join(self.problems)
+    cases_valid: int = 0  # passed every rule (a dry run counts them without writing)
+    rejected: list[LineProblem] = field(default_factory=list)  # with keep_going or dry_run: every refused case
 
 
 class ImportRefused(MspError):
@@ -90,7 +94,34 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
             yield number, None, "is nested too deeply to be a case"
 
 
+# one case to check: (line number, or the first row of an extract; the parsed object; problems
+# found before validation, such as bad JSON or a date an extract could not read)
+Candidate = tuple[int, Any, list[str]]
+
+
 def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> ImportResult:
+    candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
+    return import_objects(store, candidates, update=update)
+
+
+def import_objects(
+    store: Store,
+    candidates: Iterable[Candidate],
+    *,
+    update: bool = False,
+    keep_going: bool = False,
+    dry_run: bool = False,
+    source: tuple[str, str] | None = None,
+    where: Callable[[int], str] | None = None,
+    on_rejects: Callable[[list[LineProblem]], None] | None = None,
+) -> ImportResult:
+    """Validate every candidate with the one set of rules (model.validate_case) and store them.
+
+    All or nothing, unless KEEP_GOING: then the valid cases are stored and the refused ones
+    handed to ON_REJECTS inside the same transaction. DRY_RUN checks everything and writes
+    nothing. SOURCE (file name, date) marks each new case as imported from an extract; WHERE
+    names a candidate's place in the file ("line N" by default).
+    """
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
@@ -99,13 +130,13 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
     people_before = case_store.count_rows(conn, "person")
     # into an empty database nothing can clash but the file with itself: skip a lookup a line
     empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
-    with store.write() as audit:
+    keep_all = keep_going or dry_run
+    with contextlib.nullcontext(None) if dry_run else store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
-        writer = None if update else bulk.BulkWriter(conn, audit, action="case.import")
-        for number, obj, problem in read_lines(stream):
+        writer = None if update or audit is None else bulk.BulkWriter(conn, audit, action="case.import", source=source)
+        for number, obj, problems in candidates:
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
-            problems = [problem] if problem else []
             record = None
             if not problems:
                 try:
@@ -114,32 +145,39 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                     problems = exc.problems
             if case_ref is not None:
                 if case_ref in seen:
-                    problems.append(f"case_ref appears twice in this file (first on line {seen[case_ref]})")
+                    first = where(seen[case_ref]) if where else f"line {seen[case_ref]}"
+                    problems.append(f"case_ref appears twice in this file (first on {first})")
                 else:
                     seen[case_ref] = number
                     if not update and not empty_at_start and case_store.case_id_for(conn, case_ref) is not None:
                         problems.append("this case_ref is already in the database; use --update to replace it")
             if problems:
                 total_bad += 1
-                if len(bad) < MAX_REPORTED_LINES:
-                    bad.append(LineProblem(number, case_ref, problems))
+                if keep_all or len(bad) < MAX_REPORTED_LINES:
+                    bad.append(LineProblem(number, case_ref, problems, where(number) if where else None))
                 continue
-            if total_bad == 0 and record is not None and writer is not None:
+            result.cases_valid += 1
+            if audit is None or record is None or (total_bad and not keep_going):
+                continue
+            if writer is not None:
                 writer.add(record)
                 result.cases_added += 1
-            elif total_bad == 0 and record is not None:
-                outcome = case_store.save_case(conn, audit, record, action="case.import")
-                if outcome == "created":
-                    result.cases_added += 1
-                elif outcome == "updated":
-                    result.cases_updated += 1
-                else:
-                    result.cases_unchanged += 1
-        if total_bad:
+                continue
+            outcome = case_store.save_case(conn, audit, record, action="case.import")
+            if outcome == "created":
+                result.cases_added += 1
+            elif outcome == "updated":
+                result.cases_updated += 1
+            else:
+                result.cases_unchanged += 1
+        if total_bad and not keep_all:
             raise ImportRefused(bad, total_bad)
+        if not seen and not bad:
+            raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
         if writer is not None:
             writer.flush()
-        if not seen:
-            raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
+        result.rejected = bad
+        if bad and on_rejects is not None and not dry_run:
+            on_rejects(bad)
         result.people_added = case_store.count_rows(conn, "person") - people_before
     return result

@@ -51,5 +51,18 @@ def m0001_schema(db: Database) -> None:
     db.conn.execute("PRAGMA user_version = 1")
 
 
+@migrations(name="0002_issue19_source")
+def m0002_issue19_source(db: Database) -> None:
+    # the same table as in schema.sql, which a database made since already has from 0001
+    db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS case_source ("
+        " case_id INTEGER PRIMARY KEY REFERENCES safeguarding_case (id) ON DELETE CASCADE,"
+        " file_name TEXT NOT NULL CHECK (length(file_name) > 0),"
+        " imported_on TEXT NOT NULL CHECK (date(imported_on) = imported_on))"
+    )
+    db.conn.execute("CREATE INDEX IF NOT EXISTS case_source_file_name ON case_source (file_name)")
+    db.conn.execute("PRAGMA user_version = 2")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

@@ -21,7 +21,7 @@ from msp_cli.audit import Actor, AuditWriter
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import shared_storage_reason
 
-SCHEMA_VERSION = 1  # the number of the newest migration in migrations.py
+SCHEMA_VERSION = 2  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
 

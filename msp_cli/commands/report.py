@@ -27,6 +27,7 @@ DATE_FROM = typer.Option(None, "--from", metavar="DATE", help="Start of a period
 DATE_TO = typer.Option(None, "--to", metavar="DATE", help="End of a period of your own (with --from).")
 TEAM = typer.Option(None, "--team", help="Only this team's cases.")
 WORKER = typer.Option(None, "--worker", help="Only this lead worker's cases.")
+SOURCE = typer.Option(None, "--source", metavar="NAME", help="Only cases imported from this extract (its file name).")
 AS_JSON = typer.Option(False, "--json", help="One JSON object, for programs.")
 AS_CSV = typer.Option(False, "--csv", help="CSV, for spreadsheets.")
 PUBLISH = typer.Option(False, "--publish", help="Apply the national publication rule (rounding, [c]).")
@@ -52,7 +53,8 @@ def _run(
         raise UsageProblem("Choose one of --json and --csv.")
     period = parse_period(options["year"], options["quarter"], options["date_from"], options["date_to"])
     store = ctx.obj.open()
-    scope = queries.Scope(period=period, team=options["team"], worker=options["worker"])
+    source = options.get("source")
+    scope = queries.Scope(period=period, team=options["team"], worker=options["worker"], source=source)
     data = count(store.conn, scope, *extra)
     publish = options["publish"]
     items, obj = shape(data, *extra, publish)
@@ -62,8 +64,10 @@ def _run(
             "report": title,
             "period": {"label": period.label, "from": period.start, "to": period.end},
         }
-        if options["team"] or options["worker"]:
+        if options["team"] or options["worker"] or source:
             head["filters"] = {"team": options["team"], "worker": options["worker"]}
+            if source:
+                head["filters"]["source"] = source
         if demo:
             head["demonstration_data"] = True
         head["published"] = publish
@@ -79,7 +83,7 @@ def _run(
     from msp_cli.reports.render import render
 
     label = period.label + "".join(
-        f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"])) if v
+        f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"]), ("source", source)) if v
     )
     console.print(render(title, label, items, publish=publish, demo=demo, console=console))
 
@@ -120,6 +124,7 @@ def _simple_report(name: str, title: str, doc: str) -> None:
         date_to: str | None = DATE_TO,
         team: str | None = TEAM,
         worker: str | None = WORKER,
+        source: str | None = SOURCE,
         as_json: bool = AS_JSON,
         as_csv: bool = AS_CSV,
         publish: bool = PUBLISH,
@@ -127,7 +132,8 @@ def _simple_report(name: str, title: str, doc: str) -> None:
         from msp_cli.reports import figures, queries
 
         options = {"year": year, "quarter": quarter, "date_from": date_from, "date_to": date_to, "team": team,
-                   "worker": worker, "as_json": as_json, "as_csv": as_csv, "publish": publish}  # fmt: skip
+                   "worker": worker, "source": source, "as_json": as_json, "as_csv": as_csv,
+                   "publish": publish}  # fmt: skip
         _run(ctx, title, options, getattr(queries, name), getattr(figures, name))
 
     command.__doc__ = doc
@@ -153,6 +159,7 @@ def breakdown(
     date_to: str | None = DATE_TO,
     team: str | None = TEAM,
     worker: str | None = WORKER,
+    source: str | None = SOURCE,
     as_json: bool = AS_JSON,
     as_csv: bool = AS_CSV,
     publish: bool = PUBLISH,

@@ -22,6 +22,9 @@ def audit(
     ),
     worker: str | None = typer.Option(None, "--worker", help="Only this lead worker's cases."),
     team: str | None = typer.Option(None, "--team", help="Only this team's cases."),
+    source: str | None = typer.Option(
+        None, "--source", metavar="NAME", help="Only cases imported from this extract (its file name)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object, for programs."),
 ) -> None:
     """The case-audit worklist: where recording falls short, case by case, and how to put it right."""
@@ -30,7 +33,7 @@ def audit(
     state: AppState = ctx.obj
     store = state.open()
     today = dt.date.today()
-    found = worklist.findings(store.conn, today=today, days=days, worker=worker, team=team)
+    found = worklist.findings(store.conn, today=today, days=days, worker=worker, team=team, source=source)
     counts = worklist.summary(found)
     if as_json:
         obj = {"as_of": today.isoformat(), "closed_within_days": days, "summary": counts, "findings": found}

@@ -33,9 +33,13 @@ class Scope:
     period: Period
     team: str | None = None
     worker: str | None = None
+    source: str | None = None  # the file name of the extract the cases were imported from
 
     def filters(self, alias: str = "c") -> tuple[str, list[Any]]:
         sql, params = "", []
+        if self.source is not None:
+            sql += f" AND EXISTS (SELECT 1 FROM case_source s WHERE s.case_id = {alias}.id AND s.file_name = ?)"
+            params.append(self.source)
         if self.team is not None:
             sql += f" AND {alias}.team = ?"
             params.append(self.team)

@@ -97,17 +97,25 @@ CURRENT_CLOSURE = " LEFT JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on
 IN_SCOPE = (
     " WHERE c.draft_step IS NULL AND (cl.id IS NULL OR cl.concluded >= :closed_since)"
     " AND (:worker IS NULL OR c.worker = :worker) AND (:team IS NULL OR c.team = :team)"
+    " AND (:source IS NULL OR EXISTS (SELECT 1 FROM case_source s WHERE s.case_id = c.id AND s.file_name = :source))"
 )
 
 
 def findings(
-    conn: sqlite3.Connection, *, today: dt.date, days: int, worker: str | None = None, team: str | None = None
+    conn: sqlite3.Connection,
+    *,
+    today: dt.date,
+    days: int,
+    worker: str | None = None,
+    team: str | None = None,
+    source: str | None = None,
 ) -> list[dict[str, str | None]]:
     params = {
         "closed_since": (today - dt.timedelta(days=days)).isoformat(),
         "review_due": (today - dt.timedelta(days=OPEN_DAYS)).isoformat(),
         "worker": worker,
         "team": team,
+        "source": source,
     }
     out: list[dict[str, str | None]] = []
     for rule in RULES:
