@@ -110,13 +110,14 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report, safety, tutorial, worklist
+    from msp_cli.commands import admin, case, data, demo, extract, progress, report, safety, tutorial, worklist
 
     admin.register(app)
     case.register(app)
     progress.register(app)
     report.register(app)
     data.register(app)
+    extract.register(app)
     demo.register(app)
     tutorial.register(app)
     worklist.register(app)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -94,6 +95,13 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
             yield number, None, "is nested too deeply to be a case"
 
 
+def _already_named(problem: str, earlier: list[str]) -> bool:
+    """True if an earlier problem (an extract's cell that could not be read) is about the same field."""
+    path = re.sub(r"\[\d+\]", "", problem.split(":", 1)[0])
+    named = {re.split(r"[ :]", p, maxsplit=1)[0] for p in earlier}
+    return any(path == n or path.startswith(n + ".") for n in named)
+
+
 # one case to check: (line number, or the first row of an extract; the parsed object; problems
 # found before validation, such as bad JSON or a date an extract could not read)
 Candidate = tuple[int, Any, list[str]]
@@ -114,13 +122,15 @@ def import_objects(
     source: tuple[str, str] | None = None,
     where: Callable[[int], str] | None = None,
     on_rejects: Callable[[list[LineProblem]], None] | None = None,
+    list_every_problem: bool = False,
 ) -> ImportResult:
     """Validate every candidate with the one set of rules (model.validate_case) and store them.
 
     All or nothing, unless KEEP_GOING: then the valid cases are stored and the refused ones
     handed to ON_REJECTS inside the same transaction. DRY_RUN checks everything and writes
     nothing. SOURCE (file name, date) marks each new case as imported from an extract; WHERE
-    names a candidate's place in the file ("line N" by default).
+    names a candidate's place in the file ("line N" by default). LIST_EVERY_PROBLEM keeps
+    every refused case in ImportRefused, not the first few (an extract's report lists them all).
     """
     result = ImportResult()
     bad: list[LineProblem] = []
@@ -130,7 +140,7 @@ def import_objects(
     people_before = case_store.count_rows(conn, "person")
     # into an empty database nothing can clash but the file with itself: skip a lookup a line
     empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
-    keep_all = keep_going or dry_run
+    keep_all = keep_going or dry_run or list_every_problem
     with contextlib.nullcontext(None) if dry_run else store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update or audit is None else bulk.BulkWriter(conn, audit, action="case.import", source=source)
@@ -138,11 +148,12 @@ def import_objects(
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
             record = None
-            if not problems:
+            if obj is not None or not problems:
                 try:
                     record = validate_case(obj)
                 except InvalidRecord as exc:
-                    problems = exc.problems
+                    problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
+                record = None if problems else record
             if case_ref is not None:
                 if case_ref in seen:
                     first = where(seen[case_ref]) if where else f"line {seen[case_ref]}"
@@ -170,7 +181,7 @@ def import_objects(
                 result.cases_updated += 1
             else:
                 result.cases_unchanged += 1
-        if total_bad and not keep_all:
+        if total_bad and not (keep_going or dry_run):
             raise ImportRefused(bad, total_bad)
         if not seen and not bad:
             raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
