@@ -151,9 +151,9 @@ class BulkWriter:
                 for oid, item in zip(outcome_ids, review["outcomes"], strict=False)
             )
         changes = audit_mod.created(record)
-        if self.source is not None:
+        if self.source is not None:  # first, so `msp history` shows where the case came from
             self.rows["case_source"].append((case_id, *self.source))
-            changes["source"] = [None, {"file": self.source[0], "imported_on": self.source[1]}]
+            changes = {"source": [None, {"file": self.source[0], "imported_on": self.source[1]}], **changes}
         if reviews:
             changes["reviews"] = [None, len(reviews)]
         self.audit.append(

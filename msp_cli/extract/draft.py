@@ -157,12 +157,13 @@ def _label_table(target: Field, found: Counter[str], split: str | None) -> list[
     national = {normal(label) for label in target.labels}
     lines = ["", f"[labels.{toml_string(target.name) if '.' in target.name else target.name}]"]
     for value, count in sorted(pieces.items(), key=lambda vc: (-vc[1], vc[0])):
+        rows = f"{count} row{'s' if count != 1 else ''}"
         if normal(value) in national:
-            lines.append(f"# {toml_string(value)} is a national label already ({count} rows)")
+            lines.append(f"# {toml_string(value)} is a national label already ({rows})")
             continue
         close = closest_label(value, target.labels)
         if close:
-            lines.append(f"{toml_string(value)} = {toml_string(close)}  # check ({count} rows)")
+            lines.append(f"{toml_string(value)} = {toml_string(close)}  # check ({rows})")
         else:
-            lines.append(f"# {toml_string(value)} = \"\"  # no close national label ({count} rows): see VOCABULARY.md")
+            lines.append(f"# {toml_string(value)} = \"\"  # no close national label ({rows}): see VOCABULARY.md")
     return lines

@@ -126,6 +126,9 @@ def closest_label(value: str, labels: Sequence[str]) -> str | None:
     if not words:
         return None
     flat = " ".join(words)
+    if len(flat) == 1:  # an initial: "F" is Female where only one label starts with F
+        starting = [label for label in labels if normal(label).startswith(flat)]
+        return starting[0] if len(starting) == 1 else None
     best: tuple[float, bool, float] = (0.0, False, 0.0)
     choice = None
     for label in labels:
