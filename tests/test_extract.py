@@ -259,8 +259,19 @@ def test_keep_going_writes_the_rest_to_a_rejects_csv(
     assert table_out[0] == ["msp row", "msp problems", *HEADINGS]
     assert len(table_out) == 2 and table_out[1][0] == "5"
     assert table_out[1][1].startswith("risk_types[0] (column \"Abuse Type\"): 'Scam' is not a type of risk")
-    assert table_out[1][2:] == ["C-3", "P-3", "'=HYPERLINK(1)", "65-74", "04/02/2025", "S42", "04/02/2025", "Scam",
-                                "", "", ""]  # fmt: skip  (a leading ' so Excel never runs it as a formula)
+    assert table_out[1][2:] == [
+        "C-3",
+        "P-3",
+        "'=HYPERLINK(1)",
+        "65-74",
+        "04/02/2025",
+        "S42",
+        "04/02/2025",
+        "Scam",
+        "",
+        "",
+        "",
+    ]  # fmt: skip  (a leading ' so Excel never runs it as a formula)
     if os.name == "posix":
         assert rejects.stat().st_mode & 0o777 == 0o600
     again = run("import", str(extract), "--map", str(map_file), "--keep-going")  # the first rejects file is kept
@@ -332,14 +343,19 @@ def test_bad_mapping_lists_every_problem(run: Run, initialised: Path, tmp_path: 
     assert result.exit_code == 65
     out = result.output
     assert "[source] sheat: not a setting; did you mean 'sheet'?" in out
-    assert "[columns] concern_recieved: not an interchange field an extract can feed; did you mean 'concern_received'?" in out
+    assert (
+        "[columns] concern_recieved: not an interchange field an extract can feed; did you mean 'concern_received'?"
+        in out
+    )
     assert "[columns] person.ref: is required" in out
     assert "[labels.risk_types] 'Financial': 'Financial Abuse' is not a national label" in out
     assert case_counts(initialised) == before
     broken = tmp_path / "broken.toml"
     broken.write_text("[columns\n", encoding="utf-8")
     result = run("import", str(extract), "--map", str(broken))
-    assert result.exit_code == 1 and "broken.toml is not valid TOML" in result.output and "Traceback" not in result.output
+    assert (
+        result.exit_code == 1 and "broken.toml is not valid TOML" in result.output and "Traceback" not in result.output
+    )
 
 
 @pytest.mark.parametrize(

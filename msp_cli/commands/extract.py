@@ -55,7 +55,9 @@ def import_extract(
         for line in outcome.report:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
         if outcome.failing or outcome.blocked:
-            raise importer.ExtractRefused("The dry run found cases that would fail (listed above); nothing was written.")
+            raise importer.ExtractRefused(
+                "The dry run found cases that would fail (listed above); nothing was written."
+            )
         say("Dry run: nothing was written.")
         return
     if outcome.blocked or (outcome.failing and not keep_going):

@@ -57,16 +57,17 @@ def column_label(column: Column, row: int | None = None) -> str:
 
 
 def plan(headings: list[str], mapping: Mapping, tallies: dict[str, LabelTally]) -> Plan:
-    index = {}
+    index: dict[str, int] = {}
     for i, heading in enumerate(headings):
         index.setdefault(values.normal(heading), i)  # the first of two same headings
-    found, missing = [], []
+    found: list[tuple[int, Column, Callable[[Any], Any]]] = []
+    missing: list[Column] = []
     for column in mapping.columns:
-        i = index.get(values.normal(column.heading))
-        if i is None:
+        at = index.get(values.normal(column.heading))
+        if at is None:
             missing.append(column)
         else:
-            found.append((i, column, converter(column, mapping, tallies)))
+            found.append((at, column, converter(column, mapping, tallies)))
     used = {i for i, _, _ in found}
     unused = [h for i, h in enumerate(headings) if i not in used and h]
     ref = next((i for i, c, _ in found if c.field.name == "case_ref"), None)

@@ -121,7 +121,10 @@ def draft(path: Path, *, sheet: str | None = None) -> str:
         "[source]",
     ]
     if extract.sheet:
-        out.append(f"sheet = {toml_string(extract.sheet)}" + (f"  # sheets: {', '.join(extract.sheets)}" if len(extract.sheets) > 1 else ""))
+        out.append(
+            f"sheet = {toml_string(extract.sheet)}"
+            + (f"  # sheets: {', '.join(extract.sheets)}" if len(extract.sheets) > 1 else "")
+        )
     if extract.encoding:
         out.append(f"encoding = {toml_string(extract.encoding)}  # detected")
     out += [
@@ -135,12 +138,16 @@ def draft(path: Path, *, sheet: str | None = None) -> str:
             continue
         heading, score = matched[name]
         split = _split_of(values.get(name, Counter())) if FIELDS[name].is_list else None
-        value = toml_string(heading) if split is None else f"{{ column = {toml_string(heading)}, split = {toml_string(split)} }}"
+        value = (
+            toml_string(heading)
+            if split is None
+            else f"{{ column = {toml_string(heading)}, split = {toml_string(split)} }}"
+        )
         mark = "" if score >= SURE else "  # check"
         out.append(f"{toml_string(name)} = {value}{mark}")
     unmatched = [h for h in extract.headings if h and h not in {h for h, _ in matched.values()}]
     if unmatched:
-        out.append("# not matched to a field (map any that belong, as  field = \"Heading\"):")
+        out.append('# not matched to a field (map any that belong, as  field = "Heading"):')
         out += [f"#   {toml_string(h)}" for h in unmatched]
     for name in FIELDS:
         if name in values:
@@ -165,5 +172,5 @@ def _label_table(target: Field, found: Counter[str], split: str | None) -> list[
         if close:
             lines.append(f"{toml_string(value)} = {toml_string(close)}  # check ({rows})")
         else:
-            lines.append(f"# {toml_string(value)} = \"\"  # no close national label ({rows}): see VOCABULARY.md")
+            lines.append(f'# {toml_string(value)} = ""  # no close national label ({rows}): see VOCABULARY.md')
     return lines

@@ -30,7 +30,9 @@ class Summary:
     failing: list[LineProblem]
 
 
-def report_lines(extract: Extract, mapping: Mapping, how: Plan, tallies: dict[str, LabelTally], s: Summary) -> list[str]:
+def report_lines(
+    extract: Extract, mapping: Mapping, how: Plan, tallies: dict[str, LabelTally], s: Summary
+) -> list[str]:
     kind = f"sheet {extract.sheet!r}" if extract.sheet else f"CSV, {extract.encoding}"
     out = [f"Extract: {extract.path.name} ({kind}): {s.rows} rows, {s.cases} cases", f"Mapping: {mapping.name}", ""]
     out.append("Columns")
