@@ -161,7 +161,8 @@ def import_objects(
                 else:
                     seen[case_ref] = number
                     if not update and not empty_at_start and case_store.case_id_for(conn, case_ref) is not None:
-                        problems.append("this case_ref is already in the database; use --update to replace it")
+                        hint = "" if source else "; use --update to replace it"  # an extract only adds
+                        problems.append(f"this case_ref is already in the database{hint}")
             if problems:
                 total_bad += 1
                 if keep_all or len(bad) < MAX_REPORTED_LINES:

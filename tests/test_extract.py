@@ -395,3 +395,26 @@ def test_a_version_1_database_gains_case_source(run: Run, initialised: Path) -> 
     assert run("case", "list").exit_code == 0
     assert rows(initialised, "PRAGMA user_version") == [(2,)]
     assert rows(initialised, "SELECT name FROM sqlite_master WHERE name = 'case_source'") == [("case_source",)]
+
+
+def test_the_example_in_examples_folder(run: Run, initialised: Path) -> None:
+    folder = Path(__file__).resolve().parent.parent / "examples"
+    extract, mapping = folder / "council-extract.csv", folder / "council-map.toml"
+    check = run("import", str(extract), "--map", str(mapping), "--dry-run")
+    assert check.exit_code == 0, check.output
+    assert "5 of 5 cases would be imported; 0 would fail." in check.stdout
+    result = run("import", str(extract), "--map", str(mapping))
+    assert result.exit_code == 0, result.output
+    assert "5 cases added, 4 new people" in result.output
+    figures = json.loads(
+        run("report", "outcomes", "--year", "2024-25", "--json", "--source", "council-extract.csv").stdout
+    )
+    assert (figures["concluded"], figures["asked_and_expressed"], figures["fully_achieved"]) == (3, 2, 1)
+    assert figures["partially_achieved"] == 1
+    assert rows(initialised, "SELECT achieved FROM closure_outcome ORDER BY rowid") == [
+        ("Partially Achieved",), ("Fully Achieved",), ("Fully Achieved",),
+    ]  # fmt: skip
+    again = run("import", str(extract), "--map", str(mapping))  # an extract only adds: no --update hint
+    assert again.exit_code == 65
+    assert "this case_ref is already in the database\n" in again.output.replace(";", "\n")
+    assert "--update" not in again.output

@@ -3,7 +3,6 @@ desired outcome, local labels, UK dates) and imported with --map: the same natio
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -11,96 +10,11 @@ from typing import Any
 
 import pytest
 
-from msp_cli.extract.fields import FIELDS
 from msp_cli.reports.period import reporting_year_of, year_starting
 from tests.conftest import Run, rows
+from tests.extract_fixture import mapping_toml, to_extract
 
 pytestmark = pytest.mark.timeout(600)  # about half a minute on CI; 5,000 cases each way
-
-# the local labels of an imaginary case system, for the lists councils name their own way
-LOCAL = {
-    "enquiry_type": {"S42": "Section 42", "Non S42": "Other", "NFA": "None"},
-    "risk_types": {
-        "Physical": "Physical Abuse", "Sexual": "Sexual Abuse", "Psychological": "Psychological Abuse",
-        "Financial": "Financial or Material Abuse", "Discriminatory": "Discriminatory Abuse",
-        "Institutional": "Organisational Abuse", "Neglect": "Neglect and Acts of Omission",
-        "Domestic violence": "Domestic Abuse", "Sexual exploitation": "Sexual Exploitation",
-        "Modern slavery": "Modern Slavery", "Self neglect": "Self-Neglect",
-    },
-    "location_of_risk": {
-        "Home": "Own Home", "Community": "In the Community", "Day service": "Community Service",
-        "Nursing home": "Care Home - Nursing", "Residential home": "Care Home - Residential",
-        "Acute hospital": "Hospital - Acute", "MH hospital": "Hospital - Mental Health",
-        "Community hospital": "Hospital - Community", "Other setting": "Other",
-    },
-    "risk_outcome": {"Remained": "Risk remained", "Reduced": "Risk reduced", "Removed": "Risk removed"},
-    "outcomes_achieved": {"Fully": "Fully Achieved", "Partly": "Partially Achieved", "Not": "Not Achieved"},
-    "desired_outcomes.achieved": {"Fully": "Fully Achieved", "Partly": "Partially Achieved", "Not": "Not Achieved"},
-    "asked_about_outcomes": {
-        "Asked - outcomes given": "Yes they were asked and outcomes were expressed",
-        "Asked - none given": "Yes they were asked but no outcomes were expressed",
-        "Not asked": "No", "Unknown": "Don't Know", "Not recorded": "Not Recorded",
-    },
-}  # fmt: skip
-SPLIT = ";"
-
-
-def heading(name: str) -> str:
-    return name.replace("desired_outcomes.", "Outcome ").replace(".", " ").replace("_", " ").title()
-
-
-def mapping_toml() -> str:
-    lines = ["[columns]"]
-    for name, spec in FIELDS.items():
-        if spec.is_list:
-            lines.append(f'"{name}" = {{ column = "{heading(name)}", split = "{SPLIT}" }}')
-        else:
-            lines.append(f'"{name}" = "{heading(name)}"')
-    for name, table in LOCAL.items():
-        lines.append(f'[labels."{name}"]')
-        lines += [f'"{local}" = "{national}"' for local, national in table.items()]
-    return "\n".join(lines) + "\n"
-
-
-def cell(name: str, value: Any) -> str:
-    """A case's value as a council's system writes it: local labels, UK dates, Yes/No."""
-    if value is None:
-        return ""
-    local = {national: here for here, national in LOCAL.get(name, {}).items()}
-    if isinstance(value, list):
-        return SPLIT.join(local.get(v, v) for v in value)
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if FIELDS[name].kind == "date":
-        return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
-    return local.get(value, str(value))
-
-
-def lookup(obj: dict[str, Any] | None, dotted: str) -> Any:
-    for part in dotted.split("."):
-        if obj is None:
-            return None
-        obj = obj.get(part)
-    return obj
-
-
-def to_extract(cases_file: Path, extract: Path) -> int:
-    """One row per desired outcome (one row for a case with none); returns the number of rows."""
-    names = list(FIELDS)
-    count = 0
-    with extract.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow([heading(n) for n in names])
-        for line in cases_file.read_text(encoding="utf-8").splitlines():
-            case = json.loads(line)
-            for outcome in case["desired_outcomes"] or [None]:
-                values = [
-                    lookup(outcome, n.removeprefix("desired_outcomes.")) if FIELDS[n].outcome else lookup(case, n)
-                    for n in names
-                ]
-                writer.writerow([cell(n, v) for n, v in zip(names, values, strict=True)])
-                count += 1
-    return count
 
 
 def report(run: Run, db: Path, name: str, year: str) -> dict[str, Any]:
@@ -130,8 +44,8 @@ def test_5000_demo_cases_through_an_extract_give_the_same_figures(run: Run, tmp_
     exported = run("--db", str(original), "export", str(cases_file), "--identifiable", "--reason", "test", "--yes")
     assert exported.exit_code == 0, exported.output
     extract = tmp_path / "council-extract.csv"
-    row_count = to_extract(cases_file, extract)
-    assert row_count > 5000  # several rows for cases with several desired outcomes
+    row_count, case_count = to_extract(cases_file.read_text(encoding="utf-8").splitlines(), extract)
+    assert case_count == 5000 and row_count > 5000  # several rows for cases with several desired outcomes
     mapping = tmp_path / "council.toml"
     mapping.write_text(mapping_toml(), encoding="utf-8")
     assert run("--db", str(imported), "init", "--worker", "Auditor").exit_code == 0

@@ -48,7 +48,7 @@ def report_lines(
         out.append("  Not used: " + ", ".join(f'"{h}"' for h in how.unused))
     if how.missing:
         out.append(f"  {len(how.missing)} mapped heading(s) are missing: correct them in [columns] of {mapping.name}")
-    out += ["", "Labels"]
+    out += ["", "Labels (each value found, the rows holding it, and the national label it becomes)"]
     for column in mapping.columns:
         tally = tallies.get(column.field.name)
         if tally is None or id(column) in missing:

@@ -1,0 +1,100 @@
+"""A council's extract against JSON Lines: the same cases imported both ways, whole commands.
+
+    python benchmarks/extract.py                  # a 100,000-row CSV extract, 3 runs each
+    python benchmarks/extract.py --rows 10000 --runs 1
+
+A demonstration database gives the cases; they are exported as JSON Lines and written as a
+council-style CSV extract (one row per desired outcome, local labels, UK dates: the extract of
+tests/test_extract_demo.py), cut at whole cases to the number of rows asked for, and the JSON
+Lines cut to the same cases. Each import goes into a new database. Target: the extract within
+2x of the JSON Lines. Prints Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests.extract_fixture makes the extract
+
+from run import BIN, Result, measure, run_once  # noqa: E402 (benchmarks/run.py, beside this file)
+
+from tests.extract_fixture import mapping_toml, to_extract  # noqa: E402
+
+ROWS_PER_CASE = 1.17  # the demo's desired outcomes per case, roughly: enough cases for the rows asked
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = HERE / "work"
+    work.mkdir(exist_ok=True)
+    env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "120"}
+    env.pop("MSP_PASSPHRASE", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    msp = [str(BIN / "msp")]
+    demo = work / f"extract-demo-{args.rows}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{demo}{suffix}").unlink(missing_ok=True)
+    cases_wanted = int(args.rows / ROWS_PER_CASE) + 1000
+    print(f"demo of {cases_wanted} cases", file=sys.stderr)
+    run_once([*msp, "--db", str(demo), "demo", "--cases", str(cases_wanted), "--replace"], env)
+    everything = work / "extract-all.jsonl"
+    everything.unlink(missing_ok=True)
+    run_once([*msp, "--db", str(demo), "export", str(everything), "--identifiable", "--reason", "bench", "--yes"], env)
+    lines = everything.read_text(encoding="utf-8").splitlines()
+    extract = work / f"extract-{args.rows}.csv"
+    rows, cases = to_extract(lines, extract, max_rows=args.rows)
+    if rows < args.rows:
+        raise SystemExit(f"the demo gave only {rows} rows; raise ROWS_PER_CASE's margin")
+    same_cases = work / f"extract-{args.rows}.jsonl"
+    same_cases.write_text("".join(line + "\n" for line in lines[:cases]), encoding="utf-8")
+    mapping = work / "extract-map.toml"
+    mapping.write_text(mapping_toml(), encoding="utf-8")
+    fresh = work / "extract-import.db"
+
+    def new_database() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{fresh}{suffix}").unlink(missing_ok=True)
+        subprocess.run([*msp, "--db", str(fresh), "init"], env=env, check=True, capture_output=True)
+
+    into = [*msp, "--db", str(fresh), "import"]
+    results: list[Result] = [
+        measure(f"msp import ({cases} cases, JSON Lines)", [*into, str(same_cases)], env, args.runs, new_database),
+        measure(
+            f"msp import --map ({rows} rows, {cases} cases, CSV)",
+            [*into, str(extract), "--map", str(mapping)],
+            env,
+            args.runs,
+            new_database,
+        ),
+        measure(
+            f"msp import --map --dry-run ({rows} rows)",
+            [*into, str(extract), "--map", str(mapping), "--dry-run"],
+            env,
+            args.runs,
+            new_database,
+        ),
+    ]
+    conn = sqlite3.connect(fresh)  # the last import was a dry run: nothing written
+    assert conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0] == 0
+    conn.close()
+    ratio = results[1].median / results[0].median
+    print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(f"Extract: {extract.stat().st_size / 1e6:.1f} MB CSV; JSON Lines: {same_cases.stat().st_size / 1e6:.1f} MB\n")
+    print("| command | median s | min-max s | runs | peak MB |\n|---|---|---|---|---|")
+    for result in results:
+        print(result.row())
+    print(f"\nThe extract takes {ratio:.2f}x the time of the same cases from JSON Lines (target: within 2x).")
+
+
+if __name__ == "__main__":
+    main()
