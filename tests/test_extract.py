@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import Run, rows
 
@@ -418,3 +420,26 @@ def test_the_example_in_examples_folder(run: Run, initialised: Path) -> None:
     assert again.exit_code == 65
     assert "this case_ref is already in the database\n" in again.output.replace(";", "\n")
     assert "--update" not in again.output
+
+
+CELLS = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["31/01/2025", "45688", "2025-13-01", "=cmd()", "S42", "Financial;;Self neglect", " ", "\x00"]),
+    st.text(alphabet='\u00a3\u00e9\u2013\ud7ff\x1b\r\n";,', max_size=10),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=st.lists(st.lists(CELLS, min_size=0, max_size=len(HEADINGS) + 2), min_size=1, max_size=6))
+def test_hostile_cells_never_a_traceback(run: Run, initialised: Path, tmp_path: Path, table: list[list[str]]) -> None:
+    extract = tmp_path / "hostile.csv"
+    with extract.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([HEADINGS, *table])
+    mapping = tmp_path / "hostile.toml"
+    mapping.write_text(MAP, encoding="utf-8")
+    before = case_counts(initialised)
+    result = run("import", str(extract), "--map", str(mapping))
+    assert result.exit_code in (0, 1, 2, 65), result.output
+    assert "Traceback" not in result.output and "unexpected" not in result.output
+    if result.exit_code != 0:
+        assert case_counts(initialised) == before

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -53,7 +54,7 @@ def _run(
         raise UsageProblem("Choose one of --json and --csv.")
     period = parse_period(options["year"], options["quarter"], options["date_from"], options["date_to"])
     store = ctx.obj.open()
-    source = options.get("source")
+    source = Path(options["source"]).name if options.get("source") else None  # a path given: its file name
     scope = queries.Scope(period=period, team=options["team"], worker=options["worker"], source=source)
     data = count(store.conn, scope, *extra)
     publish = options["publish"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import typer
 
@@ -33,7 +34,9 @@ def audit(
     state: AppState = ctx.obj
     store = state.open()
     today = dt.date.today()
-    found = worklist.findings(store.conn, today=today, days=days, worker=worker, team=team, source=source)
+    found = worklist.findings(
+        store.conn, today=today, days=days, worker=worker, team=team, source=Path(source).name if source else None
+    )
     counts = worklist.summary(found)
     if as_json:
         obj = {"as_of": today.isoformat(), "closed_within_days": days, "summary": counts, "findings": found}

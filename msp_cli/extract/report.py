@@ -8,6 +8,7 @@ and every case that would fail, with its rows and every problem.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from msp_cli.extract.cases import LabelTally, Plan
 from msp_cli.extract.fields import FIELDS
 from msp_cli.extract.mapping import Mapping
 from msp_cli.extract.table import Extract
-from msp_cli.extract.values import closest_label
+from msp_cli.extract.values import as_text, closest_label
 from msp_cli.interchange import LineProblem
 
 MAX_SHOWN = 50  # failing cases listed in full; the rest are counted
@@ -103,8 +104,6 @@ def write_rejects(extract: Extract, rejected: Iterable[LineProblem], rows_of: di
     path = rejects_path(extract.path)
     with private_file(path) as handle:  # personal data: owner-only, never overwriting
         handle.write("\ufeff".encode())
-        import io
-
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(["msp row", "msp problems", *extract.headings])
@@ -117,6 +116,4 @@ def write_rejects(extract: Extract, rejected: Iterable[LineProblem], rows_of: di
 
 
 def _cell(value: object) -> object:
-    from msp_cli.extract.values import as_text
-
     return "" if value is None else as_text(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,15 +25,14 @@ Row = tuple[int, list[Any]]  # (row number as the spreadsheet shows it, cells)
 class Extract:
     path: Path
     headings: list[str]
+    read_rows: Callable[[], Iterator[Row]] = field(repr=False)  # the data rows, read afresh each call
     encoding: str | None = None  # CSV: the encoding read
     sheet: str | None = None  # xlsx: the sheet read
     sheets: list[str] = field(default_factory=list)
-    _rows: Any = None  # a callable giving the data rows afresh
 
     def rows(self) -> Iterator[Row]:
         """Each data row (blank rows skipped), numbered as the spreadsheet numbers it."""
-        rows: Iterator[Row] = self._rows()
-        return rows
+        return self.read_rows()
 
 
 def check_path(path: Path) -> None:
@@ -107,7 +106,7 @@ def _open_csv(path: Path, encoding: str | None, delimiter: str) -> Extract:
             if any(cell.strip() for cell in cells):
                 yield number, list(cells)
 
-    return Extract(path, headings=[h.strip() for h in first], encoding=used, _rows=rows)
+    return Extract(path, [h.strip() for h in first], rows, encoding=used)
 
 
 def _open_xlsx(path: Path, sheet: str | None) -> Extract:
@@ -148,4 +147,4 @@ def _open_xlsx(path: Path, sheet: str | None) -> Extract:
             book.close()
 
     headings = ["" if h is None else str(h).strip() for h in first]
-    return Extract(path, headings=headings, sheet=chosen, sheets=names, _rows=rows)
+    return Extract(path, headings, rows, sheet=chosen, sheets=names)
