@@ -57,6 +57,7 @@ def main() -> None:
         raise SystemExit(f"the demo gave only {rows} rows; raise ROWS_PER_CASE's margin")
     same_cases = work / f"extract-{args.rows}.jsonl"
     same_cases.write_text("".join(line + "\n" for line in lines[:cases]), encoding="utf-8")
+    del lines  # a child's peak memory counts what it was forked from: keep this process small
     mapping = work / "extract-map.toml"
     mapping.write_text(mapping_toml(), encoding="utf-8")
     fresh = work / "extract-import.db"
