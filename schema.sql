@@ -1,7 +1,8 @@
--- msp schema, version 1: one safeguarding case as practice records it.
+-- msp schema, version 2: one safeguarding case as practice records it.
 --
--- Read on its own, this file is the data model. It is applied by the first migration
--- (msp_cli/migrations.py); later changes are new migrations, never edits here once released.
+-- Read on its own, this file is the data model as the migrations build it today
+-- (msp_cli/storage/sqlite/migrations.py); tests/test_schema.py checks that they agree.
+-- A change is a new migration and a matching edit here; released migrations are never edited.
 --
 -- Conventions, chosen so that a PostgreSQL backend is a contained change:
 --   * standard SQL types and constraints; dates are ISO 'YYYY-MM-DD' text checked with
@@ -30,7 +31,8 @@ CREATE TABLE person (
     primary_support_reason TEXT CHECK (primary_support_reason IN ('Physical Support', 'Sensory Support',
                                'Support with Memory and Cognition', 'Learning Disability Support',
                                'Mental Health Support', 'Social Support', 'No Support Reason',
-                               'Not Known'))
+                               'Not Known')),
+    date_of_birth          TEXT CHECK (date(date_of_birth) = date_of_birth)
 );
 
 -- One safeguarding concern and, where one was made, its enquiry.
@@ -131,6 +133,7 @@ CREATE TABLE desired_outcome (
                            'Risk to other adults', 'Not realistic or achievable',
                            'The person changed their mind', 'Other')),
     negotiated_note    TEXT,
+    added              TEXT CHECK (date(added) = added),  -- first recorded at a review, after the concern
     UNIQUE (case_id, position),
     CHECK (negotiated_text IS NOT NULL OR (negotiated_reason IS NULL AND negotiated_note IS NULL))
 );
@@ -245,7 +248,7 @@ CREATE INDEX closure_outcome_outcome ON closure_outcome (outcome_id);
 
 -- Where an imported case came from (`msp import --map`): the extract's file name (never its
 -- folder, which can name a person or a team drive) and the date it was imported. Added by
--- migration 0002_issue19_source.
+-- migration 0003_issue19_source.
 CREATE TABLE case_source (
     case_id     INTEGER PRIMARY KEY REFERENCES safeguarding_case (id) ON DELETE CASCADE,
     file_name   TEXT NOT NULL CHECK (length(file_name) > 0),

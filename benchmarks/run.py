@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from msp_cli.case_store import CASE_TABLES
+from msp_cli.storage.sqlite.case_store import CASE_TABLES
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent

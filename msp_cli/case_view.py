@@ -13,8 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 from msp_cli import vocab
-from msp_cli.case_store import CaseHistory, latest_progress
-from msp_cli.model import Record
+from msp_cli.record import Case
+from msp_cli.storage.sqlite.case_store import CaseHistory, latest_progress
 from msp_cli.ui import DEMO_BANNER
 
 
@@ -22,7 +22,7 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "not recorded"}[value]
 
 
-def _status(record: Record, draft_step: int | None) -> str:
+def _status(record: Case, draft_step: int | None) -> str:
     if draft_step is not None:
         return f"unfinished: the wizard stopped before step {draft_step}"
     if record["concluded"]:
@@ -30,7 +30,7 @@ def _status(record: Record, draft_step: int | None) -> str:
     return "open"
 
 
-def _facts(record: Record, draft_step: int | None) -> Table:
+def _facts(record: Case, draft_step: int | None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -74,7 +74,7 @@ def _facts(record: Record, draft_step: int | None) -> Table:
     return grid
 
 
-def _outcomes(record: Record, history: CaseHistory) -> Table:
+def _outcomes(record: Case, history: CaseHistory) -> Table:
     progress = latest_progress(history)
     table = Table(title="Desired outcomes", title_justify="left", show_lines=True, expand=True)
     table.add_column("#", no_wrap=True)
@@ -94,7 +94,7 @@ def _outcomes(record: Record, history: CaseHistory) -> Table:
     return table
 
 
-def timeline_events(record: Record, history: CaseHistory) -> list[tuple[str, str]]:
+def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]:
     """(date, what happened) for everything dated in the case, oldest first."""
     events: list[tuple[str, str]] = []
 
@@ -171,7 +171,7 @@ def _closure_text(c: dict[str, Any]) -> str:
     return text + (f"\n{c['note']}" if c["note"] else "")
 
 
-def render_case(record: Record, draft_step: int | None, history: CaseHistory, *, demo: bool) -> RenderableType:
+def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, demo: bool) -> RenderableType:
     parts: list[RenderableType] = []
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))

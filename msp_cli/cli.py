@@ -43,7 +43,7 @@ class MspGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("MSP_DEBUG") == "1":
                 raise
-            from msp_cli.store import database_errors, explain_sqlite_error
+            from msp_cli.storage.sqlite.store import database_errors, explain_sqlite_error
 
             if isinstance(exc, database_errors()):
                 state = ctx.find_object(AppState)

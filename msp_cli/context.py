@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from msp_cli.location import resolve_db_path
 
 if TYPE_CHECKING:
-    from msp_cli.store import Store
+    from msp_cli.storage.sqlite.store import Store
 
 
 @dataclass
@@ -22,7 +22,7 @@ class AppState:
         return resolve_db_path(self.db_option)
 
     def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Store:
-        from msp_cli.store import open_store
+        from msp_cli.storage.sqlite.store import open_store
         from msp_cli.ui import interactive, warn
 
         path, _ = self.db_path()

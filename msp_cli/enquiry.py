@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from msp_cli import case_store
-from msp_cli.case_store import StoredCase
 from msp_cli.errors import InvalidRecord, MspError
 from msp_cli.model import (
     Record,
@@ -22,7 +20,10 @@ from msp_cli.model import (
     validate_meeting,
     validate_review,
 )
-from msp_cli.store import Store
+from msp_cli.record import Case, Feedback, Meeting
+from msp_cli.storage.sqlite import case_store
+from msp_cli.storage.sqlite.case_store import StoredCase
+from msp_cli.storage.sqlite.store import Store
 
 LATE_FEEDBACK_DAYS = 14
 
@@ -44,7 +45,7 @@ def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCas
     return stored
 
 
-def _not_before_concern(record: Record, day: str | None, field: str) -> None:
+def _not_before_concern(record: Case, day: str | None, field: str) -> None:
     if day is not None and record["concern_received"] and day < record["concern_received"]:
         raise InvalidRecord([f"{field}: {day} is before the concern was received ({record['concern_received']})"])
 
@@ -55,13 +56,13 @@ def review(store: Store, stored: StoredCase, answers: Any) -> Record:
             f"Case {stored.record['case_ref']} has no desired outcomes to review.",
             hint="Add them in a review's new_outcomes (or in the terminal: msp case review, then 'Add a new outcome').",
         )
-    checked = validate_review(answers, stored.record)
+    checked = validate_review(answers, cast(Record, stored.record))
     with store.write() as audit:
         case_store.add_review(store.conn, audit, stored, checked)
     return checked
 
 
-def add_meeting(store: Store, stored: StoredCase, answers: Any) -> Record:
+def add_meeting(store: Store, stored: StoredCase, answers: Any) -> Meeting:
     meeting = validate_meeting(answers)
     _not_before_concern(stored.record, meeting["date"], "date")
     with store.write() as audit:
@@ -69,7 +70,7 @@ def add_meeting(store: Store, stored: StoredCase, answers: Any) -> Record:
     return meeting
 
 
-def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Record, str | None]:
+def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Feedback, str | None]:
     """Store the feedback; also return a gentle warning when it came long after closure."""
     feedback = validate_feedback(answers)
     _not_before_concern(stored.record, feedback["date"], "date")
@@ -89,7 +90,7 @@ def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Record
 
 def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
     """The case as it would be once closed with ANSWERS (not yet checked)."""
-    record = copy.deepcopy(stored.record)
+    record: Record = copy.deepcopy(cast(Record, stored.record))
     for key in ("concluded", "risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note"):
         record[key] = answers.get(key)
     if answers.get("responses") is not None:
@@ -104,11 +105,12 @@ def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
     return record
 
 
-def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Record:
-    record = closed_record(stored, answers)
+def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Case:
+    draft = closed_record(stored, answers)
     problems = []
+    record = cast(Case, draft)
     try:
-        record = validate_case(record)
+        record = validate_case(draft)
     except InvalidRecord as exc:
         problems = exc.problems
     missing = missing_for_closure(record)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from msp_cli import bulk, case_store
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.model import validate_case
-from msp_cli.store import Store
+from msp_cli.storage.sqlite import bulk, case_store
+from msp_cli.storage.sqlite.store import Store
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
 

@@ -10,7 +10,8 @@ import datetime as dt
 from typing import Any
 
 from msp_cli import prompts, vocab
-from msp_cli.model import Record, suggest_overall_achieved
+from msp_cli.model import suggest_overall_achieved
+from msp_cli.record import Case
 
 SCORES = {
     "5 (completely)": 5,
@@ -32,7 +33,7 @@ def today() -> str:
     return dt.date.today().isoformat()
 
 
-def ask_review(record: Record) -> dict[str, Any]:
+def ask_review(record: Case) -> dict[str, Any]:
     prompts.show_help(
         "A review asks the person where each outcome stands now. Their words can change:"
         " the earlier wording is kept in the case history."
@@ -71,7 +72,7 @@ def ask_review(record: Record) -> dict[str, Any]:
     return {"date": date, "note": note, "outcomes": items, "new_outcomes": new}
 
 
-def ask_meeting(record: Record, given: dict[str, Any]) -> dict[str, Any]:
+def ask_meeting(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     """Ask for what GIVEN (from options) leaves out."""
 
     def want(key: str) -> bool:
@@ -103,7 +104,7 @@ def ask_meeting(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     return m
 
 
-def ask_feedback(record: Record, given: dict[str, Any]) -> dict[str, Any]:
+def ask_feedback(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     f = dict(given)
     if f.get("date") is None:
         f["date"] = prompts.ask_date(
@@ -122,7 +123,7 @@ def ask_feedback(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     return f
 
 
-def ask_closure(record: Record, given: dict[str, Any]) -> dict[str, Any]:
+def ask_closure(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     """Closure answers for an open case, asking only what GIVEN leaves out."""
     a = dict(given)
     enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")

@@ -14,12 +14,13 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from msp_cli import case_store, prompts, vocab
+from msp_cli import prompts, vocab
 from msp_cli.errors import Cancelled, MspError
 from msp_cli.model import Record, ref_problem, validate_case
-from msp_cli.store import Store
+from msp_cli.storage.sqlite import case_store
+from msp_cli.storage.sqlite.store import Store
 
 HELP_CAPACITY = (
     "Capacity is about this decision, now: can the person understand, retain and weigh up what"
@@ -63,7 +64,7 @@ class Wizard:
         record = validate_case(self.record, today=self.today, draft=next_step is not None)
         with self.store.write() as audit:
             case_store.save_case(self.store.conn, audit, record, draft_step=next_step)
-        self.record = record
+        self.record = cast(Record, record)
 
 
 Step = Callable[[Wizard], bool]  # returns False when the case is complete early (no enquiry)
@@ -294,7 +295,7 @@ def resume(store: Store, case_ref: str, coach: Callable[[int], None] | None = No
             f"Case {case_ref} is already complete; nothing to resume.",
             hint=f"See it with `msp case show {case_ref}`; record progress with `msp case review {case_ref}`.",
         )
-    wizard = Wizard(store=store, record=stored.record, coach=coach)
+    wizard = Wizard(store=store, record=cast(Record, stored.record), coach=coach)
     run(wizard, first_step=stored.draft_step)
     return wizard
 

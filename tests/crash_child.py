@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from msp_cli import wizard
-from msp_cli.store import open_store
+from msp_cli.storage.sqlite.store import open_store
 from tests.helpers import open_case
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from msp_cli import safety
-from msp_cli.store import open_store
+from msp_cli.storage.sqlite import safety
+from msp_cli.storage.sqlite.store import open_store
 from tests.conftest import Run
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
@@ -141,9 +141,10 @@ def test_sigkill_long_version(base: tuple[Path, Path], tmp_path: Path, request: 
 WRITER = """
 import sys
 from pathlib import Path
-from msp_cli import case_store, enquiry
+from msp_cli import enquiry
+from msp_cli.storage.sqlite import case_store
 from msp_cli.model import validate_case
-from msp_cli.store import open_store
+from msp_cli.storage.sqlite.store import open_store
 from tests.helpers import open_case
 
 db, who, n = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])

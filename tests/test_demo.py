@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from msp_cli import vocab
-from msp_cli.case_store import CASE_TABLES
+from msp_cli.storage.sqlite.case_store import CASE_TABLES
 from tests.conftest import Run, rows
 from tests.test_vocab_schema import COLUMN_VOCAB
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from msp_cli.store import open_store
+from msp_cli.storage.sqlite.store import open_store
 from tests.conftest import Run, rows
 from tests.helpers import full_case
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -260,12 +261,13 @@ def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> No
     reopened = run("case", "reopen", "C-1", "--reason", "The police found new evidence")
     assert reopened.exit_code == 0, reopened.output
     assert json.loads(run("case", "show", "C-1", "--json").output)["concluded"] is None
+    today = dt.date.today().isoformat()
     second = [
         "case",
         "close",
         "C-1",
         "--concluded",
-        "2025-08-01",
+        today,
         "--risk-assessment-outcome",
         "Risk identified and action taken",
         "--risk-outcome",
@@ -277,11 +279,13 @@ def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> No
         "--outcomes-achieved",
         "Fully Achieved",
     ]
+    before_reopening = [*second[:4], "2025-08-01", *second[5:]]
+    assert run(*before_reopening).exit_code == 65  # a closure never comes before the reopening it follows
     assert run(*second).exit_code == 0
     closures = rows(case, "SELECT concluded, outcomes_achieved, reopen_reason FROM closure ORDER BY id")
     assert closures == [
         ("2025-07-01", "Partially Achieved", "The police found new evidence"),
-        ("2025-08-01", "Fully Achieved", None),
+        (today, "Fully Achieved", None),
     ]
     actions = [h["action"] for h in history(run, "C-1")]
     assert actions[-3:] == ["case.close", "case.reopen", "case.close"]

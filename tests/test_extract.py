@@ -387,15 +387,15 @@ def test_options_that_need_map(run: Run, initialised: Path, tmp_path: Path, map_
     assert run("import", str(extract), "--map", str(map_file), "--update").exit_code == 2
 
 
-def test_a_version_1_database_gains_case_source(run: Run, initialised: Path) -> None:
+def test_a_version_2_database_gains_case_source(run: Run, initialised: Path) -> None:
     conn = sqlite3.connect(initialised)
     conn.execute("DROP TABLE case_source")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0002_issue19_source'")
-    conn.execute("PRAGMA user_version = 1")
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0003_issue19_source'")
+    conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
     assert run("case", "list").exit_code == 0
-    assert rows(initialised, "PRAGMA user_version") == [(2,)]
+    assert rows(initialised, "PRAGMA user_version") == [(3,)]
     assert rows(initialised, "SELECT name FROM sqlite_master WHERE name = 'case_source'") == [("case_source",)]
 
 

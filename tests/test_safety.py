@@ -13,7 +13,7 @@ import pytest
 
 from msp_cli import interchange
 from msp_cli.errors import DatabaseProblem
-from msp_cli.store import SCHEMA_VERSION, explain_sqlite_error, open_store
+from msp_cli.storage.sqlite.store import SCHEMA_VERSION, explain_sqlite_error, open_store
 from tests.conftest import Run, rows
 from tests.helpers import minimal_case
 from tests.report_fixture import CASES
@@ -137,7 +137,7 @@ def test_errors_hide_personal_data_and_tracebacks(run: Run, loaded: Path, monkey
     def boom(*args: Any, **kwargs: Any) -> None:
         raise ValueError("Edna Example lives at 1 Private Road")
 
-    monkeypatch.setattr("msp_cli.reports.queries.outcomes", boom)
+    monkeypatch.setattr("msp_cli.storage.sqlite.report_queries.outcomes", boom)
     result = run("report", "outcomes")
     assert result.exit_code == 70
     assert "Private Road" not in result.output and "Traceback" not in result.output

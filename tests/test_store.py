@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from msp_cli import audit, migrations
 from msp_cli.errors import DatabaseProblem
-from msp_cli.store import SCHEMA_VERSION, open_store
+from msp_cli.storage.sqlite import audit, migrations
+from msp_cli.storage.sqlite.store import SCHEMA_VERSION, open_store
 from tests.conftest import Run, rows
 from tests.helpers import full_case
 
@@ -82,8 +82,8 @@ def test_audit_log_refuses_update_and_delete(run: Run, initialised: Path) -> Non
 
 
 def _import_one(tmp_path: Path) -> sqlite3.Connection:
-    from msp_cli.case_store import save_case
     from msp_cli.model import validate_case
+    from msp_cli.storage.sqlite.case_store import save_case
 
     store = open_store(tmp_path / "a.db", create=True)
     with store.write() as writer:

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 from msp_cli import vocab
-from msp_cli.audit import Actor
-from msp_cli.case_store import save_case
 from msp_cli.errors import InvalidRecord
-from msp_cli.migrations import schema_sql
 from msp_cli.model import validate_case
-from msp_cli.store import open_store
+from msp_cli.storage.sqlite.audit import Actor
+from msp_cli.storage.sqlite.case_store import save_case
+from msp_cli.storage.sqlite.store import open_store
 from tests.helpers import full_case
+
+SCHEMA_SQL = Path(__file__).resolve().parent.parent / "schema.sql"
 
 # column in schema.sql -> the vocabulary it must hold, letter for letter
 COLUMN_VOCAB = {
@@ -51,7 +52,9 @@ COLUMN_VOCAB = {
 def _check_lists() -> dict[str, list[set[str]]]:
     """Every `col IN ('a', 'b', ...)` in schema.sql, by column name."""
     found: dict[str, list[set[str]]] = {}
-    for column, body in re.findall(r"\b(\w+) IN \(\s*((?:'(?:[^']|'')*'(?:,\s*)?)+)\)", schema_sql()):
+    for column, body in re.findall(
+        r"\b(\w+) IN \(\s*((?:'(?:[^']|'')*'(?:,\s*)?)+)\)", SCHEMA_SQL.read_text(encoding="utf-8")
+    ):
         labels = {m.replace("''", "'") for m in re.findall(r"'((?:[^']|'')*)'", body)}
         found.setdefault(column, []).append(labels)
     return found

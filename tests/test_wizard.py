@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from msp_cli import ui
-from msp_cli.case_store import CASE_TABLES
+from msp_cli.storage.sqlite.case_store import CASE_TABLES
 from tests.conftest import Run, rows
 from tests.helpers import full_case
 from tests.keys import CTRL_C, NO, YES, accept, keyboard, pick, text, tick

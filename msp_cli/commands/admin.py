@@ -39,7 +39,7 @@ def init(
         worker = ask_text("Your name (for the audit trail)", required=False) or None
         team = ask_text("Your team (the default for new cases)", required=False) or None
     if worker:
-        from msp_cli.audit import Actor
+        from msp_cli.storage.sqlite.audit import Actor
 
         store.actor = Actor.current(worker)
     with store.write() as audit:
@@ -84,7 +84,7 @@ def history(
     """Show the audit trail: who changed what, and when (UTC)."""
     state: AppState = ctx.obj
     store = state.open(readonly=False)
-    from msp_cli import audit
+    from msp_cli.storage.sqlite import audit
 
     entries = audit.newest_entries(store.conn, row_key=case_ref, limit=limit)
     if case_ref is not None and not entries:

@@ -46,7 +46,7 @@ def new(
     enquiry_type: str | None = typer.Option(None, "--enquiry-type", help="Section 42, Other or None."),
 ) -> None:
     """Walk through a new case, question by question, saving each step as it is finished."""
-    from msp_cli import case_store
+    from msp_cli.storage.sqlite import case_store
 
     state: AppState = ctx.obj
     if answers is not None:
@@ -89,9 +89,9 @@ def _finished(case_ref: str) -> None:
 
 
 def save_from_answers(state: AppState, source: str) -> None:
-    from msp_cli import case_store
     from msp_cli.answers import read_answers
     from msp_cli.model import validate_case
+    from msp_cli.storage.sqlite import case_store
 
     record = validate_case(read_answers(source))
     store = state.open()
@@ -131,8 +131,8 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="JSON Lines for programs."),
 ) -> None:
     """List cases, newest concern first."""
-    from msp_cli import case_store
     from msp_cli.model import is_iso_date
+    from msp_cli.storage.sqlite import case_store
 
     if status not in ("open", "closed", "draft", "all"):
         raise UsageProblem(f"--status {status!r} is not one of: open, closed, draft, all.")
@@ -199,7 +199,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="The case as one interchange object."),
 ) -> None:
     """The whole case: person, consent, capacity, outcomes beside their status, the timeline."""
-    from msp_cli import case_store
+    from msp_cli.storage.sqlite import case_store
 
     store = ctx.obj.open()
     stored = case_store.load_case(store.conn, case_ref)

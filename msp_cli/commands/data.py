@@ -66,9 +66,10 @@ def export(
     """Export cases for analysts and auditors: pseudonymised unless --identifiable. Every export is audited."""
     from pathlib import Path
 
-    from msp_cli import case_store, export
+    from msp_cli import export
     from msp_cli.errors import MspError, UsageProblem
     from msp_cli.reports.period import parse_period
+    from msp_cli.storage.sqlite import case_store
 
     state: AppState = ctx.obj
     path = Path(out)

@@ -19,7 +19,7 @@ from msp_cli.errors import MspError
 from msp_cli.location import default_data_dir
 
 if TYPE_CHECKING:
-    from msp_cli.store import Store
+    from msp_cli.storage.sqlite.store import Store
 from msp_cli.ui import console, interactive, say
 
 DEMO_FILE = "msp-demo.db"
@@ -48,9 +48,9 @@ def demo(
         _clear_old_demo(state, path, replace)
     state.db_option = str(path)
     store = state.open(create=True)
-    from msp_cli import bulk
     from msp_cli.demo import generate
     from msp_cli.model import validate_case
+    from msp_cli.storage.sqlite import bulk
 
     today = dt.date.today()
     with store.write() as audit:
@@ -58,7 +58,7 @@ def demo(
         store.set_setting(audit, "team", "North")
         writer = bulk.BulkWriter(store.conn, audit, action="demo.generate")
         for case in generate(cases, seed, today):
-            writer.add(validate_case(case.record, today=today), case.reviews)
+            writer.add(validate_case(case.record, today=today))
         writer.flush()
         audit.append("demo.generate", changes={"cases": [None, cases], "seed": [None, seed]})
     say(f"Made {cases} fictional cases in {path} (seed {seed}).")
@@ -66,7 +66,7 @@ def demo(
 
 
 def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
-    from msp_cli.store import open_store
+    from msp_cli.storage.sqlite.store import open_store
 
     existing = open_store(path, readonly=False)
     try:
@@ -89,9 +89,10 @@ def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
 
 
 def _headline(store: Store, today: dt.date) -> None:
-    from msp_cli.reports import figures, queries
+    from msp_cli.reports import figures
     from msp_cli.reports.period import reporting_year_of, year_starting
     from msp_cli.reports.render import render
+    from msp_cli.storage.sqlite import report_queries as queries
 
     last_year = year_starting(int(reporting_year_of(today).start[:4]) - 1)
     scope = queries.Scope(period=last_year)

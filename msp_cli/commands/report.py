@@ -46,9 +46,9 @@ def _run(
     shape: Callable[..., tuple[list[Any], dict[str, Any]]],
     *extra: Any,
 ) -> None:
-    from msp_cli.reports import queries
     from msp_cli.reports.period import parse_period
     from msp_cli.reports.publish import RULE
+    from msp_cli.storage.sqlite import report_queries as queries
 
     if options["as_json"] and options["as_csv"]:
         raise UsageProblem("Choose one of --json and --csv.")
@@ -130,7 +130,8 @@ def _simple_report(name: str, title: str, doc: str) -> None:
         as_csv: bool = AS_CSV,
         publish: bool = PUBLISH,
     ) -> None:
-        from msp_cli.reports import figures, queries
+        from msp_cli.reports import figures
+        from msp_cli.storage.sqlite import report_queries as queries
 
         options = {"year": year, "quarter": quarter, "date_from": date_from, "date_to": date_to, "team": team,
                    "worker": worker, "source": source, "as_json": as_json, "as_csv": as_csv,
@@ -166,7 +167,8 @@ def breakdown(
     publish: bool = PUBLISH,
 ) -> None:
     """The outcome measures for each group: does MSP work as well for everyone?"""
-    from msp_cli.reports import figures, queries
+    from msp_cli.reports import figures
+    from msp_cli.storage.sqlite import report_queries as queries
 
     by = by.strip().lower().replace(" ", "-").replace("_", "-")
     if by not in queries.DIMENSIONS:

@@ -24,7 +24,7 @@ def backup(
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ) -> None:
     """A consistent copy of the live database, checked after writing (encrypted stays encrypted)."""
-    from msp_cli import safety
+    from msp_cli.storage.sqlite import safety
 
     state: AppState = ctx.obj
     store = state.open()
@@ -43,7 +43,7 @@ def restore(
     yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm."),
 ) -> None:
     """Replace the database with a backup: the backup is checked first and the current file kept aside."""
-    from msp_cli import safety
+    from msp_cli.storage.sqlite import safety
 
     state: AppState = ctx.obj
     path, _ = state.db_path()
@@ -70,7 +70,7 @@ def restore(
 
 def check(ctx: typer.Context) -> None:
     """Integrity, foreign keys, the audit chain, the schema version and permissions: ok, or each problem."""
-    from msp_cli import safety
+    from msp_cli.storage.sqlite import safety
 
     state: AppState = ctx.obj
     store = state.open()
@@ -86,7 +86,7 @@ def rekey(ctx: typer.Context) -> None:
     """Change the passphrase of an encrypted database (the new one from MSP_NEW_PASSPHRASE, or asked for)."""
     import os
 
-    from msp_cli import cipher
+    from msp_cli.storage.sqlite import cipher
 
     state: AppState = ctx.obj
     store = state.open()

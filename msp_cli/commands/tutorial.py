@@ -32,7 +32,7 @@ def tutorial(
     state.db_option = str(path)
     store = state.open(create=True)
     if not store.is_demo():
-        from msp_cli.case_store import count_rows
+        from msp_cli.storage.sqlite.case_store import count_rows
 
         if count_rows(store.conn, "safeguarding_case"):
             raise MspError(
@@ -46,8 +46,8 @@ def tutorial(
     notes = tutorial.coaching(chosen)
     w = wizard.Wizard(store=store, record=wizard.new_record(), coach=lambda step: prompts.show_help(notes[step]))
     wizard.run(w)
-    from msp_cli import case_store
     from msp_cli.case_view import render_case
+    from msp_cli.storage.sqlite import case_store
 
     stored = case_store.load_case(store.conn, w.record["case_ref"])
     assert stored is not None

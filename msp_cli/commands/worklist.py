@@ -29,7 +29,7 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help="One JSON object, for programs."),
 ) -> None:
     """The case-audit worklist: where recording falls short, case by case, and how to put it right."""
-    from msp_cli.reports import worklist
+    from msp_cli.storage.sqlite import worklist
 
     state: AppState = ctx.obj
     store = state.open()

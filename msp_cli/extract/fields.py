@@ -1,8 +1,10 @@
-"""The interchange fields an extract may feed, by their dotted names, and the kind of each.
+"""The interchange fields an extract may feed, by dotted name, taken from the field table.
 
-Meetings and feedback are lists of their own inside a case: an extract that is one row per
-desired outcome cannot also carry them without guessing which row is which, so they are left
-to JSON Lines. Desired outcomes are `desired_outcomes.FIELD`, one outcome per row.
+Every field of the case, the person, consent, capacity, advocacy and each desired outcome
+(`desired_outcomes.FIELD`, one outcome per row) whose value fits in a cell. Meetings, feedback,
+reviews and earlier closures are lists of their own inside a case: an extract that is one row
+per desired outcome cannot also carry them without guessing which row is which, so they are
+left to JSON Lines.
 """
 
 from __future__ import annotations
@@ -10,17 +12,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from msp_cli import vocab
+from msp_cli.record.fields import FIELDS as TABLE
+from msp_cli.record.fields import Kind
 
-# kinds: ref and line are one line of text (trimmed); text is free text, kept exactly as written;
-# date, bool; label is one national label; labels is a list of them (a column may be split)
-KINDS = ("ref", "line", "text", "date", "bool", "label", "labels")
+# the kinds a cell can hold: ref and line are one line of text (trimmed); text is free text, kept
+# exactly as written; label is one national label, labels a list of them (a column may be split)
+KINDS = {
+    Kind.REF: "ref", Kind.LINE: "line", Kind.TEXT: "text", Kind.DATE: "date", Kind.BOOL: "bool",
+    Kind.LABEL: "label", Kind.LABELS: "labels",
+}  # fmt: skip
+GROUPS = ("case", "person", "consent", "capacity", "advocacy", "outcome", "negotiated")
 OUTCOME_PREFIX = "desired_outcomes."
 
 
 @dataclass(frozen=True)
 class Field:
-    name: str
+    name: str  # the dotted interchange name, `desired_outcomes.` for an outcome's fields
     kind: str
     labels: Sequence[str] = ()
 
@@ -34,50 +41,10 @@ class Field:
         return self.kind == "labels"
 
 
-def _fields(*specs: tuple[str, str] | tuple[str, str, Sequence[str]]) -> dict[str, Field]:
-    return {spec[0]: Field(*spec) for spec in specs}
-
-
-FIELDS = _fields(
-    ("case_ref", "ref"),
-    ("person.ref", "ref"),
-    ("person.name", "line"),
-    ("person.age_band", "label", vocab.AGE_BAND),
-    ("person.sex", "label", vocab.SEX),
-    ("person.ethnicity", "label", vocab.ETHNICITY),
-    ("person.primary_support_reason", "label", vocab.PRIMARY_SUPPORT_REASON),
-    ("worker", "line"),
-    ("team", "line"),
-    ("concern_received", "date"),
-    ("enquiry_type", "label", vocab.ENQUIRY_TYPE),
-    ("enquiry_started", "date"),
-    ("risk_types", "labels", vocab.RISK_TYPE),
-    ("location_of_risk", "label", vocab.LOCATION_OF_RISK),
-    ("source_of_risk", "label", vocab.SOURCE_OF_RISK),
-    ("consent.sought", "bool"),
-    ("consent.given", "bool"),
-    ("consent.proceeded_without_consent_reason", "label", vocab.CONSENT_OVERRIDE_REASON),
-    ("consent.note", "text"),
-    ("capacity.lacked_capacity", "label", vocab.LACKED_CAPACITY),
-    ("capacity.support", "label", vocab.CAPACITY_SUPPORT),
-    ("capacity.best_interests_note", "text"),
-    ("advocacy.offered", "date"),
-    ("advocacy.started", "date"),
-    ("advocacy.type", "label", vocab.ADVOCACY_TYPE),
-    ("asked_about_outcomes", "label", vocab.ASKED_ABOUT_OUTCOMES),
-    ("desired_outcomes.text", "text"),
-    ("desired_outcomes.category", "label", vocab.OUTCOME_CATEGORY),
-    ("desired_outcomes.expressed_by", "label", vocab.EXPRESSED_BY),
-    ("desired_outcomes.negotiated.text", "text"),
-    ("desired_outcomes.negotiated.reason", "label", vocab.NEGOTIATED_REASON),
-    ("desired_outcomes.negotiated.note", "text"),
-    ("desired_outcomes.achieved", "label", vocab.OUTCOMES_ACHIEVED),
-    ("responses", "labels", vocab.RESPONSE),
-    ("concluded", "date"),
-    ("risk_assessment_outcome", "label", vocab.RISK_ASSESSMENT_OUTCOME),
-    ("risk_outcome", "label", vocab.RISK_OUTCOME),
-    ("outcomes_achieved", "label", vocab.OUTCOMES_ACHIEVED),
-    ("closure_note", "text"),
-)
+FIELDS = {
+    f.path.replace("[]", ""): Field(f.path.replace("[]", ""), KINDS[f.kind], f.labels)
+    for f in TABLE
+    if f.group in GROUPS and f.kind in KINDS
+}
 REQUIRED = ("case_ref", "person.ref")  # without these a row cannot become a case at all
 CONSTANTS = ("team", "worker")  # fields [source] may set for every case

@@ -19,7 +19,7 @@ from msp_cli.extract.mapping import Mapping
 from msp_cli.extract.report import Summary, report_lines, write_rejects
 from msp_cli.extract.table import Row, open_extract
 from msp_cli.interchange import ImportRefused, ImportResult, LineProblem, import_objects
-from msp_cli.store import Store
+from msp_cli.storage.sqlite.store import Store
 
 
 class ExtractRefused(InvalidRecord):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from msp_cli import vocab
-from msp_cli.reports import queries
 from msp_cli.reports.publish import percent, shown_count
 from msp_cli.reports.render import Grid, Item, Line, Section
+from msp_cli.storage.sqlite import report_queries as queries
 
 JsonObj = dict[str, Any]
 

@@ -15,13 +15,12 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from msp_cli.audit import Actor, AuditWriter
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import shared_storage_reason
+from msp_cli.storage.sqlite.audit import Actor, AuditWriter
 
-SCHEMA_VERSION = 2  # the number of the newest migration in migrations.py
+SCHEMA_VERSION = 3  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
 
@@ -33,13 +32,6 @@ def database_errors() -> tuple[type[Exception], ...]:
     if cipher is not None:
         errors.append(cipher.Error)
     return tuple(errors)
-
-
-def dict_rows(cursor: Any) -> Iterator[dict[str, Any]]:
-    """A cursor's rows as dicts (works for sqlite3 and sqlcipher3 alike, unlike sqlite3.Row)."""
-    names = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield dict(zip(names, row, strict=True))
 
 
 @dataclass
@@ -154,7 +146,7 @@ def open_store(
 
     An existing file is encrypted if it is a SQLCipher file; a new one if ENCRYPT is given.
     """
-    from msp_cli import cipher
+    from msp_cli.storage.sqlite import cipher
 
     exists = path.exists()
     encrypted = encrypt and not exists
@@ -220,7 +212,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, worker: str | None, *, new: b
             with contextlib.suppress(*database_errors()):  # a read-only file keeps its mode
                 conn.execute(f"PRAGMA journal_mode = {wanted}")
         if version < SCHEMA_VERSION and not readonly:
-            from msp_cli import migrations  # only now: sqlite_utils costs start-up time
+            from msp_cli.storage.sqlite import migrations  # only now: sqlite_utils costs start-up time
 
             migrations.apply(conn)
         elif version < SCHEMA_VERSION:

@@ -16,9 +16,9 @@ import stat
 import sys
 from pathlib import Path
 
-from msp_cli import audit as audit_mod
 from msp_cli.errors import DatabaseProblem, MspError
-from msp_cli.store import SCHEMA_VERSION, Store, create_private_file, database_errors, open_store
+from msp_cli.storage.sqlite import audit as audit_mod
+from msp_cli.storage.sqlite.store import SCHEMA_VERSION, Store, create_private_file, database_errors, open_store
 
 
 def problems(store: Store) -> list[str]:
@@ -79,7 +79,7 @@ def backup(store: Store, target: Path, *, force: bool) -> None:
     create_private_file(partial)
     try:
         if store.encrypted:
-            from msp_cli import cipher
+            from msp_cli.storage.sqlite import cipher
 
             partial.unlink()  # SQLCipher makes the file itself; it is owner-only by the umask below
             old_umask = os.umask(0o077)

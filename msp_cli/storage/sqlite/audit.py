@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from msp_cli.storage.sqlite.rows import dict_rows
+
 GENESIS = "0" * 64
 
 
@@ -124,7 +126,6 @@ def verify(conn: sqlite3.Connection) -> list[str]:
 
 
 def _entries(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    from msp_cli.store import dict_rows
 
     yield from dict_rows(
         conn.execute(
@@ -136,7 +137,6 @@ def _entries(conn: sqlite3.Connection) -> Iterator[dict[str, Any]]:
 
 def newest_entries(conn: sqlite3.Connection, *, row_key: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """The newest LIMIT entries (of one case or key, if given), oldest of them first."""
-    from msp_cli.store import dict_rows
 
     where, params = ("WHERE row_key = ?", (row_key,)) if row_key is not None else ("", ())
     sql = (

@@ -1,6 +1,8 @@
 """Schema migrations: small named functions, never edited once released.
 
-The first applies schema.sql. Each migration also sets PRAGMA user_version to its number,
+The first applies sql/0001_schema.sql, frozen as released; schema.sql at the top of the
+project is the readable current schema, and a test checks that the migrations build exactly
+it. Each migration also sets PRAGMA user_version to its number,
 inside its own transaction, so the version on disk always names the schema on disk.
 Imported only when a database is new or behind: sqlite_utils costs start-up time.
 """
@@ -9,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 from importlib import resources
-from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
@@ -17,12 +18,9 @@ MIGRATION_SET = "msp"
 migrations = Migrations(MIGRATION_SET)
 
 
-def schema_sql() -> str:
-    """schema.sql: inside the installed package, or at the top of a source checkout."""
-    packaged = resources.files("msp_cli").joinpath("schema.sql")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parent.parent / "schema.sql").read_text(encoding="utf-8")
+def frozen_sql(name: str) -> str:
+    """A migration's SQL, shipped inside the package (sql/NAME)."""
+    return resources.files("msp_cli.storage.sqlite").joinpath("sql").joinpath(name).read_text(encoding="utf-8")
 
 
 def split_statements(sql: str) -> list[str]:
@@ -46,22 +44,30 @@ def split_statements(sql: str) -> list[str]:
 
 @migrations(name="0001_schema")
 def m0001_schema(db: Database) -> None:
-    for statement in split_statements(schema_sql()):
+    for statement in split_statements(frozen_sql("0001_schema.sql")):
         db.conn.execute(statement)
     db.conn.execute("PRAGMA user_version = 1")
 
 
-@migrations(name="0002_issue19_source")
-def m0002_issue19_source(db: Database) -> None:
-    # the same table as in schema.sql, which a database made since already has from 0001
+@migrations(name="0002_interchange_v2")
+def m0002_interchange_v2(db: Database) -> None:
+    """Version 2 of the interchange format: date of birth; when an outcome was first recorded."""
+    db.conn.execute("ALTER TABLE person ADD COLUMN date_of_birth TEXT CHECK (date(date_of_birth) = date_of_birth)")
+    db.conn.execute("ALTER TABLE desired_outcome ADD COLUMN added TEXT CHECK (date(added) = added)")
+    db.conn.execute("PRAGMA user_version = 2")
+
+
+@migrations(name="0003_issue19_source")
+def m0003_issue19_source(db: Database) -> None:
+    """Where a case imported from a council's extract came from: the file's name and the date."""
     db.conn.execute(
-        "CREATE TABLE IF NOT EXISTS case_source ("
+        "CREATE TABLE case_source ("
         " case_id INTEGER PRIMARY KEY REFERENCES safeguarding_case (id) ON DELETE CASCADE,"
         " file_name TEXT NOT NULL CHECK (length(file_name) > 0),"
         " imported_on TEXT NOT NULL CHECK (date(imported_on) = imported_on))"
     )
-    db.conn.execute("CREATE INDEX IF NOT EXISTS case_source_file_name ON case_source (file_name)")
-    db.conn.execute("PRAGMA user_version = 2")
+    db.conn.execute("CREATE INDEX case_source_file_name ON case_source (file_name)")
+    db.conn.execute("PRAGMA user_version = 3")
 
 
 def apply(conn: sqlite3.Connection) -> None:

@@ -1,0 +1,1 @@
+"""msp on one SQLite (or SQLCipher) file."""
