@@ -167,6 +167,11 @@ def test_xlsx_with_date_cells_and_excel_date_numbers(run: Run, initialised: Path
         '[labels.risk_types]\nNeglect = "Neglect and Acts of Omission"\n',
         encoding="utf-8",
     )
+    draft = run("map", "draft", str(path), "--sheet", "Cases")
+    assert draft.exit_code == 0, draft.output
+    assert 'sheet = "Cases"  # sheets: Notes, Cases' in draft.stdout
+    drafted = tomllib.loads(draft.stdout)["columns"]
+    assert (drafted["case_ref"], drafted["concern_received"]) == ("Case No", "Referral Date")
     result = run("import", str(path), "--map", str(mapping))
     assert result.exit_code == 0, result.output
     assert rows(initialised, "SELECT c.case_ref, p.ref, c.concern_received, c.enquiry_started FROM safeguarding_case c"
