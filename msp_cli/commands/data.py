@@ -15,7 +15,9 @@ def register(app: typer.Typer) -> None:
 
 def import_(
     ctx: typer.Context,
-    source: str = typer.Argument(..., metavar="FILE", help="A JSON Lines file of cases, or - for stdin."),
+    source: str = typer.Argument(
+        ..., metavar="FILE", help="A JSON Lines file of cases, or - for stdin; with --map, a .csv or .xlsx extract."
+    ),
     update: bool = typer.Option(False, "--update", help="Replace cases whose case_ref is already stored."),
     map_file: str | None = typer.Option(
         None, "--map", metavar="MAP.toml", help="Read FILE as a council's .csv or .xlsx extract, mapped by MAP.toml."
