@@ -448,3 +448,14 @@ def test_hostile_cells_never_a_traceback(run: Run, initialised: Path, tmp_path: 
     assert "Traceback" not in result.output and "unexpected" not in result.output
     if result.exit_code != 0:
         assert case_counts(initialised) == before
+
+
+def test_a_free_text_column_mapped_as_labels_lists_the_first_values(
+    run: Run, initialised: Path, tmp_path: Path, map_file: Path
+) -> None:
+    table = [[f"C-{i}", f"P-{i}", "", "65-74", "04/02/2025", "S42", "04/02/2025", f"note {i:03}", "", "", ""]
+             for i in range(70)]  # fmt: skip
+    result = run("import", str(write_csv(tmp_path / "extract.csv", table)), "--map", str(map_file), "--dry-run")
+    assert result.exit_code == 65
+    assert "    ...and 10 more values" in result.stdout
+    assert "note 059" in result.stdout and "note 060" not in result.stdout.split("Cases that would fail")[0]

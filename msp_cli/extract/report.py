@@ -21,6 +21,7 @@ from msp_cli.extract.values import as_text, closest_label
 from msp_cli.interchange import LineProblem
 
 MAX_SHOWN = 50  # failing cases listed in full; the rest are counted
+MAX_VALUES = 60  # distinct values listed for one label column, most frequent first
 
 
 @dataclass
@@ -57,8 +58,9 @@ def report_lines(
         out.append(f'  {column.field.name} ("{column.heading}")')
         if not tally.counts:
             out.append("    (no values)")
-        width = max(len(v) for v in tally.counts) + 2 if tally.counts else 0
-        for value, count in sorted(tally.counts.items(), key=lambda vc: (-vc[1], vc[0])):
+        width = min(max((len(v) for v in tally.counts), default=0), 40) + 2
+        ordered = sorted(tally.counts.items(), key=lambda vc: (-vc[1], vc[0]))
+        for value, count in ordered[:MAX_VALUES]:
             national = tally.national.get(value)
             if national is None:
                 close = closest_label(value, FIELDS[column.field.name].labels)
@@ -68,6 +70,8 @@ def report_lines(
             else:
                 what = f"-> {national} (national label)"
             out.append(f"    {value:<{width}}{count:>7}  {what}")
+        if len(ordered) > MAX_VALUES:  # free text in a label column: the first are enough to see it
+            out.append(f"    ...and {len(ordered) - MAX_VALUES} more values")
     out.append("")
     if s.failing:
         total = len(s.failing)
