@@ -23,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests.extract_fixture makes the extract
 
-from run import BIN, Result, measure, run_once  # noqa: E402 (benchmarks/run.py, beside this file)
+from run import BIN, Result, run_once  # noqa: E402 (benchmarks/run.py, beside this file)
 
 from tests.extract_fixture import mapping_toml, to_extract  # noqa: E402
 
@@ -68,33 +68,32 @@ def main() -> None:
         subprocess.run([*msp, "--db", str(fresh), "init"], env=env, check=True, capture_output=True)
 
     into = [*msp, "--db", str(fresh), "import"]
-    results: list[Result] = [
-        measure(f"msp import ({cases} cases, JSON Lines)", [*into, str(same_cases)], env, args.runs, new_database),
-        measure(
-            f"msp import --map ({rows} rows, {cases} cases, CSV)",
-            [*into, str(extract), "--map", str(mapping)],
-            env,
-            args.runs,
-            new_database,
-        ),
-        measure(
-            f"msp import --map --dry-run ({rows} rows)",
-            [*into, str(extract), "--map", str(mapping), "--dry-run"],
-            env,
-            args.runs,
-            new_database,
-        ),
-    ]
+    commands = {
+        f"msp import ({cases} cases, JSON Lines)": [*into, str(same_cases)],
+        f"msp import --map ({rows} rows, {cases} cases, CSV)": [*into, str(extract), "--map", str(mapping)],
+        f"msp import --map --dry-run ({rows} rows)": [*into, str(extract), "--map", str(mapping), "--dry-run"],
+    }
+    # taken in turn, run after run: on a shared machine the load drifts, and each command meets it alike
+    taken: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(args.runs):
+        for name, argv in commands.items():
+            taken[name].append(run_once(argv, env, before=new_database))
+            print(f"  {name}: {taken[name][-1][0]:.3f} s", file=sys.stderr)
+    results = [Result(name, [t for t, _ in runs], max(m for _, m in runs)) for name, runs in taken.items()]
     conn = sqlite3.connect(fresh)  # the last import was a dry run: nothing written
     assert conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0] == 0
     conn.close()
     ratio = results[1].median / results[0].median
-    print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    paired = [e / j for j, e in zip(results[0].seconds, results[1].seconds, strict=True)]  # the same round each
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    python = platform.python_version()
+    print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {python}; load average after: {load}\n")
     print(f"Extract: {extract.stat().st_size / 1e6:.1f} MB CSV; JSON Lines: {same_cases.stat().st_size / 1e6:.1f} MB\n")
     print("| command | median s | min-max s | runs | peak MB |\n|---|---|---|---|---|")
     for result in results:
         print(result.row())
-    print(f"\nThe extract takes {ratio:.2f}x the time of the same cases from JSON Lines (target: within 2x).")
+    print(f"\nThe extract takes {ratio:.2f}x the time of the same cases from JSON Lines (target: within 2x);")
+    print("round by round: " + ", ".join(f"{r:.2f}x" for r in paired) + ".")
 
 
 if __name__ == "__main__":
