@@ -47,7 +47,7 @@ def main() -> None:
     cases_wanted = int(args.rows / ROWS_PER_CASE) + 1000
     print(f"demo of {cases_wanted} cases", file=sys.stderr)
     run_once([*msp, "--db", str(demo), "demo", "--cases", str(cases_wanted), "--replace"], env)
-    everything = work / "extract-all.jsonl"
+    everything = work / f"extract-all-{args.rows}.jsonl"
     everything.unlink(missing_ok=True)
     run_once([*msp, "--db", str(demo), "export", str(everything), "--identifiable", "--reason", "bench", "--yes"], env)
     lines = everything.read_text(encoding="utf-8").splitlines()
@@ -58,9 +58,9 @@ def main() -> None:
     same_cases = work / f"extract-{args.rows}.jsonl"
     same_cases.write_text("".join(line + "\n" for line in lines[:cases]), encoding="utf-8")
     del lines  # a child's peak memory counts what it was forked from: keep this process small
-    mapping = work / "extract-map.toml"
+    mapping = work / f"extract-map-{args.rows}.toml"
     mapping.write_text(mapping_toml(), encoding="utf-8")
-    fresh = work / "extract-import.db"
+    fresh = work / f"extract-import-{args.rows}.db"  # every file named by its size: runs may overlap
 
     def new_database() -> None:
         for suffix in ("", "-wal", "-shm"):
