@@ -459,3 +459,12 @@ def test_a_free_text_column_mapped_as_labels_lists_the_first_values(
     assert result.exit_code == 65
     assert "    ...and 10 more values" in result.stdout
     assert "note 059" in result.stdout and "note 060" not in result.stdout.split("Cases that would fail")[0]
+
+
+def test_missing_case_reference_heading(run: Run, initialised: Path, tmp_path: Path, map_file: Path) -> None:
+    headings = ["Case Number" if h == "Case No" else h for h in HEADINGS]
+    result = run("import", str(write_csv(tmp_path / "extract.csv", ROWS, headings=headings)), "--map", str(map_file))
+    assert result.exit_code == 65
+    assert re.search(r'\n  case_ref +<- "Case No"  MISSING from the file\n', result.output)
+    assert "Extract: extract.csv (CSV, utf-8): 3 rows, 0 cases" in result.output
+    assert "Nothing was imported: a mapped heading is missing from the file" in result.output

@@ -17,7 +17,7 @@ from msp_cli.errors import InvalidRecord
 from msp_cli.extract import cases as rows_to_cases
 from msp_cli.extract.mapping import Mapping
 from msp_cli.extract.report import Summary, report_lines, write_rejects
-from msp_cli.extract.table import Row, open_extract
+from msp_cli.extract.table import Extract, Row, open_extract
 from msp_cli.interchange import ImportRefused, ImportResult, LineProblem, import_objects
 from msp_cli.storage.sqlite.store import Store
 
@@ -74,13 +74,12 @@ def import_extract(
     tallies: dict[str, rows_to_cases.LabelTally] = {}
     how = rows_to_cases.plan(extract.headings, mapping, tallies)
     counter = [0]
-    rows = _counting(extract.rows(), counter)
+    found: list[rows_to_cases.CaseRows] = []
+    orphans: list[tuple[int, str]] = []
     if how.ref_index is None:  # the case reference's heading is missing: rows cannot be told apart
-        found: list[rows_to_cases.CaseRows] = []
-        orphans: list[tuple[int, str]] = []
-        sum(1 for _ in rows)
+        counter[0] = sum(1 for _ in extract.rows())
     else:
-        found, orphans = rows_to_cases.group(rows, how)
+        found, orphans = rows_to_cases.group(_counting(extract.rows(), counter), how)
     rows_of = {case.rows[0]: case.rows for case in found}
     blocked = bool(how.missing)
     rejects: list[Path] = []
@@ -91,6 +90,8 @@ def import_extract(
             problem.problems = _with_headings(problem.problems, headings)
         return bad
 
+    if how.ref_index is None:  # nothing to check case by case: the report names the missing heading
+        return _finish(extract, mapping, how, tallies, counter[0], ImportResult(), [], blocked=True)
     try:
         result = import_objects(
             store,
@@ -106,10 +107,25 @@ def import_extract(
     except ImportRefused as refused:
         failing = refused.bad_lines
         result = ImportResult(cases_valid=len(found) + len(orphans) - len(failing))
-    named(failing)
-    summary = Summary(rows=counter[0], cases=len(found) + len(orphans), valid=result.cases_valid, failing=failing)
-    report = report_lines(extract, mapping, how, tallies, summary)
-    return Outcome(result, report, failing, blocked, rejects[0] if rejects else None)
+    outcome = _finish(extract, mapping, how, tallies, counter[0], result, named(failing), blocked=blocked)
+    outcome.rejects = rejects[0] if rejects else None
+    return outcome
+
+
+def _finish(
+    extract: Extract,
+    mapping: Mapping,
+    how: rows_to_cases.Plan,
+    tallies: dict[str, rows_to_cases.LabelTally],
+    row_count: int,
+    result: ImportResult,
+    failing: list[LineProblem],
+    *,
+    blocked: bool,
+) -> Outcome:
+    cases = result.cases_valid + len(failing)
+    summary = Summary(rows=row_count, cases=cases, valid=result.cases_valid, failing=failing)
+    return Outcome(result, report_lines(extract, mapping, how, tallies, summary), failing, blocked)
 
 
 def refusal(outcome: Outcome, path: Path, mapping: Mapping) -> ExtractRefused:
