@@ -2,6 +2,7 @@
 
     python benchmarks/extract.py                  # a 100,000-row CSV extract, 3 runs each
     python benchmarks/extract.py --rows 10000 --runs 1
+    python benchmarks/extract.py --reuse           # the same cases as the last run of this size
 
 A demonstration database gives the cases; they are exported as JSON Lines and written as a
 council-style CSV extract (one row per desired outcome, local labels, UK dates: the extract of
@@ -13,6 +14,7 @@ Lines cut to the same cases. Each import goes into a new database. Target: the e
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import sqlite3
@@ -30,10 +32,23 @@ from tests.extract_fixture import mapping_toml, to_extract  # noqa: E402
 ROWS_PER_CASE = 1.1  # fewer than the demo's desired outcomes per case (about 1.15): enough cases for the rows
 
 
+def make_cases(work: Path, everything: Path, rows: int, msp: list[str], env: dict[str, str]) -> None:
+    """A demonstration database with enough cases for ROWS rows, exported as identifiable JSON Lines."""
+    demo = work / f"extract-demo-{rows}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{demo}{suffix}").unlink(missing_ok=True)
+    cases_wanted = int(rows / ROWS_PER_CASE) + 1000
+    print(f"demo of {cases_wanted} cases", file=sys.stderr)
+    run_once([*msp, "--db", str(demo), "demo", "--cases", str(cases_wanted), "--replace"], env)
+    everything.unlink(missing_ok=True)
+    run_once([*msp, "--db", str(demo), "export", str(everything), "--identifiable", "--reason", "bench", "--yes"], env)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--reuse", action="store_true", help="keep the cases of an earlier run of this size")
     args = parser.parse_args()
     work = HERE / "work"
     work.mkdir(exist_ok=True)
@@ -41,23 +56,18 @@ def main() -> None:
     env.pop("MSP_PASSPHRASE", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     msp = [str(BIN / "msp")]
-    demo = work / f"extract-demo-{args.rows}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{demo}{suffix}").unlink(missing_ok=True)
-    cases_wanted = int(args.rows / ROWS_PER_CASE) + 1000
-    print(f"demo of {cases_wanted} cases", file=sys.stderr)
-    run_once([*msp, "--db", str(demo), "demo", "--cases", str(cases_wanted), "--replace"], env)
     everything = work / f"extract-all-{args.rows}.jsonl"
-    everything.unlink(missing_ok=True)
-    run_once([*msp, "--db", str(demo), "export", str(everything), "--identifiable", "--reason", "bench", "--yes"], env)
-    lines = everything.read_text(encoding="utf-8").splitlines()
+    if not (args.reuse and everything.exists()):
+        make_cases(work, everything, args.rows, msp, env)
     extract = work / f"extract-{args.rows}.csv"
-    rows, cases = to_extract(lines, extract, max_rows=args.rows)
+    # lines are streamed, never all held: a child's peak memory counts the process it was forked from
+    with everything.open(encoding="utf-8") as lines:
+        rows, cases = to_extract(lines, extract, max_rows=args.rows)
     if rows < args.rows:
         raise SystemExit(f"the demo gave only {rows} rows; raise ROWS_PER_CASE's margin")
     same_cases = work / f"extract-{args.rows}.jsonl"
-    same_cases.write_text("".join(line + "\n" for line in lines[:cases]), encoding="utf-8")
-    del lines  # a child's peak memory counts what it was forked from: keep this process small
+    with everything.open(encoding="utf-8") as source, same_cases.open("w", encoding="utf-8") as out:
+        out.writelines(itertools.islice(source, cases))
     mapping = work / f"extract-map-{args.rows}.toml"
     mapping.write_text(mapping_toml(), encoding="utf-8")
     fresh = work / f"extract-import-{args.rows}.db"  # every file named by its size: runs may overlap
