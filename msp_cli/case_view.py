@@ -6,15 +6,17 @@ beside what was negotiated and where it stands now; then the timeline, oldest fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from msp_cli import vocab
+from msp_cli import rules
+from msp_cli.model import FEEDBACK_SCORES
 from msp_cli.record import Case
-from msp_cli.storage.sqlite.case_store import CaseHistory, latest_progress
+from msp_cli.record.fields import Kind, fields_of
+from msp_cli.storage import CaseHistory
 from msp_cli.ui import DEMO_BANNER
 
 
@@ -35,9 +37,9 @@ def _facts(record: Case, draft_step: int | None) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     p = record["person"]
-    person = " · ".join(
-        str(x) for x in (p["ref"], p["name"], p["age_band"], p["sex"], p["ethnicity"], p["primary_support_reason"]) if x
-    )
+    # every recorded detail of the person, in the field table's order; a date says what it is
+    details = [(f, p.get(f.key)) for f in fields_of("person")]
+    person = " · ".join(f"{f.meaning} {v}" if f.kind is Kind.DATE else str(v) for f, v in details if v)
     kind = {"Section 42": "Section 42 enquiry", "Other": "Other enquiry", "None": "No enquiry"}
     grid.add_row("Status", f"{kind.get(record['enquiry_type'] or '', 'not decided')} · {_status(record, draft_step)}")
     grid.add_row("Person", person)
@@ -75,7 +77,7 @@ def _facts(record: Case, draft_step: int | None) -> Table:
 
 
 def _outcomes(record: Case, history: CaseHistory) -> Table:
-    progress = latest_progress(history)
+    progress = history.latest_progress()
     table = Table(title="Desired outcomes", title_justify="left", show_lines=True, expand=True)
     table.add_column("#", no_wrap=True)
     table.add_column("In their words", ratio=3, overflow="fold")
@@ -131,11 +133,8 @@ def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]
     for w in history.earlier_wording:
         add(w["replaced_on"], f'Outcome #{w["position"]} reworded; it was: "{w["text"]}"')
     for f in record["feedback"]:
-        scores = ", ".join(
-            f"{k.replace('_', ' ')} {f[k]}"
-            for k in ("felt_listened_to", "felt_involved", "feels_safer", "outcomes_met")
-            if f[k]
-        )
+        given = cast(dict[str, Any], f)
+        scores = ", ".join(f"{k.replace('_', ' ')} {given[k]}" for k in FEEDBACK_SCORES if given[k])
         add(
             f["date"],
             f"Feedback from {f['given_by'] or 'not recorded'}: {scores or 'no scores'}"
@@ -182,7 +181,7 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     parts.append(facts)
     if record["desired_outcomes"]:
         parts.append(_outcomes(record, history))
-    elif record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
+    elif rules.NEEDS_OUTCOMES.holds(record):
         parts.append(Text("Outcomes were expressed but none is recorded yet.", style="yellow"))
     timeline = Table(title="Timeline", title_justify="left", expand=True)
     timeline.add_column("Date", no_wrap=True)

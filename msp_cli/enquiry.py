@@ -21,15 +21,13 @@ from msp_cli.model import (
     validate_review,
 )
 from msp_cli.record import Case, Feedback, Meeting
-from msp_cli.storage.sqlite import case_store
-from msp_cli.storage.sqlite.case_store import StoredCase
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.storage import Storage, StoredCase
 
 LATE_FEEDBACK_DAYS = 14
 
 
-def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
-    stored = case_store.load_case(store.conn, case_ref)
+def load(store: Storage, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
+    stored = store.load_case(case_ref)
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     if stored.draft_step is not None:
@@ -50,7 +48,7 @@ def _not_before_concern(record: Case, day: str | None, field: str) -> None:
         raise InvalidRecord([f"{field}: {day} is before the concern was received ({record['concern_received']})"])
 
 
-def review(store: Store, stored: StoredCase, answers: Any) -> Record:
+def review(store: Storage, stored: StoredCase, answers: Any) -> Record:
     if not stored.record["desired_outcomes"] and not (isinstance(answers, dict) and answers.get("new_outcomes")):
         raise MspError(
             f"Case {stored.record['case_ref']} has no desired outcomes to review.",
@@ -58,24 +56,24 @@ def review(store: Store, stored: StoredCase, answers: Any) -> Record:
         )
     checked = validate_review(answers, cast(Record, stored.record))
     with store.write() as audit:
-        case_store.add_review(store.conn, audit, stored, checked)
+        store.add_review(audit, stored, checked)
     return checked
 
 
-def add_meeting(store: Store, stored: StoredCase, answers: Any) -> Meeting:
+def add_meeting(store: Storage, stored: StoredCase, answers: Any) -> Meeting:
     meeting = validate_meeting(answers)
     _not_before_concern(stored.record, meeting["date"], "date")
     with store.write() as audit:
-        case_store.add_meeting(store.conn, audit, stored, meeting)
+        store.add_meeting(audit, stored, meeting)
     return meeting
 
 
-def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Feedback, str | None]:
+def add_feedback(store: Storage, stored: StoredCase, answers: Any) -> tuple[Feedback, str | None]:
     """Store the feedback; also return a gentle warning when it came long after closure."""
     feedback = validate_feedback(answers)
     _not_before_concern(stored.record, feedback["date"], "date")
     with store.write() as audit:
-        case_store.add_feedback(store.conn, audit, stored, feedback)
+        store.add_feedback(audit, stored, feedback)
     warning = None
     concluded = stored.record["concluded"]
     if concluded is not None:
@@ -105,7 +103,7 @@ def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
     return record
 
 
-def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Case:
+def close(store: Storage, stored: StoredCase, answers: dict[str, Any]) -> Case:
     draft = closed_record(stored, answers)
     problems = []
     record = cast(Case, draft)
@@ -118,15 +116,15 @@ def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Case:
         parts = problems + (["missing: " + "; ".join(missing)] if missing else [])
         raise InvalidRecord(parts, where=f"Case {stored.record['case_ref']} was not closed")
     with store.write() as audit:
-        case_store.save_case(store.conn, audit, record, action="case.close")
+        store.save_case(audit, record, action="case.close")
     return record
 
 
-def reopen(store: Store, case_ref: str, reason: str) -> None:
+def reopen(store: Storage, case_ref: str, reason: str) -> None:
     stored = load(store, case_ref, must_be_open=False)
     if stored.record["concluded"] is None:
         raise MspError(f"Case {case_ref} is open already; there is nothing to reopen.")
     if not reason.strip():
         raise MspError("Say why the case is reopened: --reason TEXT.")
     with store.write() as audit:
-        case_store.reopen(store.conn, audit, stored, reason)
+        store.reopen(audit, stored, reason)

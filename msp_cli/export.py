@@ -22,7 +22,7 @@ from typing import IO, Any, cast
 
 from msp_cli.record import Case
 from msp_cli.record.fields import Field, Kind, fields_of
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.storage import Storage
 from msp_cli.ui import DEMO_BANNER
 
 KEY_SETTING = "pseudonym_key"
@@ -100,7 +100,7 @@ class Pseudonymiser:
         return f"{kind[0].upper()}-{digest[:16]}"
 
 
-def pseudonymiser(store: Store) -> Pseudonymiser:
+def pseudonymiser(store: Storage) -> Pseudonymiser:
     key = store.setting(KEY_SETTING)
     if key is None:  # a database made before keys, or by msp demo: make its key once
         key = secrets.token_hex(32)

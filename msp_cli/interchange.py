@@ -18,8 +18,7 @@ from typing import IO, Any
 
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.model import validate_case
-from msp_cli.storage.sqlite import bulk, case_store
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.storage import Storage
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
 
@@ -107,13 +106,13 @@ def _already_named(problem: str, earlier: list[str]) -> bool:
 Candidate = tuple[int, Any, list[str]]
 
 
-def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> ImportResult:
+def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False) -> ImportResult:
     candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
     return import_objects(store, candidates, update=update)
 
 
 def import_objects(
-    store: Store,
+    store: Storage,
     candidates: Iterable[Candidate],
     *,
     update: bool = False,
@@ -136,14 +135,13 @@ def import_objects(
     bad: list[LineProblem] = []
     total_bad = 0
     seen: dict[str, int] = {}
-    conn = store.conn
-    people_before = case_store.count_rows(conn, "person")
+    people_before = store.count_people()
     # into an empty database nothing can clash but the file with itself: skip a lookup a line
-    empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
+    empty_at_start = store.count_cases() == 0
     keep_all = keep_going or dry_run or list_every_problem
     with contextlib.nullcontext(None) if dry_run else store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
-        writer = None if update or audit is None else bulk.BulkWriter(conn, audit, action="case.import", source=source)
+        writer = None if update or audit is None else store.case_writer(audit, action="case.import", source=source)
         for number, obj, problems in candidates:
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
@@ -160,7 +158,7 @@ def import_objects(
                     problems.append(f"case_ref appears twice in this file (first on {first})")
                 else:
                     seen[case_ref] = number
-                    if not update and not empty_at_start and case_store.case_id_for(conn, case_ref) is not None:
+                    if not update and not empty_at_start and store.case_exists(case_ref):
                         hint = "" if source else "; use --update to replace it"  # an extract only adds
                         problems.append(f"this case_ref is already in the database{hint}")
             if problems:
@@ -175,7 +173,7 @@ def import_objects(
                 writer.add(record)
                 result.cases_added += 1
                 continue
-            outcome = case_store.save_case(conn, audit, record, action="case.import")
+            outcome = store.save_case(audit, record, action="case.import")
             if outcome == "created":
                 result.cases_added += 1
             elif outcome == "updated":
@@ -191,5 +189,5 @@ def import_objects(
         result.rejected = bad
         if bad and on_rejects is not None and not dry_run:
             on_rejects(bad)
-        result.people_added = case_store.count_rows(conn, "person") - people_before
+        result.people_added = store.count_people() - people_before
     return result

@@ -15,10 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from msp_cli import vocab
+from msp_cli import rules, vocab
 from msp_cli.errors import InvalidRecord
 from msp_cli.record import Case, Feedback, Meeting
 from msp_cli.record.fields import GROUPS, Field, Kind, fields_of, keys_of
@@ -196,29 +196,36 @@ class _Checker:
 
 def _value(c: _Checker, f: Field, path: str, value: Any, *, required: bool) -> Any:
     """Check one field's value by its kind (the field table says which)."""
-    if f.kind is Kind.REF:
-        return c.ref(path, value, required=required)
-    if f.kind in (Kind.LINE, Kind.TEXT):
-        return c.text(path, value, required=required, max_len=SHORT_TEXT_MAX if f.kind is Kind.LINE else LONG_TEXT_MAX,
-                      single_line=f.kind is Kind.LINE)  # fmt: skip
-    if f.kind is Kind.DATE:
-        return c.date(path, value, required=required)
-    if f.kind is Kind.LABEL:
-        return c.label(path, value, f.labels, f.what, required=required)
-    if f.kind is Kind.LABELS:
-        return c.labels(path, value, f.labels, f.what)
-    if f.kind is Kind.LABEL_SEQ:
-        return [None if v is None else c.label(p, v, f.labels, f.what) for p, v in c.items(path, value)]
-    if f.kind is Kind.BOOL:
-        return c.boolean(path, value)
-    if f.kind is Kind.INT:
-        return c.integer(path, value, 0, MINUTES_MAX)
-    if f.kind is Kind.SCORE:
-        return c.integer(path, value, 1, 5)
+    return _CHECKS[f.kind](c, f, path, value, required)
+
+
+def _list(c: _Checker, f: Field, path: str, value: Any, _required: bool) -> list[Any]:
     assert f.sub is not None
-    if f.kind is Kind.OBJECT:
-        return _object(c, path, value, f.sub, required=required)
     return [o for p, v in c.items(path, value) if (o := _object(c, p, v, f.sub, item=True)) is not None]
+
+
+def _nested(c: _Checker, f: Field, path: str, value: Any, required: bool) -> Any:
+    assert f.sub is not None
+    return _object(c, path, value, f.sub, required=required)
+
+
+# kind -> check(checker, field, path, value, required)
+_CHECKS: dict[Kind, Callable[[_Checker, Field, str, Any, bool], Any]] = {
+    Kind.REF: lambda c, f, p, v, r: c.ref(p, v, required=r),
+    Kind.LINE: lambda c, f, p, v, r: c.text(p, v, required=r, max_len=SHORT_TEXT_MAX, single_line=True),
+    Kind.TEXT: lambda c, f, p, v, r: c.text(p, v, required=r),
+    Kind.DATE: lambda c, f, p, v, r: c.date(p, v, required=r),
+    Kind.LABEL: lambda c, f, p, v, r: c.label(p, v, f.labels, f.what, required=r),
+    Kind.LABELS: lambda c, f, p, v, r: c.labels(p, v, f.labels, f.what),
+    Kind.LABEL_SEQ: lambda c, f, p, v, r: [
+        None if x is None else c.label(q, x, f.labels, f.what) for q, x in c.items(p, v)
+    ],
+    Kind.BOOL: lambda c, f, p, v, r: c.boolean(p, v),
+    Kind.INT: lambda c, f, p, v, r: c.integer(p, v, 0, MINUTES_MAX),
+    Kind.SCORE: lambda c, f, p, v, r: c.integer(p, v, 1, 5),
+    Kind.OBJECT: _nested,
+    Kind.LIST: _list,
+}
 
 
 def _object(
@@ -302,7 +309,7 @@ def validate_case(obj: Any, *, today: dt.date | None = None, draft: bool = False
         raise InvalidRecord(["the case must be a JSON object ({...})"])
     complete = not draft
     required = frozenset(("concern_received", "enquiry_type") if complete else ())
-    if complete and obj.get("enquiry_type") in (vocab.SECTION_42, "Other"):
+    if complete and obj.get("enquiry_type") in rules.ENQUIRY_TYPES:
         required |= {"enquiry_started"}
     r = _object(c, "", obj, "case", also_required=required | {"person"})
     if r is None:
@@ -527,28 +534,25 @@ def closure_answers(obj: Any) -> Record:
     return out
 
 
+# what closing needs, in words a worker understands; the worklist finds the same on closed cases
+CLOSURE_NEEDS = (
+    (rules.NEEDS_ASKED, '"asked about outcomes" (SG4a): was the person asked what they want?'),
+    (rules.NEEDS_CAPACITY, '"lacked capacity" (SG3a) for the decisions about this enquiry'),
+    (rules.NEEDS_RISK_ASSESSMENT, "the risk assessment outcome (SG2c)"),
+    (rules.NEEDS_RISK_OUTCOME, "the risk outcome (SG2e), needed where risk was identified and action taken"),
+    (rules.NEEDS_OUTCOMES, "the desired outcomes: outcomes were expressed but none is recorded (msp case review)"),
+)
+
+
 def missing_for_closure(record: Case) -> list[str]:
     """What a case still needs before it can be closed, in words a worker understands."""
-    missing = []
-    enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
-    if record["concluded"] is None:
-        missing.append("the date the enquiry concluded (concluded)")
-    if enquiry:
-        if record["asked_about_outcomes"] is None:
-            missing.append('"asked about outcomes" (SG4a): was the person asked what they want?')
-        if record["capacity"] is None or record["capacity"]["lacked_capacity"] is None:
-            missing.append('"lacked capacity" (SG3a) for the decisions about this enquiry')
-        if record["risk_assessment_outcome"] is None:
-            missing.append("the risk assessment outcome (SG2c)")
-        elif record["risk_assessment_outcome"] == vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN and not record["risk_outcome"]:
-            missing.append("the risk outcome (SG2e), needed where risk was identified and action taken")
-    if record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
-        if not record["desired_outcomes"]:
-            missing.append("the desired outcomes: outcomes were expressed but none is recorded (msp case review)")
+    missing = [] if rules.IS_CONCLUDED.holds(record) else ["the date the enquiry concluded (concluded)"]
+    missing += [words for rule, words in CLOSURE_NEEDS if rule.holds(record)]
+    if rules.OUTCOMES_EXPRESSED.holds(record):
         for i, outcome in enumerate(record["desired_outcomes"], start=1):
             if outcome["achieved"] is None:
                 missing.append(f"whether desired outcome {i} was achieved")
-        if record["outcomes_achieved"] is None:
+        if rules.NEEDS_ACHIEVED.holds(record):
             suggestion = suggest_overall_achieved([o["achieved"] for o in record["desired_outcomes"]])
             hint = f" (suggested: {suggestion})" if suggestion else ""
             missing.append(f"whether the outcomes were achieved overall (outcomes_achieved){hint}")

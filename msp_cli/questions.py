@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from msp_cli import prompts, vocab
+from msp_cli import prompts, rules, vocab
 from msp_cli.model import suggest_overall_achieved
 from msp_cli.record import Case
+from msp_cli.record.fields import Kind, fields_of
 
 SCORES = {
     "5 (completely)": 5,
@@ -21,12 +22,8 @@ SCORES = {
     "1 (not at all)": 1,
     "Not answered": None,
 }
-FEEDBACK_QUESTIONS = {
-    "felt_listened_to": "Did they feel listened to?",
-    "felt_involved": "Did they feel involved in decisions?",
-    "feels_safer": "Do they feel safer?",
-    "outcomes_met": "Were their outcomes met?",
-}
+# the four feedback questions, as the field table words them
+FEEDBACK_QUESTIONS = {f.key: f.question for f in fields_of("feedback") if f.kind is Kind.SCORE}
 
 
 def today() -> str:
@@ -126,13 +123,13 @@ def ask_feedback(record: Case, given: dict[str, Any]) -> dict[str, Any]:
 def ask_closure(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     """Closure answers for an open case, asking only what GIVEN leaves out."""
     a = dict(given)
-    enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
+    enquiry = rules.IS_ENQUIRY.holds(record)
     if a.get("concluded") is None:
         start = record["enquiry_started"] or record["concern_received"]
         a["concluded"] = prompts.ask_date(
             "Date the enquiry concluded", default=today(), not_before=start, not_before_name="its start"
         )
-    expressed = record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED
+    expressed = rules.OUTCOMES_EXPRESSED.holds(record)
     outcomes = record["desired_outcomes"]
     achieved = list(a.get("achieved") or [])
     achieved += [None] * (len(outcomes) - len(achieved))

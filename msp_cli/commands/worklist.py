@@ -29,15 +29,15 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help="One JSON object, for programs."),
 ) -> None:
     """The case-audit worklist: where recording falls short, case by case, and how to put it right."""
-    from msp_cli.storage.sqlite import worklist
+    from msp_cli.storage import worklist_summary
 
     state: AppState = ctx.obj
     store = state.open()
     today = dt.date.today()
-    found = worklist.findings(
-        store.conn, today=today, days=days, worker=worker, team=team, source=Path(source).name if source else None
+    found = store.worklist(
+        today=today, days=days, worker=worker, team=team, source=Path(source).name if source else None
     )
-    counts = worklist.summary(found)
+    counts = worklist_summary(found)
     if as_json:
         obj = {"as_of": today.isoformat(), "closed_within_days": days, "summary": counts, "findings": found}
         if store.is_demo():

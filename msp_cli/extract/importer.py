@@ -19,7 +19,7 @@ from msp_cli.extract.mapping import Mapping
 from msp_cli.extract.report import Summary, report_lines, write_rejects
 from msp_cli.extract.table import Extract, Row, open_extract
 from msp_cli.interchange import ImportRefused, ImportResult, LineProblem, import_objects
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.storage import Storage
 
 
 class ExtractRefused(InvalidRecord):
@@ -62,7 +62,7 @@ def _with_headings(problems: list[str], headings: dict[str, str]) -> list[str]:
 
 
 def import_extract(
-    store: Store,
+    store: Storage,
     path: Path,
     mapping: Mapping,
     *,

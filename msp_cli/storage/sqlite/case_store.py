@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 
 from msp_cli.errors import MspError
 from msp_cli.record import Case, DesiredOutcome, Feedback, Meeting, Person
 from msp_cli.record.fields import fields_of
+from msp_cli.storage.interface import CaseHistory, StoredCase
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite import rowmap
 from msp_cli.storage.sqlite.audit import AuditWriter
@@ -32,13 +32,6 @@ CASE_TABLES = (
     "meeting", "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session",
     "outcome_review", "case_source",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class StoredCase:
-    case_id: int
-    record: Case
-    draft_step: int | None
 
 
 def case_id_for(conn: sqlite3.Connection, case_ref: str) -> int | None:
@@ -454,16 +447,6 @@ def count_case_refs_with_prefix(conn: sqlite3.Connection, prefix: str) -> int:
     return int(row[0])
 
 
-@dataclass(frozen=True)
-class CaseHistory:
-    """What a case has been through beyond its current record: reviews, closures, rewordings."""
-
-    reviews: list[dict[str, Any]]
-    closures: list[dict[str, Any]]
-    earlier_wording: list[dict[str, Any]]
-    source: tuple[str, str] | None = None  # (extract file name, date imported) for `msp import --map`
-
-
 def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
     reviews = [
         dict(r)
@@ -514,15 +497,6 @@ def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
     return CaseHistory(
         reviews=reviews, closures=closures, earlier_wording=wording, source=tuple(source) if source else None
     )
-
-
-def latest_progress(history: CaseHistory) -> dict[int, str]:
-    """Each desired outcome's progress at its latest review, by position."""
-    progress: dict[int, str] = {}
-    for review in history.reviews:
-        for item in review["outcomes"]:
-            progress[item["position"]] = item["progress"]
-    return progress
 
 
 def list_cases(
@@ -578,7 +552,7 @@ def add_review(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase,
         "INSERT INTO outcome_review_session (case_id, reviewed_on, worker, note) VALUES (?, ?, ?, ?)",
         (case_id, review["date"], audit.actor.worker, review["note"]),
     ).lastrowid
-    before = latest_progress(load_history(conn, case_id))
+    before = load_history(conn, case_id).latest_progress()
     changes: dict[str, list[Any]] = {"review.date": [None, review["date"]]}
     if review["note"]:
         changes["review.note"] = [None, review["note"]]
