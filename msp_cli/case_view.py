@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from msp_cli import rules
+from msp_cli.fit import Fitted
 from msp_cli.model import FEEDBACK_SCORES
 from msp_cli.record import Case
 from msp_cli.record.fields import Kind, fields_of
@@ -178,9 +179,9 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     facts = _facts(record, draft_step)
     if history.source is not None:  # a file name may hold [brackets]: never markup
         facts.add_row("Imported from", Text(f"{history.source[0]} on {history.source[1]}"))
-    parts.append(facts)
+    parts.append(Fitted(facts))
     if record["desired_outcomes"]:
-        parts.append(_outcomes(record, history))
+        parts.append(Fitted(_outcomes(record, history)))
     elif rules.NEEDS_OUTCOMES.holds(record):
         parts.append(Text("Outcomes were expressed but none is recorded yet.", style="yellow"))
     timeline = Table(title="Timeline", title_justify="left", expand=True)
@@ -188,5 +189,5 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     timeline.add_column("What happened", overflow="fold")
     for day, text in timeline_events(record, history):
         timeline.add_row(day, text)
-    parts.append(timeline)
+    parts.append(Fitted(timeline))
     return Group(*parts)

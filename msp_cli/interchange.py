@@ -1,4 +1,4 @@
-"""The interchange format in and out: JSON Lines, one case a line (INTERCHANGE.md).
+"""The interchange format in and out: JSON Lines, one case a line (docs/interchange.md).
 
 Import is all or nothing: every line is validated, and rows are written inside one
 transaction that is rolled back if any line is refused, so a bad line 99,999 leaves the
@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
+from msp_cli.hints import quote
 from msp_cli.model import validate_case
 from msp_cli.storage import Storage
+from msp_cli.ui import DEMO_BANNER
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
 
@@ -43,6 +45,7 @@ class ImportResult:
     people_added: int = 0
     cases_valid: int = 0  # passed every rule (a dry run counts them without writing)
     rejected: list[LineProblem] = field(default_factory=list)  # with keep_going or dry_run: every refused case
+    demo: bool = False  # the file began with the demonstration-data marker
 
 
 class ImportRefused(MspError):
@@ -106,9 +109,34 @@ def _already_named(problem: str, earlier: list[str]) -> bool:
 Candidate = tuple[int, Any, list[str]]
 
 
-def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False) -> ImportResult:
+# The first line of a JSON Lines export of demonstration data: not a case, so it has no case_ref;
+# import reads it and marks the database, so the cases keep saying what they are wherever they go.
+DEMO_MARKER = {"demonstration_data": True, "about": DEMO_BANNER.strip()}
+
+
+def demo_marker_line() -> str:
+    return json.dumps(DEMO_MARKER, ensure_ascii=False) + "\n"
+
+
+def _is_demo_marker(obj: Any) -> bool:
+    return isinstance(obj, dict) and obj.get("demonstration_data") is True and set(obj) <= set(DEMO_MARKER)
+
+
+def _mark_demo(store: Storage, audit: Any, source: str) -> None:
+    """A demonstration file goes only into an empty or demonstration database, which it then marks."""
+    if store.is_demo():
+        return
+    if store.count_cases():
+        raise MspError(
+            "This file is DEMONSTRATION DATA (fictional cases) and this database is real; nothing was imported.",
+            hint=f"Import it into a file of its own: msp --db demo-copy.db import {quote(source)}",
+        )
+    store.set_setting(audit, "demo", "yes")
+
+
+def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, source: str = "FILE") -> ImportResult:
     candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
-    return import_objects(store, candidates, update=update)
+    return import_objects(store, candidates, update=update, demo_marker_from=source)
 
 
 def import_objects(
@@ -122,6 +150,7 @@ def import_objects(
     where: Callable[[int], str] | None = None,
     on_rejects: Callable[[list[LineProblem]], None] | None = None,
     list_every_problem: bool = False,
+    demo_marker_from: str | None = None,
 ) -> ImportResult:
     """Validate every candidate with the one set of rules (model.validate_case) and store them.
 
@@ -130,6 +159,7 @@ def import_objects(
     nothing. SOURCE (file name, date) marks each new case as imported from an extract; WHERE
     names a candidate's place in the file ("line N" by default). LIST_EVERY_PROBLEM keeps
     every refused case in ImportRefused, not the first few (an extract's report lists them all).
+    DEMO_MARKER_FROM (the JSON Lines file's name) reads a first line that marks demonstration data.
     """
     result = ImportResult()
     bad: list[LineProblem] = []
@@ -143,6 +173,11 @@ def import_objects(
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update or audit is None else store.case_writer(audit, action="case.import", source=source)
         for number, obj, problems in candidates:
+            if demo_marker_from and not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
+                if audit is not None:
+                    _mark_demo(store, audit, demo_marker_from)
+                result.demo = True
+                continue
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
             record = None
