@@ -15,6 +15,7 @@ from pathlib import Path
 from msp_cli.extract.fields import FIELDS, Field
 from msp_cli.extract.table import Extract, open_extract
 from msp_cli.extract.values import as_text, closest_label, is_empty, normal
+from msp_cli.labels import LISTS
 
 # the words extracts use for each field, besides the field's own name
 HINTS: dict[str, tuple[str, ...]] = {
@@ -162,6 +163,8 @@ def _label_table(target: Field, found: Counter[str], split: str | None) -> list[
             if piece.strip():
                 pieces[piece.strip()] += count
     national = {normal(label) for label in target.labels}
+    named = [lst.name for lst in LISTS if lst.labels == tuple(target.labels)]
+    where = f"see msp labels {named[0]}" if named else "see msp labels"
     lines = ["", f"[labels.{toml_string(target.name) if '.' in target.name else target.name}]"]
     for value, count in sorted(pieces.items(), key=lambda vc: (-vc[1], vc[0])):
         rows = f"{count} row{'s' if count != 1 else ''}"
@@ -172,5 +175,5 @@ def _label_table(target: Field, found: Counter[str], split: str | None) -> list[
         if close:
             lines.append(f"{toml_string(value)} = {toml_string(close)}  # check ({rows})")
         else:
-            lines.append(f'# {toml_string(value)} = ""  # no close national label ({rows}): see VOCABULARY.md')
+            lines.append(f'# {toml_string(value)} = ""  # no close national label ({rows}): {where}')
     return lines
