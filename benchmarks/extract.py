@@ -67,7 +67,7 @@ def main() -> None:
         raise SystemExit(f"the demo gave only {rows} rows; raise ROWS_PER_CASE's margin")
     same_cases = work / f"extract-{args.rows}.jsonl"
     with everything.open(encoding="utf-8") as source, same_cases.open("w", encoding="utf-8") as out:
-        out.writelines(itertools.islice(source, cases))
+        out.writelines(itertools.islice((line for line in source if '"case_ref"' in line), cases))  # no demo marker
     mapping = work / f"extract-map-{args.rows}.toml"
     mapping.write_text(mapping_toml(), encoding="utf-8")
     fresh = work / f"extract-import-{args.rows}.db"  # every file named by its size: runs may overlap

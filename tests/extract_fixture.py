@@ -94,6 +94,8 @@ def to_extract(lines: Iterable[str], extract: Path, *, max_rows: int | None = No
         writer.writerow([heading(n) for n in names])
         for line in lines:
             case = json.loads(line)
+            if "case_ref" not in case:  # a demonstration export's first line says what it is: not a case
+                continue
             outcomes = case["desired_outcomes"] or [None]
             if max_rows is not None and count + len(outcomes) > max_rows:
                 break
