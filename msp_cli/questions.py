@@ -6,7 +6,6 @@ hold, so both ways in meet the same validation (model.py) and the same writer (c
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from msp_cli import prompts, vocab
@@ -28,17 +27,13 @@ FEEDBACK_QUESTIONS = {
 }
 
 
-def today() -> str:
-    return dt.date.today().isoformat()
-
-
 def ask_review(record: Record) -> dict[str, Any]:
     prompts.show_help(
         "A review asks the person where each outcome stands now. Their words can change:"
         " the earlier wording is kept in the case history."
     )
     date = prompts.ask_date(
-        "Date of this review", default=today(), not_before=record["concern_received"], not_before_name="the concern"
+        "Date of this review", not_before=record["concern_received"], not_before_name="the concern"
     )
     items = []
     for i, outcome in enumerate(record["desired_outcomes"], start=1):
@@ -51,7 +46,7 @@ def ask_review(record: Record) -> dict[str, Any]:
             "text": None,
             "category": None,
         }
-        if prompts.ask_confirm("Has what they want changed (new wording)?", default=False):
+        if prompts.ask_confirm("Has what they want changed (new wording)?"):
             item["text"] = prompts.ask_text("The outcome now, in their own words")
             item["category"] = prompts.ask_select("Which kind of outcome is that?", vocab.OUTCOME_CATEGORY)
         item["note"] = prompts.ask_text("A note", required=False) or None
@@ -80,19 +75,19 @@ def ask_meeting(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     m = dict(given)
     if want("date"):
         m["date"] = prompts.ask_date(
-            "Date of the meeting", default=today(), not_before=record["concern_received"], not_before_name="the concern"
+            "Date of the meeting", not_before=record["concern_received"], not_before_name="the concern"
         )
     if want("kind"):
         m["kind"] = prompts.ask_select("Kind of meeting", vocab.MEETING_KIND)
     if want("location"):
         m["location"] = prompts.ask_select("Where was it held?", vocab.MEETING_LOCATION)
     if want("location_chosen_by_person"):
-        m["location_chosen_by_person"] = prompts.ask_confirm("Did the person choose where?", default=True)
+        m["location_chosen_by_person"] = prompts.ask_confirm("Did the person choose where?")
     if not m.get("attendees"):
         prompts.show_help("Tick the person if they came: being there is how most people say what they want.")
         m["attendees"] = prompts.ask_checkbox("Who attended?", vocab.ATTENDEE)
     if want("person_prepared"):
-        m["person_prepared"] = prompts.ask_confirm("Was the person prepared beforehand?", default=True)
+        m["person_prepared"] = prompts.ask_confirm("Was the person prepared beforehand?")
     if want("minutes_spent"):
         minutes = prompts.ask_text(
             "Minutes spent", required=False, validate=lambda v: None if v.isdigit() else "A whole number of minutes."
@@ -108,7 +103,6 @@ def ask_feedback(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     if f.get("date") is None:
         f["date"] = prompts.ask_date(
             "Date of the feedback",
-            default=today(),
             not_before=record["concern_received"],
             not_before_name="the concern",
         )
@@ -129,7 +123,7 @@ def ask_closure(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     if a.get("concluded") is None:
         start = record["enquiry_started"] or record["concern_received"]
         a["concluded"] = prompts.ask_date(
-            "Date the enquiry concluded", default=today(), not_before=start, not_before_name="its start"
+            "Date the enquiry concluded", not_before=start, not_before_name="its start"
         )
     expressed = record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED
     outcomes = record["desired_outcomes"]

@@ -114,8 +114,7 @@ def step_concern(w: Wizard) -> bool:
     r = w.record
     given = w.given
     r["concern_received"] = given.get("concern_received") or prompts.ask_date(
-        "Date the concern was received", default=w.today.isoformat()
-    )
+"Date the concern was received")
     r["risk_types"] = given.get("risk_types") or prompts.ask_checkbox(
         "Types of risk (tick all that apply)", vocab.RISK_TYPE, required=True
     )
@@ -129,14 +128,12 @@ def step_concern(w: Wizard) -> bool:
         r["closure_note"] = prompts.ask_text("What happened instead (for example advice, a care assessment)?")
         r["concluded"] = prompts.ask_date(
             "Date of the decision",
-            default=w.today.isoformat(),
             not_before=r["concern_received"],
             not_before_name="the concern",
         )
         return False
     r["enquiry_started"] = prompts.ask_date(
         "Date the enquiry started",
-        default=w.today.isoformat(),
         not_before=r["concern_received"],
         not_before_name="the concern",
     )
@@ -174,8 +171,8 @@ def step_capacity(w: Wizard) -> bool:
             prompts.show_warning(NO_SUPPORT_WARNING)
     r["capacity"] = {"lacked_capacity": lacked, "support": support, "best_interests_note": note}
     r["advocacy"] = None
-    if prompts.ask_confirm("Has advocacy been offered?", default=lacked == vocab.LACKED_CAPACITY_YES):
-        offered = prompts.ask_date("Date advocacy was offered", default=w.today.isoformat())
+    if prompts.ask_confirm("Has advocacy been offered?"):
+        offered = prompts.ask_date("Date advocacy was offered")
         started = prompts.ask_date(
             "Date advocacy started", required=False, not_before=offered, not_before_name="the offer"
         )
@@ -212,7 +209,7 @@ def step_negotiated(w: Wizard) -> bool:
     for outcome in w.record["desired_outcomes"]:
         prompts.show(f'Desired: "{outcome["text"]}"')
         outcome["negotiated"] = None
-        if prompts.ask_confirm("Does the agreed (negotiated) outcome differ from this?", default=False):
+        if prompts.ask_confirm("Does the agreed (negotiated) outcome differ from this?"):
             outcome["negotiated"] = {
                 "text": prompts.ask_text("The negotiated outcome"),
                 "reason": prompts.ask_select("Why does it differ?", vocab.NEGOTIATED_REASON),
@@ -238,26 +235,45 @@ STEPS: list[tuple[str, Step]] = [
 
 
 def run(w: Wizard, first_step: int = 1) -> None:
-    """Ask from FIRST_STEP (1-based) to the end, saving after each step."""
+    """Ask from FIRST_STEP (1-based) to the end, saving after each step.
+
+    Ctrl-B goes back: to the start of the step being answered, or, from its first question,
+    to the step before (already saved; it is saved again with the changed answers).
+    """
     try:
-        for number in range(first_step, len(STEPS) + 1):
-            name, ask = STEPS[number - 1]
-            if w.coach is not None:
-                w.coach(number)
-            prompts.show(f"\nStep {number} of {len(STEPS)}: {name}")
-            before = copy.deepcopy(w.record)
-            try:
-                goes_on = ask(w)
-            except BaseException:
-                w.record = before  # an unfinished step leaves nothing behind
-                raise
-            last = not goes_on or number == len(STEPS)
-            w.save(None if last else number + 1)
-            w.saved_steps.append(name)
-            if last:
-                return
+        with prompts.back_allowed():
+            _run_steps(w, first_step)
     except prompts.PromptCancelled:
         raise Cancelled(_cancel_message(w)) from None
+
+
+def _run_steps(w: Wizard, first_step: int) -> None:
+    number = first_step
+    while number <= len(STEPS):
+        name, ask = STEPS[number - 1]
+        if w.coach is not None:
+            w.coach(number)
+        prompts.show(f"\nStep {number} of {len(STEPS)}: {name}")
+        before = copy.deepcopy(w.record)
+        asked_before = prompts.answers_given()
+        try:
+            goes_on = ask(w)
+        except prompts.GoBack:
+            w.record = before  # the unfinished step leaves nothing behind
+            at_first_question = prompts.answers_given() == asked_before
+            if at_first_question and number > 1:
+                number -= 1
+            prompts.show("Going back to the start of that step." if number > 1 else "Going back.")
+            continue
+        except BaseException:
+            w.record = before  # an unfinished step leaves nothing behind
+            raise
+        last = not goes_on or number == len(STEPS)
+        w.save(None if last else number + 1)
+        w.saved_steps.append(name)
+        if last:
+            return
+        number += 1
 
 
 def _cancel_message(w: Wizard) -> str:

@@ -50,8 +50,7 @@ def test_review_changes_wording_and_keeps_the_old(run: Run, case: Path, terminal
         + NO
         + accept()
         + "achieved"
-        + DOWN
-        + ENTER  # the second match: 'Achieved', not 'Partly achieved'
+        + ENTER  # the exact match wins: 'Achieved', not 'Partly achieved'
         + accept()
         + YES
         + text("I want to feel safe at night and in the day")

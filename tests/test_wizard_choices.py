@@ -1,0 +1,136 @@
+"""No answer nobody chose: Enter alone records nothing, filters pick the exact match, Ctrl-B goes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from msp_cli import ui
+from tests.conftest import Run, rows
+from tests.keys import BACK, CTRL_C, ENTER, NO, YES, accept, keyboard, pick, text, tick
+from tests.test_wizard import CAPACITY_OK, CONSENT_GIVEN, ONE_OUTCOME, concern_step, person_step
+
+
+@pytest.fixture(autouse=True)
+def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ui, "interactive", lambda: True)
+    monkeypatch.setattr("msp_cli.commands.case.interactive", lambda: True)
+
+
+def first_enter(answer: str) -> str:
+    """Enter alone (which must be refused), then the real answer."""
+    return ENTER + answer
+
+
+def test_enter_alone_records_no_fact(run: Run, initialised: Path) -> None:
+    e = first_enter
+    keys = (
+        text("C-T-1") + accept() + accept()  # case reference, lead worker and team: the recorded defaults
+        + e(text("P-1")) + accept()
+        + e(pick("85-94")) + e(pick("Fem")) + e(pick("Asian")) + e(pick("Memory"))
+        + e(text("2025-06-02")) + e(tick("Financial")) + e(pick("Own")) + e(pick("Known")) + e(pick("Section"))
+        + e(text("2025-06-03"))
+        + e(YES) + e(YES)  # consent sought, given
+        + e(pick("did")) + e(NO)  # capacity; advocacy offered?
+        + e(pick("expressed")) + e(text("I want to feel safe")) + e(pick("safer")) + e(pick("Person")) + NO
+        + e(NO)  # negotiated differs?
+        + tick()
+    )  # fmt: skip
+    with keyboard() as pipe:
+        pipe.send_text(keys)
+        result = run("case", "new")
+    assert result.exit_code == 0, result.output
+    assert rows(
+        initialised,
+        "SELECT consent_sought, consent_given, lacked_capacity, advocacy_offered, location_of_risk,"
+        " source_of_risk, asked_about_outcomes FROM safeguarding_case",
+    ) == [
+        (
+            1,
+            1,
+            "No, they did not lack capacity",
+            None,
+            "Own Home",
+            "Other - Known to individual",
+            "Yes they were asked and outcomes were expressed",
+        )
+    ]
+    assert rows(initialised, "SELECT age_band, sex, ethnicity FROM person") == [
+        ("85-94", "Female", "Asian / Asian British")
+    ]
+    assert rows(initialised, "SELECT category, expressed_by, negotiated_text FROM desired_outcome") == [
+        ("To be and to feel safer", "Person", None)
+    ]
+
+
+def test_pressing_enter_through_the_wizard_saves_nothing(run: Run, initialised: Path) -> None:
+    with keyboard() as pipe:
+        pipe.send_text(ENTER * 40 + CTRL_C)
+        result = run("case", "new")
+    assert result.exit_code == 130
+    assert rows(initialised, "SELECT count(*) FROM safeguarding_case") == [(0,)]
+    assert rows(initialised, "SELECT count(*) FROM person") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("Other", "Other"), ("other", "Other"), ("law", "The law"), ("Risk", "Risk to other adults")],
+)
+def test_an_exact_match_wins_the_filter(run: Run, initialised: Path, typed: str, stored: str) -> None:
+    negotiation = YES + text("Police told") + pick(typed) + accept()
+    with keyboard() as pipe:
+        pipe.send_text(
+            person_step() + concern_step() + CONSENT_GIVEN + CAPACITY_OK + ONE_OUTCOME + negotiation + tick()
+        )
+        result = run("case", "new")
+    assert result.exit_code == 0, result.output
+    assert rows(initialised, "SELECT negotiated_reason FROM desired_outcome") == [(stored,)]
+
+
+def test_a_filter_matching_nothing_chooses_nothing(run: Run, initialised: Path) -> None:
+    # "zzz" matches no location: Enter is refused, and Backspace then a real match is needed
+    location = "zzz" + ENTER + "\x7f" * 3 + pick("Own")
+    concern = text("2025-06-02") + tick("Self") + location + pick("Known") + pick("Section") + text("2025-06-03")
+    with keyboard() as pipe:
+        pipe.send_text(person_step() + concern + CTRL_C)
+        result = run("case", "new")
+    assert result.exit_code == 130
+    assert rows(initialised, "SELECT location_of_risk, draft_step FROM safeguarding_case") == [("Own Home", 3)]
+
+
+def test_back_from_step_5_to_step_4_changes_capacity(run: Run, initialised: Path) -> None:
+    lacked = pick("Yes") + text("Stay at home") + pick("Family") + NO
+    keys = (
+        person_step()
+        + concern_step()
+        + CONSENT_GIVEN
+        + CAPACITY_OK  # step 4 saved: did not lack capacity
+        + BACK  # at step 5's first question: back to step 4
+        + lacked
+        + ONE_OUTCOME
+        + NO
+        + tick()
+    )
+    with keyboard() as pipe:
+        pipe.send_text(keys)
+        result = run("case", "new")
+    assert result.exit_code == 0, result.output
+    # step 4 was saved, then saved again with the changed answer: both in the audit trail
+    assert len(rows(initialised, "SELECT id FROM audit_log WHERE changes LIKE '%lacked_capacity%'")) == 2
+    assert rows(
+        initialised, "SELECT lacked_capacity, capacity_support, best_interests_note, draft_step FROM safeguarding_case"
+    ) == [("Yes, they lacked capacity", "Family or friend", "Stay at home", None)]
+    assert rows(initialised, "SELECT text FROM desired_outcome") == [("I want to feel safe in my own home",)]
+
+
+def test_back_within_a_step_starts_it_again(run: Run, initialised: Path) -> None:
+    # in step 5, after the first outcome's words: back to the start of step 5, not to step 4
+    step5_started = pick("expressed") + text("words typed wrong") + BACK
+    keys = person_step() + concern_step() + CONSENT_GIVEN + CAPACITY_OK + step5_started + ONE_OUTCOME + NO + tick()
+    with keyboard() as pipe:
+        pipe.send_text(keys)
+        result = run("case", "new")
+    assert result.exit_code == 0, result.output
+    assert rows(initialised, "SELECT text FROM desired_outcome") == [("I want to feel safe in my own home",)]
+    assert rows(initialised, "SELECT lacked_capacity FROM safeguarding_case") == [("No, they did not lack capacity",)]
