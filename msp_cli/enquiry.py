@@ -111,6 +111,7 @@ def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Record:
         record = validate_case(record)
     except InvalidRecord as exc:
         problems = exc.problems
+    problems += _closing_before_reopening(store, stored, record["concluded"])
     missing = missing_for_closure(record)
     if problems or missing:
         parts = problems + (["missing: " + "; ".join(missing)] if missing else [])
@@ -118,6 +119,14 @@ def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Record:
     with store.write() as audit:
         case_store.save_case(store.conn, audit, record, action="case.close")
     return record
+
+
+def _closing_before_reopening(store: Store, stored: StoredCase, concluded: Any) -> list[str]:
+    """A closure after a reopening cannot be dated before it: that would move it into a year already reported."""
+    reopened = case_store.last_reopened_on(store.conn, stored.case_id)
+    if isinstance(concluded, str) and reopened is not None and concluded < reopened:
+        return [f"concluded: {concluded} is before the case was reopened ({reopened}); date the closure on or after it"]
+    return []
 
 
 def reopen(store: Store, case_ref: str, reason: str) -> None:

@@ -85,6 +85,20 @@ def _repoint(ic: Any, start: int) -> None:
     ic.pointed_at = best_match(titles, ic.search_filter) if ic.found_in_search else -1
 
 
+def _show_message_line(question: Any, message: Callable[[], Any]) -> None:
+    """A line under the list for MESSAGE: questionary's own toolbar is not drawn where the
+    terminal does not report the cursor position (PROMPT_TOOLKIT_NO_CPR, some Windows consoles)."""
+    from prompt_toolkit.filters import Condition, is_done
+    from prompt_toolkit.layout import ConditionalContainer, FormattedTextControl, HSplit, Layout, Window
+
+    old = question.application.layout
+    line = ConditionalContainer(
+        Window(FormattedTextControl(message), height=1),
+        filter=Condition(lambda: message() is not None) & ~is_done,
+    )
+    question.application.layout = Layout(HSplit([old.container, line]))
+
+
 def no_preselection(question: Any, *, start: int, refuse_unchosen: bool) -> None:
     """Make a questionary select/checkbox point at START (-1: nothing) and filter by best match.
 
@@ -96,20 +110,22 @@ def no_preselection(question: Any, *, start: int, refuse_unchosen: bool) -> None
     ic = _control(question)
     ic.pointed_at = start
     typed_one = ic.add_search_character
+    note: list[FormattedText | None] = [None]  # our line under the list (questionary's toolbar is for its own checks)
 
     def add_search_character(char: Any) -> None:
         typed_one(char)
-        ic.error_message = None
+        note[0] = None
         _repoint(ic, start)
         if ic.search_filter and not ic.found_in_search:
-            ic.error_message = _error(f"Nothing matches {ic.search_filter!r}: Backspace to change it.")
+            note[0] = _error(f"Nothing matches {ic.search_filter!r}: Backspace to change it.")
 
     ic.add_search_character = add_search_character
+    _show_message_line(question, lambda: note[0])
     keys = KeyBindings()
 
     def move(step: int) -> Callable[[Any], None]:
         def handler(event: Any) -> None:
-            ic.error_message = None
+            note[0] = None
             count = ic.choice_count
             if ic.pointed_at < 0:
                 ic.pointed_at = 0 if step > 0 else count - 1
@@ -122,12 +138,24 @@ def no_preselection(question: Any, *, start: int, refuse_unchosen: bool) -> None
 
     keys.add(Keys.Down, eager=True)(move(1))
     keys.add(Keys.Up, eager=True)(move(-1))
+    if not refuse_unchosen:
+
+        @keys.add(" ", eager=True)
+        def _tick(event: Any) -> None:
+            if ic.pointed_at < 0:  # the filter matches nothing: tick nothing
+                return
+            value = ic.get_pointed_at().value
+            if value in ic.selected_options:
+                ic.selected_options.remove(value)
+            else:
+                ic.selected_options.append(value)
+
     if refuse_unchosen:
 
         @keys.add(Keys.ControlM, eager=True)
         def _enter(event: Any) -> None:
             if ic.pointed_at < 0:
-                ic.error_message = _error("Choose one: arrow keys or type to filter, then Enter.")
+                note[0] = _error("Choose one: arrow keys or type to filter, then Enter.")
                 return
             ic.is_answered = True
             event.app.exit(result=ic.get_pointed_at().value)
@@ -146,13 +174,15 @@ def yes_no(message: str, *, default: bool | None, qmark: str = "?") -> Any:
     status: dict[str, Any] = {"answer": None, "done": False, "error": None}
     hint = {None: "(y/n)", True: "(Y/n)", False: "(y/N)"}[default]
 
-    def tokens() -> list[tuple[str, str]]:
+    def tokens() -> FormattedText:
         out = [("class:qmark", qmark), ("class:question", f" {message} ")]
         if not status["done"]:
             out.append(("class:instruction", hint + " "))
+        if status["error"] is not None:
+            out.append(("class:validation-toolbar", status["error"] + " "))
         if status["answer"] is not None:
             out.append(("class:answer", "Yes" if status["answer"] else "No"))
-        return out
+        return FormattedText(out)
 
     keys = KeyBindings()
 
@@ -178,7 +208,7 @@ def yes_no(message: str, *, default: bool | None, qmark: str = "?") -> Any:
     @keys.add(Keys.ControlM, eager=True)
     def _enter(event: Any) -> None:
         if default is None:
-            status["error"] = _error("Type y for yes or n for no.")
+            status["error"] = "Type y for yes or n for no."
             return
         status["answer"] = default
         finish(event)
@@ -191,6 +221,5 @@ def yes_no(message: str, *, default: bool | None, qmark: str = "?") -> Any:
         tokens,
         key_bindings=keys,
         style=merge_styles_default([None]),
-        bottom_toolbar=lambda: status["error"],
     )
     return Question(session.app)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from msp_cli import prompts, vocab
-from msp_cli.model import Record, suggest_overall_achieved
+from msp_cli.model import Record, achieved_contradiction, suggest_overall_achieved
 
 SCORES = {
     "5 (completely)": 5,
@@ -32,9 +32,7 @@ def ask_review(record: Record) -> dict[str, Any]:
         "A review asks the person where each outcome stands now. Their words can change:"
         " the earlier wording is kept in the case history."
     )
-    date = prompts.ask_date(
-        "Date of this review", not_before=record["concern_received"], not_before_name="the concern"
-    )
+    date = prompts.ask_date("Date of this review", not_before=record["concern_received"], not_before_name="the concern")
     items = []
     for i, outcome in enumerate(record["desired_outcomes"], start=1):
         prompts.show(f'\nOutcome {i}: "{outcome["text"]}"')
@@ -116,15 +114,15 @@ def ask_feedback(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     return f
 
 
-def ask_closure(record: Record, given: dict[str, Any]) -> dict[str, Any]:
-    """Closure answers for an open case, asking only what GIVEN leaves out."""
+def ask_closure(record: Record, given: dict[str, Any], *, reopened_on: str | None = None) -> dict[str, Any]:
+    """Closure answers for an open case, asking only what GIVEN leaves out (REOPENED_ON: when last reopened)."""
     a = dict(given)
     enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
     if a.get("concluded") is None:
-        start = record["enquiry_started"] or record["concern_received"]
-        a["concluded"] = prompts.ask_date(
-            "Date the enquiry concluded", not_before=start, not_before_name="its start"
-        )
+        start, name = record["enquiry_started"] or record["concern_received"], "its start"
+        if reopened_on is not None:
+            start, name = reopened_on, "the reopening"
+        a["concluded"] = prompts.ask_date("Date the enquiry concluded", not_before=start, not_before_name=name)
     expressed = record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED
     outcomes = record["desired_outcomes"]
     achieved = list(a.get("achieved") or [])
@@ -139,9 +137,14 @@ def ask_closure(record: Record, given: dict[str, Any]) -> dict[str, Any]:
             suggestion = suggest_overall_achieved(achieved)
             if suggestion:
                 prompts.show(f"From the answers above, overall: {suggestion}. Confirm or change it.")
-            a["outcomes_achieved"] = prompts.ask_select(
-                "Were the person's outcomes achieved overall? (SG4a)", vocab.OUTCOMES_ACHIEVED, default=suggestion
-            )
+            while True:
+                a["outcomes_achieved"] = prompts.ask_select(
+                    "Were the person's outcomes achieved overall? (SG4a)", vocab.OUTCOMES_ACHIEVED, default=suggestion
+                )
+                problem = achieved_contradiction(a["outcomes_achieved"], achieved)
+                if problem is None:
+                    break
+                prompts.show_warning(f"That answer {problem}. Choose again.")
     if enquiry and a.get("risk_assessment_outcome") is None:
         a["risk_assessment_outcome"] = prompts.ask_select(
             "Risk assessment outcome (SG2c)", vocab.RISK_ASSESSMENT_OUTCOME

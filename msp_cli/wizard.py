@@ -18,7 +18,7 @@ from typing import Any
 
 from msp_cli import prompts, vocab
 from msp_cli.errors import Cancelled, MspError
-from msp_cli.model import Record, ref_problem, validate_case
+from msp_cli.model import Record, capacity_contradiction, ref_problem, validate_case
 from msp_cli.storage.sqlite import case_store
 from msp_cli.storage.sqlite.store import Store
 
@@ -113,8 +113,7 @@ def step_person(w: Wizard) -> bool:
 def step_concern(w: Wizard) -> bool:
     r = w.record
     given = w.given
-    r["concern_received"] = given.get("concern_received") or prompts.ask_date(
-"Date the concern was received")
+    r["concern_received"] = given.get("concern_received") or prompts.ask_date("Date the concern was received")
     r["risk_types"] = given.get("risk_types") or prompts.ask_checkbox(
         "Types of risk (tick all that apply)", vocab.RISK_TYPE, required=True
     )
@@ -160,9 +159,14 @@ def step_consent(w: Wizard) -> bool:
 def step_capacity(w: Wizard) -> bool:
     r = w.record
     prompts.show_help(HELP_CAPACITY)
-    lacked = prompts.ask_select(
-        "Did the person lack capacity to make decisions about this enquiry? (SG3a)", vocab.LACKED_CAPACITY
-    )
+    while True:
+        lacked = prompts.ask_select(
+            "Did the person lack capacity to make decisions about this enquiry? (SG3a)", vocab.LACKED_CAPACITY
+        )
+        problem = capacity_contradiction(r["consent"], {"lacked_capacity": lacked})
+        if problem is None:
+            break
+        prompts.show_warning(f"That answer {problem}. Choose again, or Ctrl-B to go back to the consent step.")
     support = note = None
     if lacked == vocab.LACKED_CAPACITY_YES:
         note = prompts.ask_text("Best-interests decision: a short note", required=False) or None

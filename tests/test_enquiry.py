@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from msp_cli import ui
 from tests.conftest import Run, rows
 from tests.helpers import open_case
-from tests.keys import DOWN, ENTER, NO, YES, accept, keyboard, pick, text, tick
+from tests.keys import ENTER, NO, YES, accept, keyboard, pick, text, tick
 
 
 @pytest.fixture
@@ -276,11 +277,17 @@ def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> No
         "--outcomes-achieved",
         "Fully Achieved",
     ]
+    # reopened today: a closure dated before the reopening would move it into a year already reported
+    refused = run(*second)
+    assert refused.exit_code == 65 and "before the case was reopened" in refused.output
+    assert rows(case, "SELECT count(*) FROM closure WHERE reopened_on IS NULL") == [(0,)]
+    today = dt.date.today().isoformat()
+    second[second.index("2025-08-01")] = today
     assert run(*second).exit_code == 0
     closures = rows(case, "SELECT concluded, outcomes_achieved, reopen_reason FROM closure ORDER BY id")
     assert closures == [
         ("2025-07-01", "Partially Achieved", "The police found new evidence"),
-        ("2025-08-01", "Fully Achieved", None),
+        (today, "Fully Achieved", None),
     ]
     actions = [h["action"] for h in history(run, "C-1")]
     assert actions[-3:] == ["case.close", "case.reopen", "case.close"]

@@ -78,10 +78,16 @@ def test_ctrl_c_in_a_real_terminal(run: Run, initialised: Path) -> None:
     answer(child, "Team", "\r")
     answer(child, "person's reference", "P-PTY\r")
     answer(child, "Name", "\r")
-    answer(child, "Age band", "\r")
-    answer(child, "Sex", "\r")
-    answer(child, "Ethnicity", "\r")
-    answer(child, "Primary support reason", "\r")
+    # Enter alone chooses nothing: the refusal shows beside the list, and "not known" is typed
+    for question, typed in (
+        ("Age band", "Not Known"),
+        ("Sex", "not known"),
+        ("Ethnicity", "Undeclared"),
+        ("Primary support reason", "Not Known"),
+    ):
+        answer(child, question, "\r")
+        child.expect_exact("Choose one")
+        child.send(typed + "\r")
     child.expect_exact("concern was received")
     child.sendintr()
     child.expect_exact("msp case resume C-PTY-2")
@@ -89,3 +95,6 @@ def test_ctrl_c_in_a_real_terminal(run: Run, initialised: Path) -> None:
     child.close()
     assert child.exitstatus == 130
     assert rows(initialised, "SELECT draft_step FROM safeguarding_case") == [(2,)]
+    assert rows(initialised, "SELECT age_band, sex, ethnicity, primary_support_reason FROM person") == [
+        ("Not Known", "Not Known", "Undeclared / Not Known", "Not Known")
+    ]

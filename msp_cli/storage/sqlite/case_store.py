@@ -59,8 +59,14 @@ def save_case(
     *,
     draft_step: int | None = None,
     action: str | None = None,
+    correction: str | None = None,
 ) -> str:
-    """Store RECORD (already validated); return 'created', 'updated' or 'unchanged'."""
+    """Store RECORD (already validated); return 'created', 'updated' or 'unchanged'.
+
+    A CORRECTION (its reason) puts right what was recorded wrongly: changed words are not
+    kept as the person's earlier wording, a changed closure date is not a new closure, and
+    the reason goes in the audit entry beside the old and new values.
+    """
     record = _with_known_person(conn, record)
     existing = load_case(conn, record["case_ref"])
     if existing is not None and existing.record == record and existing.draft_step == draft_step:
@@ -78,8 +84,10 @@ def save_case(
         sets = ", ".join(f"{name} = ?" for name in columns)
         update = f"UPDATE safeguarding_case SET {sets} WHERE id = ?"  # noqa: S608 (our columns)
         conn.execute(update, (*columns.values(), case_id))
-    _save_children(conn, case_id, record, existing.record if existing else None)
+    _save_children(conn, case_id, record, existing.record if existing else None, correcting=correction is not None)
     changes = audit_mod.diff(existing.record if existing else None, record)
+    if correction is not None:
+        changes["reason"] = [None, correction]
     if existing is not None and existing.draft_step != draft_step:
         changes["draft_step"] = [existing.draft_step, draft_step]
     verb, default_action = ("created", "case.create") if existing is None else ("updated", "case.update")
@@ -155,7 +163,9 @@ def case_columns(record: Record, person_id: int, draft_step: int | None) -> dict
     }
 
 
-def _save_children(conn: sqlite3.Connection, case_id: int, record: Record, old: Record | None) -> None:
+def _save_children(
+    conn: sqlite3.Connection, case_id: int, record: Record, old: Record | None, *, correcting: bool = False
+) -> None:
     if old is None or old["risk_types"] != record["risk_types"]:
         conn.execute("DELETE FROM case_risk_type WHERE case_id = ?", (case_id,))
         conn.executemany(
@@ -169,12 +179,12 @@ def _save_children(conn: sqlite3.Connection, case_id: int, record: Record, old: 
             "INSERT INTO case_response (case_id, stage, response) VALUES (?, ?, ?)",
             [(case_id, stage, r) for r in record["responses"]],
         )
-    outcome_ids = _save_outcomes(conn, case_id, record["desired_outcomes"])
+    outcome_ids = _save_outcomes(conn, case_id, record["desired_outcomes"], keep_wording=not correcting)
     if old is None or old["meetings"] != record["meetings"]:
         _replace_meetings(conn, case_id, record["meetings"])
     if old is None or old["feedback"] != record["feedback"]:
         _replace_feedback(conn, case_id, record["feedback"])
-    _save_closure(conn, case_id, record, outcome_ids)
+    _save_closure(conn, case_id, record, outcome_ids, keep_history=not correcting)
 
 
 def response_stage(record: Record) -> str:
@@ -182,8 +192,11 @@ def response_stage(record: Record) -> str:
     return "planned" if record["concluded"] is None else "used"
 
 
-def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[dict[str, Any]]) -> list[int]:
-    """Outcomes are matched by position; changed wording keeps the earlier words as history."""
+def _save_outcomes(
+    conn: sqlite3.Connection, case_id: int, outcomes: list[dict[str, Any]], *, keep_wording: bool = True
+) -> list[int]:
+    """Outcomes are matched by position; changed wording keeps the earlier words as history
+    (KEEP_WORDING), unless the change corrects a recording error."""
     existing = {
         position: (outcome_id, text, category)
         for outcome_id, position, text, category in conn.execute(
@@ -196,7 +209,7 @@ def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[dict[s
             ids.append(_insert_outcome(conn, case_id, position, o))
             continue
         outcome_id, old_text, old_category = existing[position]
-        if (old_text, old_category) != (o["text"], o["category"]):
+        if keep_wording and (old_text, old_category) != (o["text"], o["category"]):
             conn.execute(
                 "INSERT INTO desired_outcome_wording (outcome_id, text, category, replaced_on) VALUES (?, ?, ?, ?)",
                 (outcome_id, old_text, old_category, dt.date.today().isoformat()),
@@ -299,7 +312,10 @@ def insert_feedback(conn: sqlite3.Connection, case_id: int, position: int, f: di
     )
 
 
-def _save_closure(conn: sqlite3.Connection, case_id: int, record: Record, outcome_ids: list[int]) -> None:
+def _save_closure(
+    conn: sqlite3.Connection, case_id: int, record: Record, outcome_ids: list[int], *, keep_history: bool = True
+) -> None:
+    """The current closure; a new concluded date (KEEP_HISTORY) keeps the earlier closure, reopened."""
     current = conn.execute(
         "SELECT id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"
         " FROM closure WHERE case_id = ? AND reopened_on IS NULL",
@@ -316,6 +332,9 @@ def _save_closure(conn: sqlite3.Connection, case_id: int, record: Record, outcom
         record["outcomes_achieved"],
         record["closure_note"],
     )
+    if current is not None and keep_history and current[1] != record["concluded"]:
+        reopen_current_closure(conn, case_id, REPLACED_CLOSURE)
+        current = None
     if current is None:
         closure_id = int(
             conn.execute(
@@ -342,6 +361,15 @@ def _save_closure(conn: sqlite3.Connection, case_id: int, record: Record, outcom
             if o["achieved"] is not None
         ],
     )
+
+
+REPLACED_CLOSURE = "closed again with another concluded date (import --update)"
+
+
+def last_reopened_on(conn: sqlite3.Connection, case_id: int) -> str | None:
+    """When the case was last reopened (a closure after it cannot be dated before it), or None."""
+    row = conn.execute("SELECT MAX(reopened_on) FROM closure WHERE case_id = ?", (case_id,)).fetchone()
+    return None if row is None else row[0]
 
 
 def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str) -> bool:
@@ -792,3 +820,21 @@ def count_rows(conn: sqlite3.Connection, table: str) -> int:
 
 def count_drafts(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM safeguarding_case WHERE draft_step IS NOT NULL").fetchone()[0])
+
+
+def discard_draft(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+    """Remove an unfinished case and its rows (and its person, if no other case has them); audited."""
+    case_id = stored.case_id
+    outcomes = "SELECT id FROM desired_outcome WHERE case_id = ?"
+    conn.execute(f"DELETE FROM closure_outcome WHERE outcome_id IN ({outcomes})", (case_id,))  # noqa: S608
+    conn.execute(f"DELETE FROM desired_outcome_wording WHERE outcome_id IN ({outcomes})", (case_id,))  # noqa: S608
+    conn.execute(
+        f"DELETE FROM outcome_review WHERE outcome_id IN ({outcomes})",  # noqa: S608 (our query)
+        (case_id,),
+    )
+    person_id = conn.execute("SELECT person_id FROM safeguarding_case WHERE id = ?", (case_id,)).fetchone()[0]
+    conn.execute("DELETE FROM safeguarding_case WHERE id = ?", (case_id,))  # the rest cascades
+    if conn.execute("SELECT 1 FROM safeguarding_case WHERE person_id = ? LIMIT 1", (person_id,)).fetchone() is None:
+        conn.execute("DELETE FROM person WHERE id = ?", (person_id,))
+    changes = {"draft_step": [stored.draft_step, None], "reason": [None, reason]}
+    audit.append("case.discard", table=CASE_TABLE, row_key=stored.record["case_ref"], changes=changes)
