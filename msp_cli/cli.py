@@ -110,11 +110,12 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report, safety, tutorial, worklist
+    from msp_cli.commands import admin, case, correct, data, demo, progress, report, safety, tutorial, worklist
 
     admin.register(app)
     case.register(app)
     progress.register(app)
+    correct.register(app)
     report.register(app)
     data.register(app)
     demo.register(app)

@@ -44,6 +44,14 @@ def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCas
     return stored
 
 
+def load_any(store: Store, case_ref: str) -> StoredCase:
+    """The case, open, closed or unfinished."""
+    stored = case_store.load_case(store.conn, case_ref)
+    if stored is None:
+        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+    return stored
+
+
 def _not_before_concern(record: Record, day: str | None, field: str) -> None:
     if day is not None and record["concern_received"] and day < record["concern_received"]:
         raise InvalidRecord([f"{field}: {day} is before the concern was received ({record['concern_received']})"])
@@ -137,3 +145,62 @@ def reopen(store: Store, case_ref: str, reason: str) -> None:
         raise MspError("Say why the case is reopened: --reason TEXT.")
     with store.write() as audit:
         case_store.reopen(store.conn, audit, stored, reason)
+
+
+def correct(store: Store, stored: StoredCase, changes: list[tuple[Any, Any]], reason: str) -> list[str]:
+    """Put right recorded facts (path, value), audited as a correction with REASON; the paths changed.
+
+    A closed case takes only the corrections its worklist findings name; anything else is
+    recorded after reopening it.
+    """
+    from msp_cli.correction import pattern, show_path, with_value
+    from msp_cli.storage.sqlite.worklist import correctable_when_closed
+
+    case_ref = stored.record["case_ref"]
+    if not reason.strip():
+        raise MspError("Say why this is corrected: --reason TEXT (it goes in the audit trail).")
+    if stored.record["concluded"] is not None:
+        allowed = correctable_when_closed(store.conn, case_ref, today=dt.date.today())
+        refused = [show_path(path) for path, _ in changes if pattern(path) not in allowed]
+        if refused:
+            raise MspError(
+                f"Case {case_ref} was closed on {stored.record['concluded']}; {', '.join(refused)} is corrected"
+                " after reopening it (only what `msp audit` lists for a closed case is corrected in place).",
+                hint=f'msp case reopen {case_ref} --reason "..."',
+            )
+    record = stored.record
+    for path, value in changes:
+        record = with_value(record, path, value)
+    record = validate_case(record, draft=stored.draft_step is not None)
+    problems = _closing_before_reopening(store, stored, record["concluded"])
+    if problems:
+        raise InvalidRecord(problems)
+    changed = [show_path(path) for path, _ in changes if _differs(stored.record, record, path)]
+    if changed:
+        with store.write() as audit:
+            case_store.save_case(
+                store.conn, audit, record, draft_step=stored.draft_step, action="case.correct", correction=reason
+            )
+    return changed
+
+
+def _differs(before: Record, after: Record, path: Any) -> bool:
+    from msp_cli.correction import value_at
+
+    return bool(value_at(before, path) != value_at(after, path))
+
+
+def discard(store: Store, case_ref: str, reason: str) -> None:
+    """Remove an unfinished (draft) case; the audit trail keeps that it was, and why it went."""
+    stored = case_store.load_case(store.conn, case_ref)
+    if stored is None:
+        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list --status draft`.")
+    if stored.draft_step is None:
+        raise MspError(
+            f"Case {case_ref} is finished, and a finished case is never discarded.",
+            hint=f"Correct what is wrong with: msp case edit {case_ref}",
+        )
+    if not reason.strip():
+        raise MspError("Say why the draft is discarded: --reason TEXT (it goes in the audit trail).")
+    with store.write() as audit:
+        case_store.discard_draft(store.conn, audit, stored, reason)

@@ -71,7 +71,12 @@ def open_input(source: str) -> IO[bytes]:
 
 
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, parsed object or None, problem or None) for each non-blank line."""
+    """(line number, parsed object or None, problem or None) for each non-blank line.
+
+    A file that is one JSON object written over several lines (`msp case show --json`,
+    `--answers` files) is read as that one case.
+    """
+    first = True
     for number, raw in enumerate(stream, start=1):
         try:
             text = raw.decode("utf-8")
@@ -85,9 +90,23 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
         try:
             yield number, json.loads(text), None
         except json.JSONDecodeError as exc:
+            whole = _one_object(text, stream) if first and text.lstrip().startswith("{") else None
+            if whole is not None:
+                yield whole
+                return
             yield number, None, f"is not valid JSON ({exc.msg} at column {exc.colno})"
         except RecursionError:
             yield number, None, "is nested too deeply to be a case"
+        first = False
+
+
+def _one_object(start: str, rest: IO[bytes]) -> tuple[int, Any, str | None] | None:
+    """The whole input as one indented JSON object (line 1), or None if it is not one."""
+    try:
+        obj = json.loads(start + rest.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return 1, None, "is neither one case a line (JSON Lines) nor one JSON object; check the file"
+    return (1, obj, None) if isinstance(obj, dict) else None
 
 
 def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> ImportResult:

@@ -10,9 +10,10 @@ never deleted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from msp_cli.errors import MspError
@@ -22,6 +23,7 @@ from msp_cli.storage.sqlite.audit import AuditWriter
 from msp_cli.storage.sqlite.rows import dict_rows
 
 CASE_TABLE = "safeguarding_case"
+CORRECTION = "case.correct"  # the audit action of `msp case edit`
 
 
 # every table that holds case data (not settings or the audit trail)
@@ -572,6 +574,7 @@ class CaseHistory:
     reviews: list[dict[str, Any]]
     closures: list[dict[str, Any]]
     earlier_wording: list[dict[str, Any]]
+    corrections: list[dict[str, Any]] = field(default_factory=list)  # audit entries of `msp case edit`
 
 
 def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
@@ -620,7 +623,15 @@ def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
             (case_id,),
         )
     ]
-    return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording)
+    corrections = [
+        {"on": at[:10], "worker": worker, "changes": json.loads(changes)}
+        for at, worker, changes in conn.execute(
+            "SELECT a.at, a.worker, a.changes FROM audit_log a JOIN safeguarding_case c ON c.case_ref = a.row_key"
+            " WHERE c.id = ? AND a.action = ? ORDER BY a.id",
+            (case_id, CORRECTION),
+        )
+    ]
+    return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording, corrections=corrections)
 
 
 def latest_progress(history: CaseHistory) -> dict[int, str]:
