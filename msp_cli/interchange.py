@@ -90,23 +90,24 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
         try:
             yield number, json.loads(text), None
         except json.JSONDecodeError as exc:
-            whole = _one_object(text, stream) if first and text.lstrip().startswith("{") else None
-            if whole is not None:
-                yield whole
+            problem = f"is not valid JSON ({exc.msg} at column {exc.colno})"
+            if first and text.strip() == "{":  # an indented object (msp case show --json), never a JSON line
+                yield _one_object(text, stream, problem)
                 return
-            yield number, None, f"is not valid JSON ({exc.msg} at column {exc.colno})"
+            yield number, None, problem
         except RecursionError:
             yield number, None, "is nested too deeply to be a case"
         first = False
 
 
-def _one_object(start: str, rest: IO[bytes]) -> tuple[int, Any, str | None] | None:
-    """The whole input as one indented JSON object (line 1), or None if it is not one."""
+def _one_object(start: str, rest: IO[bytes], problem: str) -> tuple[int, Any, str | None]:
+    """The whole input as one indented JSON object, as line 1; else PROBLEM."""
     try:
-        obj = json.loads(start + rest.read().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        return 1, None, "is neither one case a line (JSON Lines) nor one JSON object; check the file"
-    return (1, obj, None) if isinstance(obj, dict) else None
+        return 1, json.loads(start + rest.read().decode("utf-8")), None
+    except UnicodeDecodeError:
+        return 1, None, "is not UTF-8 text; save the file as UTF-8"
+    except (json.JSONDecodeError, RecursionError):
+        return 1, None, problem
 
 
 def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> ImportResult:
