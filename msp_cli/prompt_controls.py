@@ -86,17 +86,20 @@ def _repoint(ic: Any, start: int) -> None:
 
 
 def _show_message_line(question: Any, message: Callable[[], Any]) -> None:
-    """A line under the list for MESSAGE: questionary's own toolbar is not drawn where the
-    terminal does not report the cursor position (PROMPT_TOOLKIT_NO_CPR, some Windows consoles)."""
+    """A line right under the list for MESSAGE, in place of questionary's toolbar, which sits at
+    the screen's foot and is not drawn where the terminal does not report the cursor position
+    (PROMPT_TOOLKIT_NO_CPR, some Windows consoles)."""
     from prompt_toolkit.filters import Condition, is_done
     from prompt_toolkit.layout import ConditionalContainer, FormattedTextControl, HSplit, Layout, Window
 
-    old = question.application.layout
+    parts = list(question.application.layout.container.children)
+    if parts and isinstance(parts[-1], ConditionalContainer):
+        parts.pop()  # questionary's validation toolbar: its message comes in our line instead
     line = ConditionalContainer(
         Window(FormattedTextControl(message), height=1),
         filter=Condition(lambda: message() is not None) & ~is_done,
     )
-    question.application.layout = Layout(HSplit([old.container, line]))
+    question.application.layout = Layout(HSplit([*parts, line]))
 
 
 def no_preselection(question: Any, *, start: int, refuse_unchosen: bool) -> None:
@@ -120,7 +123,7 @@ def no_preselection(question: Any, *, start: int, refuse_unchosen: bool) -> None
             note[0] = _error(f"Nothing matches {ic.search_filter!r}: Backspace to change it.")
 
     ic.add_search_character = add_search_character
-    _show_message_line(question, lambda: note[0])
+    _show_message_line(question, lambda: note[0] or ic.error_message)  # ours, or the checkbox's own check
     keys = KeyBindings()
 
     def move(step: int) -> Callable[[Any], None]:

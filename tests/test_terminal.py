@@ -45,7 +45,10 @@ def test_case_new_in_a_real_terminal(run: Run, initialised: Path) -> None:
     answer(child, "Ethnicity", "White\r")
     answer(child, "Primary support reason", "Physical\r")
     answer(child, "concern was received", "\x152025-07-01\r")
-    answer(child, "Types of risk", "Neglect \r")
+    answer(child, "Types of risk", "\r")
+    child.expect_exact("Choose at least one")  # the check shows beside the list, not at the screen's foot
+    child.send("Neglect \r")
+    child.expect_exact("chosen: Neglect and Acts of Omission")  # what was ticked is echoed
     answer(child, "Where was the risk?", "Residential\r")
     answer(child, "Source of risk", "Service\r")
     answer(child, "The decision", "Section\r")
