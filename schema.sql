@@ -133,6 +133,7 @@ CREATE TABLE desired_outcome (
                            'Risk to other adults', 'Not realistic or achievable',
                            'The person changed their mind', 'Other')),
     negotiated_note    TEXT,
+    added              TEXT CHECK (date(added) = added),  -- first recorded at a review, after the concern
     UNIQUE (case_id, position),
     CHECK (negotiated_text IS NOT NULL OR (negotiated_reason IS NULL AND negotiated_note IS NULL))
 );

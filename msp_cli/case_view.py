@@ -12,9 +12,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from msp_cli import vocab
-from msp_cli.model import Record
-from msp_cli.storage.sqlite.case_store import CaseHistory, latest_progress
+from msp_cli import rules
+from msp_cli.record import Case
+from msp_cli.record.fields import fields_of
+from msp_cli.storage import CaseHistory
 from msp_cli.ui import DEMO_BANNER
 
 
@@ -22,7 +23,7 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "no", None: "not recorded"}[value]
 
 
-def _status(record: Record, draft_step: int | None) -> str:
+def _status(record: Case, draft_step: int | None) -> str:
     if draft_step is not None:
         return f"unfinished: the wizard stopped before step {draft_step}"
     if record["concluded"]:
@@ -30,14 +31,14 @@ def _status(record: Record, draft_step: int | None) -> str:
     return "open"
 
 
-def _facts(record: Record, draft_step: int | None) -> Table:
+def _facts(record: Case, draft_step: int | None) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     p = record["person"]
-    person = " · ".join(
-        str(x) for x in (p["ref"], p["name"], p["age_band"], p["sex"], p["ethnicity"], p["primary_support_reason"]) if x
-    )
+    # every recorded detail of the person, in the field table's order (a date of birth shown as such)
+    details = [(f, p.get(f.key)) for f in fields_of("person")]
+    person = " · ".join(f"born {v}" if f.key == "date_of_birth" else str(v) for f, v in details if v)
     kind = {"Section 42": "Section 42 enquiry", "Other": "Other enquiry", "None": "No enquiry"}
     grid.add_row("Status", f"{kind.get(record['enquiry_type'] or '', 'not decided')} · {_status(record, draft_step)}")
     grid.add_row("Person", person)
@@ -74,8 +75,8 @@ def _facts(record: Record, draft_step: int | None) -> Table:
     return grid
 
 
-def _outcomes(record: Record, history: CaseHistory) -> Table:
-    progress = latest_progress(history)
+def _outcomes(record: Case, history: CaseHistory) -> Table:
+    progress = history.latest_progress()
     table = Table(title="Desired outcomes", title_justify="left", show_lines=True, expand=True)
     table.add_column("#", no_wrap=True)
     table.add_column("In their words", ratio=3, overflow="fold")
@@ -94,7 +95,7 @@ def _outcomes(record: Record, history: CaseHistory) -> Table:
     return table
 
 
-def timeline_events(record: Record, history: CaseHistory) -> list[tuple[str, str]]:
+def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]:
     """(date, what happened) for everything dated in the case, oldest first."""
     events: list[tuple[str, str]] = []
 
@@ -188,7 +189,7 @@ def _closure_text(c: dict[str, Any]) -> str:
     return text + (f"\n{c['note']}" if c["note"] else "")
 
 
-def render_case(record: Record, draft_step: int | None, history: CaseHistory, *, demo: bool) -> RenderableType:
+def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, demo: bool) -> RenderableType:
     parts: list[RenderableType] = []
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
@@ -196,7 +197,7 @@ def render_case(record: Record, draft_step: int | None, history: CaseHistory, *,
     parts.append(_facts(record, draft_step))
     if record["desired_outcomes"]:
         parts.append(_outcomes(record, history))
-    elif record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
+    elif rules.NEEDS_OUTCOMES.holds(record):
         parts.append(Text("Outcomes were expressed but none is recorded yet.", style="yellow"))
     timeline = Table(title="Timeline", title_justify="left", expand=True)
     timeline.add_column("Date", no_wrap=True)

@@ -43,12 +43,12 @@ class MspGroup(TyperGroup):
         except Exception as exc:
             if os.environ.get("MSP_DEBUG") == "1":
                 raise
-            from msp_cli.storage.sqlite.store import database_errors, explain_sqlite_error
+            from msp_cli.storage import database_errors, explain_database_error
 
             if isinstance(exc, database_errors()):
                 state = ctx.find_object(AppState)
                 path = state.db_path()[0] if state else Path("database")
-                _report(explain_sqlite_error(exc, path).message)
+                _report(explain_database_error(exc, path).message)
                 raise typer.Exit(74) from None
             _report(
                 f"an unexpected problem ({type(exc).__name__}); nothing half-written was"

@@ -9,24 +9,24 @@ from typing import TYPE_CHECKING
 from msp_cli.location import resolve_db_path
 
 if TYPE_CHECKING:
-    from msp_cli.storage.sqlite.store import Store
+    from msp_cli.storage import Storage
 
 
 @dataclass
 class AppState:
     db_option: str | None = None
     worker_option: str | None = None
-    _stores: list[Store] = field(default_factory=list)
+    _stores: list[Storage] = field(default_factory=list)
 
     def db_path(self) -> tuple[Path, str]:
         return resolve_db_path(self.db_option)
 
-    def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Store:
-        from msp_cli.storage.sqlite.store import open_store
+    def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Storage:
+        from msp_cli.storage import open_storage
         from msp_cli.ui import interactive, warn
 
         path, _ = self.db_path()
-        store = open_store(
+        store = open_storage(
             path, worker=self.worker(), create=create, readonly=readonly, encrypt=encrypt, interactive=interactive()
         )
         for message in store.warnings:

@@ -1,4 +1,5 @@
-"""`msp case edit`: one recorded fact put right, named by its interchange path. Pure, no I/O.
+"""`msp case edit`: one recorded fact put right, named by its interchange path. Pure, but for
+asking the worklist what a closed case may take.
 
 A path is written as in the interchange format and its problem messages: `location_of_risk`,
 `person.sex`, `desired_outcomes[0].category` (list positions count from 0). The value is
@@ -12,85 +13,28 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
-from msp_cli import vocab
 from msp_cli.errors import UsageProblem
-from msp_cli.model import (
-    ADVOCACY_KEYS,
-    CAPACITY_KEYS,
-    CASE_KEYS,
-    CONSENT_KEYS,
-    FEEDBACK_KEYS,
-    FEEDBACK_SCORES,
-    MEETING_KEYS,
-    NEGOTIATED_KEYS,
-    OUTCOME_KEYS,
-    PERSON_KEYS,
-    Record,
-)
+from msp_cli.record.fields import Field, Kind, fields_of
+from msp_cli.record.fields import field as field_named
 
 Path = list[str | int]
 
-# the labels each field takes (list positions written [])
-LABELS: dict[str, Sequence[str]] = {
-    "person.age_band": vocab.AGE_BAND,
-    "person.sex": vocab.SEX,
-    "person.ethnicity": vocab.ETHNICITY,
-    "person.primary_support_reason": vocab.PRIMARY_SUPPORT_REASON,
-    "enquiry_type": vocab.ENQUIRY_TYPE,
-    "location_of_risk": vocab.LOCATION_OF_RISK,
-    "source_of_risk": vocab.SOURCE_OF_RISK,
-    "consent.proceeded_without_consent_reason": vocab.CONSENT_OVERRIDE_REASON,
-    "capacity.lacked_capacity": vocab.LACKED_CAPACITY,
-    "capacity.support": vocab.CAPACITY_SUPPORT,
-    "advocacy.type": vocab.ADVOCACY_TYPE,
-    "asked_about_outcomes": vocab.ASKED_ABOUT_OUTCOMES,
-    "desired_outcomes[].category": vocab.OUTCOME_CATEGORY,
-    "desired_outcomes[].expressed_by": vocab.EXPRESSED_BY,
-    "desired_outcomes[].negotiated.reason": vocab.NEGOTIATED_REASON,
-    "desired_outcomes[].achieved": vocab.OUTCOMES_ACHIEVED,
-    "meetings[].kind": vocab.MEETING_KIND,
-    "meetings[].location": vocab.MEETING_LOCATION,
-    "feedback[].given_by": vocab.EXPRESSED_BY,
-    "risk_assessment_outcome": vocab.RISK_ASSESSMENT_OUTCOME,
-    "risk_outcome": vocab.RISK_OUTCOME,
-    "outcomes_achieved": vocab.OUTCOMES_ACHIEVED,
-}
-LABEL_LISTS: dict[str, Sequence[str]] = {
-    "risk_types": vocab.RISK_TYPE,
-    "responses": vocab.RESPONSE,
-    "meetings[].attendees": vocab.ATTENDEE,
-}
-YES_NO = {"consent.sought", "consent.given", "meetings[].location_chosen_by_person", "meetings[].person_prepared"}
-NUMBERS = {"meetings[].minutes_spent", *(f"feedback[].{score}" for score in FEEDBACK_SCORES)}
-DATES = {
-    "concern_received",
-    "enquiry_started",
-    "concluded",
-    "advocacy.offered",
-    "advocacy.started",
-    "meetings[].date",
-    "feedback[].date",
-}
 NOT_HERE = {
     "case_ref": "a case reference is how the case is found; it is not corrected here",
     "person.ref": "the person's reference links their cases; it is not corrected here",
 }
-# the objects inside a case, and the keys each holds
-OBJECTS: dict[str, tuple[str, ...]] = {
-    "": CASE_KEYS,
-    "person": PERSON_KEYS,
-    "consent": CONSENT_KEYS,
-    "capacity": CAPACITY_KEYS,
-    "advocacy": ADVOCACY_KEYS,
-    "desired_outcomes[]": OUTCOME_KEYS,
-    "desired_outcomes[].negotiated": NEGOTIATED_KEYS,
-    "meetings[]": MEETING_KEYS,
-    "feedback[]": FEEDBACK_KEYS,
-}
-LISTS_OF_OBJECTS = {"desired_outcomes", "meetings", "feedback"}
+# the history of a case only grows (reviews, earlier wordings and closures, when an outcome was added)
+HISTORY = {"reviews", "earlier_closures", "desired_outcomes[].added", "desired_outcomes[].earlier_wordings",
+           "desired_outcomes[].progress"}  # fmt: skip
+
+
+def correctable(f: Field) -> bool:
+    return f.kind not in (Kind.OBJECT, Kind.LIST) and f.path not in NOT_HERE and f.path not in HISTORY
+
+
 _PART = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
 
 
@@ -107,9 +51,11 @@ def parse_path(text: str) -> Path:
     shape = pattern(path)
     if shape in NOT_HERE:
         raise UsageProblem(f"{shape}: {NOT_HERE[shape]}.")
-    parent, _, key = shape.rpartition(".")
-    if parent in OBJECTS and key in OBJECTS[parent] and not is_whole_object(shape):
-        return path
+    try:
+        if correctable(field_named(shape)):
+            return path
+    except KeyError:
+        pass
     raise UsageProblem(f"{text!r} is not a field that can be corrected; `msp case edit CASE_REF` lists them.")
 
 
@@ -121,10 +67,6 @@ def pattern(path: Path) -> str:
     return out
 
 
-def is_whole_object(shape: str) -> bool:
-    return shape in OBJECTS or shape in LISTS_OF_OBJECTS
-
-
 def show_path(path: Path) -> str:
     out = ""
     for step in path:
@@ -132,7 +74,7 @@ def show_path(path: Path) -> str:
     return out
 
 
-def value_at(record: Record, path: Path) -> Any:
+def value_at(record: Any, path: Path) -> Any:
     value: Any = record
     for step in path:
         if isinstance(step, int):
@@ -144,19 +86,19 @@ def value_at(record: Record, path: Path) -> Any:
 
 def read_value(path: Path, text: str) -> Any:
     """TEXT as the kind of value the field holds; empty clears it."""
-    shape = pattern(path)
+    kind = field_named(pattern(path)).kind
     if text == "":
-        return [] if shape in LABEL_LISTS else None
-    if shape in YES_NO:
+        return [] if kind is Kind.LABELS else None
+    if kind is Kind.BOOL:
         answer = {"yes": True, "true": True, "no": False, "false": False}.get(text.strip().lower())
         if answer is None:
             raise UsageProblem(f"{show_path(path)} is yes or no; give yes, no, or nothing to clear it.")
         return answer
-    if shape in NUMBERS:
+    if kind in (Kind.INT, Kind.SCORE):
         if not text.strip().isdigit():
             raise UsageProblem(f"{show_path(path)} is a whole number.")
         return int(text)
-    if shape in LABEL_LISTS:
+    if kind is Kind.LABELS:
         if text.lstrip().startswith("["):
             try:
                 return json.loads(text)
@@ -166,7 +108,7 @@ def read_value(path: Path, text: str) -> Any:
     return text  # kept exactly as typed: it may be the person's own words
 
 
-def with_value(record: Record, path: Path, value: Any) -> Record:
+def with_value(record: Any, path: Path, value: Any) -> Any:
     """A copy of RECORD with VALUE at PATH (an absent object such as consent is started)."""
     out = copy.deepcopy(record)
     holder: Any = out
@@ -187,22 +129,45 @@ def with_value(record: Record, path: Path, value: Any) -> Record:
     return out
 
 
-def leaf_paths(record: Record) -> Iterator[Path]:
+def leaf_paths(record: Any) -> Iterator[Path]:
     """Every field of RECORD that can be corrected, in the interchange order."""
-    yield from _leaves(record, [], "")
+    yield from _leaves(record, [], "case")
 
 
-def _leaves(obj: dict[str, Any] | None, prefix: Path, shape: str) -> Iterator[Path]:
-    for key in OBJECTS[shape]:
-        here = [*prefix, key]
-        name = f"{shape}.{key}" if shape else key
-        if name in NOT_HERE:
-            continue
-        value = (obj or {}).get(key)
-        if name in LISTS_OF_OBJECTS:
+def _leaves(obj: dict[str, Any] | None, prefix: Path, group: str) -> Iterator[Path]:
+    for f in fields_of(group):
+        here: Path = [*prefix, f.key]
+        value = (obj or {}).get(f.key)
+        if f.kind is Kind.LIST and f.path not in HISTORY and f.sub is not None:
             for i, item in enumerate(value or []):
-                yield from _leaves(item, [*here, i], name + "[]")
-        elif name in OBJECTS:
-            yield from _leaves(value, here, name)
-        else:
+                yield from _leaves(item, [*here, i], f.sub)
+        elif f.kind is Kind.OBJECT and f.sub is not None:
+            yield from _leaves(value, here, f.sub)
+        elif correctable(f):
             yield here
+
+
+# What `msp case edit` may correct on a closed case: the fields the worklist's findings name
+CORRECTABLE_WHEN_CLOSED: dict[str, tuple[str, ...]] = {
+    "asked-missing": ("asked_about_outcomes",),
+    "capacity-no-support": ("capacity.support",),
+    "no-best-interests": ("capacity.best_interests_note",),
+    "consent-capacity-contradiction": (
+        "capacity.lacked_capacity",
+        "capacity.support",
+        "capacity.best_interests_note",
+        "consent.proceeded_without_consent_reason",
+    ),
+    "closed-without-achieved": ("outcomes_achieved", "desired_outcomes[].achieved"),
+    "achieved-contradiction": ("outcomes_achieved", "desired_outcomes[].achieved"),
+    "closed-before-reopening": ("concluded",),
+    "risk-outcome-missing": ("risk_outcome",),
+}
+
+
+def correctable_when_closed(store: Any, case_ref: str) -> set[str]:
+    """The fields of closed case CASE_REF that its worklist findings name (list positions written [])."""
+    import datetime as dt
+
+    found = store.worklist(today=dt.date.today(), days=100_000, worker=None, team=None, case_ref=case_ref)
+    return {field for f in found for field in CORRECTABLE_WHEN_CLOSED.get(str(f["rule"]), ())}

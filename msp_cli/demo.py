@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from msp_cli import vocab
@@ -107,7 +107,6 @@ FEEDBACK_SHARE = 0.35
 @dataclass
 class DemoCase:
     record: Record
-    reviews: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _pick(rng: random.Random, weights: Mapping[str, float]) -> str:
@@ -205,14 +204,14 @@ def _case(rng: random.Random, number: int, person: dict[str, Any], received: dt.
     length = int(rng.lognormvariate(4.0, 0.6))  # days to close: a median of about eight weeks
     concluded = started + dt.timedelta(days=max(7, length))
     r["meetings"] = _meetings(rng, r, started, min(concluded, today))
-    reviews = _reviews(rng, r, started, min(concluded, today))
+    _review(rng, r, started, min(concluded, today))
     if concluded <= today:
         _close(rng, r, concluded, gap)
     if rng.random() < FEEDBACK_SHARE:
         given = min(started + dt.timedelta(days=rng.randint(7, max(8, (concluded - started).days + 10))), today)
         if given >= started:
             r["feedback"] = [_feedback(rng, given)]
-    return DemoCase(r, reviews)
+    return DemoCase(r)
 
 
 def _consent_and_capacity(rng: random.Random, r: Record, started: dt.date, today: dt.date, gap: Any) -> None:
@@ -325,27 +324,16 @@ def _meetings(rng: random.Random, r: Record, started: dt.date, until: dt.date) -
     return sorted(meetings, key=lambda m: m["date"])
 
 
-def _reviews(rng: random.Random, r: Record, started: dt.date, until: dt.date) -> list[dict[str, Any]]:
+def _review(rng: random.Random, r: Record, started: dt.date, until: dt.date) -> None:
+    """One review of every outcome, part way through, for half the cases with outcomes."""
     if not r["desired_outcomes"] or rng.random() < 0.5 or (until - started).days < 14:
-        return []
-    reviewed = started + dt.timedelta(days=rng.randint(7, (until - started).days))
-    return [
-        {
-            "date": reviewed.isoformat(),
-            "note": None,
-            "new_outcomes": [],
-            "outcomes": [
-                {
-                    "progress": _choice(rng, REVIEW_PROGRESS),
-                    "person_says": _choice(rng, SAYS_NOW) if rng.random() < 0.6 else None,
-                    "note": None,
-                    "text": None,
-                    "category": None,
-                }
-                for _ in r["desired_outcomes"]
-            ],
-        }
-    ]
+        return
+    reviewed = (started + dt.timedelta(days=rng.randint(7, (until - started).days))).isoformat()
+    r["reviews"] = [{"date": reviewed, "note": None}]
+    for outcome in r["desired_outcomes"]:
+        status = _choice(rng, REVIEW_PROGRESS)
+        says = _choice(rng, SAYS_NOW) if rng.random() < 0.6 else None
+        outcome["progress"] = [{"date": reviewed, "status": status, "person_says": says, "note": None}]
 
 
 def _close(rng: random.Random, r: Record, concluded: dt.date, gap: Any) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from msp_cli.errors import InvalidRecord, MspError
 from msp_cli.model import (
@@ -20,15 +20,14 @@ from msp_cli.model import (
     validate_meeting,
     validate_review,
 )
-from msp_cli.storage.sqlite import case_store
-from msp_cli.storage.sqlite.case_store import StoredCase
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.record import Case, Feedback, Meeting
+from msp_cli.storage import Storage, StoredCase
 
 LATE_FEEDBACK_DAYS = 14
 
 
-def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
-    stored = case_store.load_case(store.conn, case_ref)
+def load(store: Storage, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
+    stored = store.load_case(case_ref)
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     if stored.draft_step is not None:
@@ -44,45 +43,45 @@ def load(store: Store, case_ref: str, *, must_be_open: bool = True) -> StoredCas
     return stored
 
 
-def load_any(store: Store, case_ref: str) -> StoredCase:
+def load_any(store: Storage, case_ref: str) -> StoredCase:
     """The case, open, closed or unfinished."""
-    stored = case_store.load_case(store.conn, case_ref)
+    stored = store.load_case(case_ref)
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     return stored
 
 
-def _not_before_concern(record: Record, day: str | None, field: str) -> None:
+def _not_before_concern(record: Case, day: str | None, field: str) -> None:
     if day is not None and record["concern_received"] and day < record["concern_received"]:
         raise InvalidRecord([f"{field}: {day} is before the concern was received ({record['concern_received']})"])
 
 
-def review(store: Store, stored: StoredCase, answers: Any) -> Record:
+def review(store: Storage, stored: StoredCase, answers: Any) -> Record:
     if not stored.record["desired_outcomes"] and not (isinstance(answers, dict) and answers.get("new_outcomes")):
         raise MspError(
             f"Case {stored.record['case_ref']} has no desired outcomes to review.",
             hint="Add them in a review's new_outcomes (or in the terminal: msp case review, then 'Add a new outcome').",
         )
-    checked = validate_review(answers, stored.record)
+    checked = validate_review(answers, cast(Record, stored.record))
     with store.write() as audit:
-        case_store.add_review(store.conn, audit, stored, checked)
+        store.add_review(audit, stored, checked)
     return checked
 
 
-def add_meeting(store: Store, stored: StoredCase, answers: Any) -> Record:
+def add_meeting(store: Storage, stored: StoredCase, answers: Any) -> Meeting:
     meeting = validate_meeting(answers)
     _not_before_concern(stored.record, meeting["date"], "date")
     with store.write() as audit:
-        case_store.add_meeting(store.conn, audit, stored, meeting)
+        store.add_meeting(audit, stored, meeting)
     return meeting
 
 
-def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Record, str | None]:
+def add_feedback(store: Storage, stored: StoredCase, answers: Any) -> tuple[Feedback, str | None]:
     """Store the feedback; also return a gentle warning when it came long after closure."""
     feedback = validate_feedback(answers)
     _not_before_concern(stored.record, feedback["date"], "date")
     with store.write() as audit:
-        case_store.add_feedback(store.conn, audit, stored, feedback)
+        store.add_feedback(audit, stored, feedback)
     warning = None
     concluded = stored.record["concluded"]
     if concluded is not None:
@@ -97,7 +96,7 @@ def add_feedback(store: Store, stored: StoredCase, answers: Any) -> tuple[Record
 
 def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
     """The case as it would be once closed with ANSWERS (not yet checked)."""
-    record = copy.deepcopy(stored.record)
+    record: Record = copy.deepcopy(cast(Record, stored.record))
     for key in ("concluded", "risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note"):
         record[key] = answers.get(key)
     if answers.get("responses") is not None:
@@ -112,55 +111,46 @@ def closed_record(stored: StoredCase, answers: dict[str, Any]) -> Record:
     return record
 
 
-def close(store: Store, stored: StoredCase, answers: dict[str, Any]) -> Record:
-    record = closed_record(stored, answers)
+def close(store: Storage, stored: StoredCase, answers: dict[str, Any]) -> Case:
+    draft = closed_record(stored, answers)
     problems = []
+    record = cast(Case, draft)
     try:
-        record = validate_case(record)
+        record = validate_case(draft)
     except InvalidRecord as exc:
         problems = exc.problems
-    problems += _closing_before_reopening(store, stored, record["concluded"])
     missing = missing_for_closure(record)
     if problems or missing:
         parts = problems + (["missing: " + "; ".join(missing)] if missing else [])
         raise InvalidRecord(parts, where=f"Case {stored.record['case_ref']} was not closed")
     with store.write() as audit:
-        case_store.save_case(store.conn, audit, record, action="case.close")
+        store.save_case(audit, record, action="case.close")
     return record
 
 
-def _closing_before_reopening(store: Store, stored: StoredCase, concluded: Any) -> list[str]:
-    """A closure after a reopening cannot be dated before it: that would move it into a year already reported."""
-    reopened = case_store.last_reopened_on(store.conn, stored.case_id)
-    if isinstance(concluded, str) and reopened is not None and concluded < reopened:
-        return [f"concluded: {concluded} is before the case was reopened ({reopened}); date the closure on or after it"]
-    return []
-
-
-def reopen(store: Store, case_ref: str, reason: str) -> None:
+def reopen(store: Storage, case_ref: str, reason: str) -> None:
     stored = load(store, case_ref, must_be_open=False)
     if stored.record["concluded"] is None:
         raise MspError(f"Case {case_ref} is open already; there is nothing to reopen.")
     if not reason.strip():
         raise MspError("Say why the case is reopened: --reason TEXT.")
     with store.write() as audit:
-        case_store.reopen(store.conn, audit, stored, reason)
+        store.reopen(audit, stored, reason)
 
 
-def correct(store: Store, stored: StoredCase, changes: list[tuple[Any, Any]], reason: str) -> list[str]:
+def correct(store: Storage, stored: StoredCase, changes: list[tuple[Any, Any]], reason: str) -> list[str]:
     """Put right recorded facts (path, value), audited as a correction with REASON; the paths changed.
 
     A closed case takes only the corrections its worklist findings name; anything else is
     recorded after reopening it.
     """
-    from msp_cli.correction import pattern, show_path, with_value
-    from msp_cli.storage.sqlite.worklist import correctable_when_closed
+    from msp_cli.correction import correctable_when_closed, pattern, show_path, value_at, with_value
 
     case_ref = stored.record["case_ref"]
     if not reason.strip():
         raise MspError("Say why this is corrected: --reason TEXT (it goes in the audit trail).")
     if stored.record["concluded"] is not None:
-        allowed = correctable_when_closed(store.conn, case_ref, today=dt.date.today())
+        allowed = correctable_when_closed(store, case_ref)
         refused = [show_path(path) for path, _ in changes if pattern(path) not in allowed]
         if refused:
             raise MspError(
@@ -168,31 +158,20 @@ def correct(store: Store, stored: StoredCase, changes: list[tuple[Any, Any]], re
                 " after reopening it (only what `msp audit` lists for a closed case is corrected in place).",
                 hint=f'msp case reopen {case_ref} --reason "..."',
             )
-    record = stored.record
+    draft: Any = stored.record
     for path, value in changes:
-        record = with_value(record, path, value)
-    record = validate_case(record, draft=stored.draft_step is not None)
-    problems = _closing_before_reopening(store, stored, record["concluded"])
-    if problems:
-        raise InvalidRecord(problems)
-    changed = [show_path(path) for path, _ in changes if _differs(stored.record, record, path)]
+        draft = with_value(draft, path, value)
+    record = validate_case(draft, draft=stored.draft_step is not None)  # a closure before a reopening too
+    changed = [show_path(p) for p, _ in changes if value_at(stored.record, p) != value_at(record, p)]
     if changed:
         with store.write() as audit:
-            case_store.save_case(
-                store.conn, audit, record, draft_step=stored.draft_step, action="case.correct", correction=reason
-            )
+            store.save_case(audit, record, draft_step=stored.draft_step, action="case.correct", correction=reason)
     return changed
 
 
-def _differs(before: Record, after: Record, path: Any) -> bool:
-    from msp_cli.correction import value_at
-
-    return bool(value_at(before, path) != value_at(after, path))
-
-
-def discard(store: Store, case_ref: str, reason: str) -> None:
+def discard(store: Storage, case_ref: str, reason: str) -> None:
     """Remove an unfinished (draft) case; the audit trail keeps that it was, and why it went."""
-    stored = case_store.load_case(store.conn, case_ref)
+    stored = store.load_case(case_ref)
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list --status draft`.")
     if stored.draft_step is None:
@@ -203,4 +182,4 @@ def discard(store: Store, case_ref: str, reason: str) -> None:
     if not reason.strip():
         raise MspError("Say why the draft is discarded: --reason TEXT (it goes in the audit trail).")
     with store.write() as audit:
-        case_store.discard_draft(store.conn, audit, stored, reason)
+        store.discard_draft(audit, stored, reason)

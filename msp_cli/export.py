@@ -9,7 +9,6 @@ stays flat however many there are. No cell written to a spreadsheet can become a
 
 from __future__ import annotations
 
-import copy
 import csv
 import hashlib
 import hmac
@@ -17,87 +16,74 @@ import json
 import os
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
-from msp_cli.model import Record
-from msp_cli.storage.sqlite.case_store import feedback_values
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.record import Case
+from msp_cli.record.fields import Field, Kind, fields_of
+from msp_cli.storage import Storage
 from msp_cli.ui import DEMO_BANNER
 
 KEY_SETTING = "pseudonym_key"
 NOT_EXPORTED = "[not exported]"
 
+# The export tables, from the field table: (table, group of its rows, where its rows sit in a case)
+TABLE_SOURCES = (
+    ("cases", "case", ""),
+    ("desired_outcomes", "outcome", "desired_outcomes"),
+    ("meetings", "meeting", "meetings"),
+    ("feedback", "feedback", "feedback"),
+    ("reviews", "review", "reviews"),
+    ("outcome_progress", "progress", "desired_outcomes.progress"),
+    ("earlier_wordings", "wording", "desired_outcomes.earlier_wordings"),
+    ("earlier_closures", "earlier_closure", "earlier_closures"),
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    meaning: str
+    path: tuple[Field, ...]  # the field, after the objects that hold it
+
+
+def _meaning(f: Field) -> str:
+    if f.pseudonym:
+        return f"{f.meaning} (a pseudonym unless the export is identifiable)"
+    if f.identifying:
+        return f"{f.meaning} (identifiable exports only)"
+    if f.free_text:
+        return f"{f.meaning} (free text; with --with-notes only)"
+    return f.meaning
+
+
+def _columns(group: str, held_in: tuple[Field, ...] = ()) -> list[Column]:
+    """GROUP's fields as flat columns: nested objects spread out, lists left to their own tables."""
+    columns = []
+    for f in fields_of(group):
+        if f.kind is Kind.OBJECT:
+            assert f.sub is not None
+            columns += _columns(f.sub, (*held_in, f))
+        elif f.kind is not Kind.LIST:
+            columns.append(Column(f.export_column, _meaning(f), (*held_in, f)))
+    return columns
+
+
+def _key_columns(where: str) -> list[tuple[str, str]]:
+    if not where:
+        return []
+    keys = [("case_ref", "The case")]
+    if "." in where:
+        keys.append(("outcome", "Which desired outcome: 1 for the first, and so on"))
+    keys.append(("number", "1 for the first, and so on"))
+    return keys
+
+
+COLUMNS: dict[str, list[Column]] = {name: _columns(group) for name, group, _ in TABLE_SOURCES}
 # table -> [(column, meaning)]: the data dictionary, and the column order of csv and xlsx
 TABLES: dict[str, list[tuple[str, str]]] = {
-    "cases": [
-        ("case_ref", "The case reference (a pseudonym unless the export is identifiable)"),
-        ("person_ref", "The person's reference (a pseudonym unless identifiable); the same person, the same value"),
-        ("person_name", "The person's name (identifiable exports only)"),
-        ("age_band", "SG1a age band"),
-        ("sex", "SG1b sex"),
-        ("ethnicity", "SG1c ethnicity"),
-        ("primary_support_reason", "SG1d primary support reason"),
-        ("worker", "Lead worker (a pseudonym unless identifiable)"),
-        ("team", "Team"),
-        ("concern_received", "Date the concern was received (ISO)"),
-        ("enquiry_type", "Section 42, Other, or None (no enquiry)"),
-        ("enquiry_started", "Date the enquiry started"),
-        ("risk_types", "SG2a types of risk, separated by '; '"),
-        ("location_of_risk", "SG2b location of risk"),
-        ("source_of_risk", "SG2b source of risk"),
-        ("consent_sought", "Was consent sought (yes/no)"),
-        ("consent_given", "Was consent given (yes/no)"),
-        ("proceeded_without_consent_reason", "Why the enquiry went ahead without consent"),
-        ("consent_note", "Note on consent (free text; with --with-notes only)"),
-        ("lacked_capacity", "SG3a: did the person lack capacity for decisions about the enquiry"),
-        ("capacity_support", "Support for a person lacking capacity: Advocate, Family or friend, None"),
-        ("best_interests_note", "Best-interests note (free text; with --with-notes only)"),
-        ("advocacy_offered", "Date advocacy was offered"),
-        ("advocacy_started", "Date advocacy started"),
-        ("advocacy_type", "Care Act advocate, IMCA or Other advocate"),
-        ("asked_about_outcomes", "SG4a: was the person or their representative asked about desired outcomes"),
-        ("responses", "MSP toolkit responses (planned while open, used once closed), separated by '; '"),
-        ("concluded", "Date the enquiry concluded"),
-        ("risk_assessment_outcome", "SG2c risk assessment outcome"),
-        ("risk_outcome", "SG2e risk outcome"),
-        ("outcomes_achieved", "SG4a: were the desired outcomes achieved"),
-        ("closure_note", "Closure note (free text; with --with-notes only)"),
-    ],
-    "desired_outcomes": [
-        ("case_ref", "The case"),
-        ("number", "1 for the first desired outcome, and so on"),
-        ("text", "The outcome in the person's own words (free text; with --with-notes only)"),
-        ("category", "Desired outcome category (the MSP evaluation's Table 9)"),
-        ("expressed_by", "Person or Representative"),
-        ("negotiated_text", "The negotiated outcome, where it differs (free text; with --with-notes only)"),
-        ("negotiated_reason", "Why the negotiated outcome differs"),
-        ("negotiated_note", "Note on why (free text; with --with-notes only)"),
-        ("achieved", "Fully, Partially or Not Achieved, judged at closure"),
-    ],
-    "meetings": [
-        ("case_ref", "The case"),
-        ("number", "1 for the first meeting, and so on"),
-        ("date", "Date held"),
-        ("kind", "Kind of meeting"),
-        ("location", "Where it was held"),
-        ("location_chosen_by_person", "Did the person choose where (yes/no)"),
-        ("attendees", "Who attended, separated by '; '"),
-        ("person_prepared", "Was the person prepared (yes/no)"),
-        ("minutes_spent", "Minutes spent"),
-        ("summary", "Summary (free text; with --with-notes only)"),
-    ],
-    "feedback": [
-        ("case_ref", "The case"),
-        ("number", "1 for the first feedback, and so on"),
-        ("date", "Date given"),
-        ("given_by", "Person or Representative"),
-        ("felt_listened_to", "1 (not at all) to 5 (completely)"),
-        ("felt_involved", "1 to 5"),
-        ("feels_safer", "1 to 5"),
-        ("outcomes_met", "1 to 5"),
-        ("note", "Their words (free text; with --with-notes only)"),
-    ],
+    name: [*_key_columns(where), *((c.name, c.meaning) for c in COLUMNS[name])] for name, _, where in TABLE_SOURCES
 }
 
 
@@ -114,7 +100,7 @@ class Pseudonymiser:
         return f"{kind[0].upper()}-{digest[:16]}"
 
 
-def pseudonymiser(store: Store) -> Pseudonymiser:
+def pseudonymiser(store: Storage) -> Pseudonymiser:
     key = store.setting(KEY_SETTING)
     if key is None:  # a database made before keys, or by msp demo: make its key once
         key = secrets.token_hex(32)
@@ -123,104 +109,78 @@ def pseudonymiser(store: Store) -> Pseudonymiser:
     return Pseudonymiser(bytes.fromhex(key))
 
 
-def pseudonymise(record: Record, pseudonym: Pseudonymiser, *, with_notes: bool) -> Record:
-    """The record with references replaced, names dropped, and free text dropped unless WITH_NOTES."""
-    r = copy.deepcopy(record)
-    r["case_ref"] = pseudonym("case", r["case_ref"])
-    r["person"]["ref"] = pseudonym("person", r["person"]["ref"])
-    r["person"]["name"] = None
-    r["worker"] = pseudonym("worker", r["worker"])
-    if with_notes:
-        return r
-    for part, key in (("consent", "note"), ("capacity", "best_interests_note")):
-        if r[part]:
-            r[part][key] = None
-    r["closure_note"] = None
-    for o in r["desired_outcomes"]:
-        o["text"] = NOT_EXPORTED  # required by the format, so marked rather than removed
-        if o["negotiated"]:
-            o["negotiated"]["text"] = NOT_EXPORTED
-            o["negotiated"]["note"] = None
-    for m in r["meetings"]:
-        m["summary"] = None
-    for f in r["feedback"]:
-        f["note"] = None
-    return r
+def pseudonymise(record: Case, pseudonym: Pseudonymiser, *, with_notes: bool) -> Case:
+    """The record with references replaced, identifying details dropped, and free text dropped unless WITH_NOTES.
+
+    Driven by the field table's flags, so a new identifying or free-text field is covered at once.
+    """
+    return cast(Case, _pseudonymised("case", cast(dict[str, Any], record), pseudonym, with_notes))
 
 
-def _yes_no(value: bool | None) -> str | None:
-    return None if value is None else ("yes" if value else "no")
+def _pseudonymised(group: str, obj: dict[str, Any], pseudonym: Pseudonymiser, with_notes: bool) -> dict[str, Any]:
+    out = dict(obj)
+    for f in fields_of(group):
+        if f.key not in out:
+            continue
+        value = out[f.key]
+        if f.pseudonym:
+            out[f.key] = pseudonym(f.pseudonym, value)
+        elif f.identifying:
+            del out[f.key]
+            if f.version == 1:
+                out[f.key] = None
+        elif f.free_text and not with_notes and value is not None:
+            out[f.key] = NOT_EXPORTED if f.required else None  # a required text is marked rather than removed
+        elif f.kind is Kind.OBJECT and value is not None:
+            assert f.sub is not None
+            out[f.key] = _pseudonymised(f.sub, value, pseudonym, with_notes)
+        elif f.kind is Kind.LIST:
+            assert f.sub is not None
+            out[f.key] = [_pseudonymised(f.sub, item, pseudonym, with_notes) for item in value]
+    return _in_order(group, out)
 
 
-def table_rows(r: Record) -> dict[str, list[list[Any]]]:
+def _in_order(group: str, obj: dict[str, Any]) -> dict[str, Any]:
+    return {f.key: obj[f.key] for f in fields_of(group) if f.key in obj}
+
+
+def _cell(f: Field, value: Any) -> Any:
+    if f.kind is Kind.BOOL:
+        return None if value is None else ("yes" if value else "no")
+    if f.kind in (Kind.LABELS, Kind.LABEL_SEQ):
+        return "; ".join(v or "" for v in value)
+    return value
+
+
+def _row(columns: list[Column], obj: dict[str, Any]) -> list[Any]:
+    row = []
+    for column in columns:
+        value: Any = obj
+        for f in column.path:
+            value = (value or {}).get(f.key)
+        row.append(_cell(column.path[-1], value))
+    return row
+
+
+def table_rows(r: Case) -> dict[str, list[list[Any]]]:
     """One case as rows of the export tables (columns in the order of TABLES)."""
-    p, consent, capacity, advocacy = r["person"], r["consent"] or {}, r["capacity"] or {}, r["advocacy"] or {}
-    case = [
-        r["case_ref"],
-        p["ref"],
-        p["name"],
-        p["age_band"],
-        p["sex"],
-        p["ethnicity"],
-        p["primary_support_reason"],
-        r["worker"],
-        r["team"],
-        r["concern_received"],
-        r["enquiry_type"],
-        r["enquiry_started"],
-        "; ".join(r["risk_types"]),
-        r["location_of_risk"],
-        r["source_of_risk"],
-        _yes_no(consent.get("sought")),
-        _yes_no(consent.get("given")),
-        consent.get("proceeded_without_consent_reason"),
-        consent.get("note"),
-        capacity.get("lacked_capacity"),
-        capacity.get("support"),
-        capacity.get("best_interests_note"),
-        advocacy.get("offered"),
-        advocacy.get("started"),
-        advocacy.get("type"),
-        r["asked_about_outcomes"],
-        "; ".join(r["responses"]),
-        r["concluded"],
-        r["risk_assessment_outcome"],
-        r["risk_outcome"],
-        r["outcomes_achieved"],
-        r["closure_note"],
-    ]
-    outcomes = [
-        [
-            r["case_ref"],
-            i,
-            o["text"],
-            o["category"],
-            o["expressed_by"],
-            (o["negotiated"] or {}).get("text"),
-            (o["negotiated"] or {}).get("reason"),
-            (o["negotiated"] or {}).get("note"),
-            o["achieved"],
-        ]
-        for i, o in enumerate(r["desired_outcomes"], start=1)
-    ]
-    meetings = [
-        [
-            r["case_ref"],
-            i,
-            m["date"],
-            m["kind"],
-            m["location"],
-            _yes_no(m["location_chosen_by_person"]),
-            "; ".join(m["attendees"]),
-            _yes_no(m["person_prepared"]),
-            m["minutes_spent"],
-            m["summary"],
-        ]
-        for i, m in enumerate(r["meetings"], start=1)
-    ]
-    # feedback columns are the interchange object's, in its order
-    feedback = [[r["case_ref"], i, *feedback_values(f)] for i, f in enumerate(r["feedback"], start=1)]
-    return {"cases": [case], "desired_outcomes": outcomes, "meetings": meetings, "feedback": feedback}
+    record = cast(dict[str, Any], r)
+    ref = r["case_ref"]
+    rows: dict[str, list[list[Any]]] = {}
+    for name, _, where in TABLE_SOURCES:
+        columns = COLUMNS[name]
+        if not where:
+            rows[name] = [_row(columns, record)]
+        elif "." not in where:
+            rows[name] = [[ref, i, *_row(columns, item)] for i, item in enumerate(record.get(where, []), start=1)]
+        else:
+            parent, child = where.split(".")
+            rows[name] = [
+                [ref, i, j, *_row(columns, item)]
+                for i, holder in enumerate(record[parent], start=1)
+                for j, item in enumerate(holder.get(child, []), start=1)
+            ]
+    return rows
 
 
 def private_file(path: Path) -> IO[bytes]:
@@ -236,7 +196,7 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_jsonl(path: Path, records: Iterable[Record]) -> int:
+def write_jsonl(path: Path, records: Iterable[Case]) -> int:
     count = 0
     with private_file(path) as out:
         for record in records:
@@ -245,7 +205,7 @@ def write_jsonl(path: Path, records: Iterable[Record]) -> int:
     return count
 
 
-def write_csv(folder: Path, records: Iterable[Record], about: list[str]) -> int:
+def write_csv(folder: Path, records: Iterable[Case], about: list[str]) -> int:
     folder.mkdir(mode=0o700)
     handles = {name: private_file(folder / f"{name}.csv") for name in TABLES}
     try:
@@ -304,7 +264,7 @@ COLUMN_WIDTHS = {
 }
 
 
-def write_xlsx(path: Path, records: Iterable[Record], about: list[str]) -> int:
+def write_xlsx(path: Path, records: Iterable[Case], about: list[str]) -> int:
     try:
         import xlsxwriter
     except ImportError:

@@ -16,8 +16,7 @@ from typing import IO, Any
 
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.model import validate_case
-from msp_cli.storage.sqlite import bulk, case_store
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.storage import Storage
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
 
@@ -110,18 +109,17 @@ def _one_object(start: str, rest: IO[bytes], problem: str) -> tuple[int, Any, st
         return 1, None, problem
 
 
-def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> ImportResult:
+def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False) -> ImportResult:
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
     seen: dict[str, int] = {}
-    conn = store.conn
-    people_before = case_store.count_rows(conn, "person")
+    people_before = store.count_people()
     # into an empty database nothing can clash but the file with itself: skip a lookup a line
-    empty_at_start = case_store.count_rows(conn, "safeguarding_case") == 0
+    empty_at_start = store.count_cases() == 0
     with store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
-        writer = None if update else bulk.BulkWriter(conn, audit, action="case.import")
+        writer = None if update else store.case_writer(audit, action="case.import")
         for number, obj, problem in read_lines(stream):
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
@@ -137,7 +135,7 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                     problems.append(f"case_ref appears twice in this file (first on line {seen[case_ref]})")
                 else:
                     seen[case_ref] = number
-                    if not update and not empty_at_start and case_store.case_id_for(conn, case_ref) is not None:
+                    if not update and not empty_at_start and store.case_exists(case_ref):
                         problems.append("this case_ref is already in the database; use --update to replace it")
             if problems:
                 total_bad += 1
@@ -148,7 +146,7 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
                 writer.add(record)
                 result.cases_added += 1
             elif total_bad == 0 and record is not None:
-                outcome = case_store.save_case(conn, audit, record, action="case.import")
+                outcome = store.save_case(audit, record, action="case.import")
                 if outcome == "created":
                     result.cases_added += 1
                 elif outcome == "updated":
@@ -161,5 +159,5 @@ def import_cases(store: Store, stream: IO[bytes], *, update: bool = False) -> Im
             writer.flush()
         if not seen:
             raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
-        result.people_added = case_store.count_rows(conn, "person") - people_before
+        result.people_added = store.count_people() - people_before
     return result

@@ -16,65 +16,22 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from msp_cli import vocab
+from msp_cli import rules, vocab
 from msp_cli.errors import InvalidRecord
+from msp_cli.record import Case, Feedback, Meeting
+from msp_cli.record.fields import GROUPS, Field, Kind, fields_of, keys_of
 
-Record = dict[str, Any]
+Record = dict[str, Any]  # an answers object on its way to becoming a record
 
-CASE_KEYS = (
-    "case_ref",
-    "person",
-    "worker",
-    "team",
-    "concern_received",
-    "enquiry_type",
-    "enquiry_started",
-    "risk_types",
-    "location_of_risk",
-    "source_of_risk",
-    "consent",
-    "capacity",
-    "advocacy",
-    "asked_about_outcomes",
-    "desired_outcomes",
-    "responses",
-    "meetings",
-    "feedback",
-    "concluded",
-    "risk_assessment_outcome",
-    "risk_outcome",
-    "outcomes_achieved",
-    "closure_note",
-)
-PERSON_KEYS = ("ref", "name", "age_band", "sex", "ethnicity", "primary_support_reason")
-CONSENT_KEYS = ("sought", "given", "proceeded_without_consent_reason", "note")
-CAPACITY_KEYS = ("lacked_capacity", "support", "best_interests_note")
-ADVOCACY_KEYS = ("offered", "started", "type")
-OUTCOME_KEYS = ("text", "category", "expressed_by", "negotiated", "achieved")
-NEGOTIATED_KEYS = ("text", "reason", "note")
-MEETING_KEYS = (
-    "date",
-    "kind",
-    "location",
-    "location_chosen_by_person",
-    "attendees",
-    "person_prepared",
-    "minutes_spent",
-    "summary",
-)
-FEEDBACK_KEYS = (
-    "date",
-    "given_by",
-    "felt_listened_to",
-    "felt_involved",
-    "feels_safer",
-    "outcomes_met",
-    "note",
-)
-FEEDBACK_SCORES = ("felt_listened_to", "felt_involved", "feels_safer", "outcomes_met")
+# the keys of each object, in the format's order (version 1 keys; version 2 ones are optional)
+CASE_KEYS = tuple(f.key for f in fields_of("case") if f.version == 1)
+PERSON_KEYS = keys_of("person")
+OUTCOME_KEYS = keys_of("outcome")
+FEEDBACK_SCORES = tuple(f.key for f in fields_of("feedback") if f.kind is Kind.SCORE)
 CLOSURE_KEYS = ("risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note")
+MINUTES_MAX = 10_000
 
 REF_MAX = 64
 SHORT_TEXT_MAX = 200  # names, workers, teams
@@ -237,251 +194,131 @@ class _Checker:
             self.problem(second_name, f"{second} is before {first_name} ({first}); dates keep their order")
 
 
-def _person(c: _Checker, value: Any) -> dict[str, Any] | None:
-    raw = c.obj("person", value, PERSON_KEYS)
-    if raw is None:
-        if value is None:
-            c.problem("person", "is required (an object with at least 'ref')")
-        return None
-    return {
-        "ref": c.ref("person.ref", raw.get("ref")),
-        "name": c.text("person.name", raw.get("name"), max_len=SHORT_TEXT_MAX, single_line=True),
-        "age_band": c.label("person.age_band", raw.get("age_band"), vocab.AGE_BAND, "an age band"),
-        "sex": c.label("person.sex", raw.get("sex"), vocab.SEX, "a SAC sex label"),
-        "ethnicity": c.label("person.ethnicity", raw.get("ethnicity"), vocab.ETHNICITY, "a SAC ethnicity label"),
-        "primary_support_reason": c.label(
-            "person.primary_support_reason",
-            raw.get("primary_support_reason"),
-            vocab.PRIMARY_SUPPORT_REASON,
-            "a primary support reason",
-        ),
-    }
+def _value(c: _Checker, f: Field, path: str, value: Any, *, required: bool) -> Any:
+    """Check one field's value by its kind (the field table says which)."""
+    if f.kind is Kind.REF:
+        return c.ref(path, value, required=required)
+    if f.kind in (Kind.LINE, Kind.TEXT):
+        return c.text(path, value, required=required, max_len=SHORT_TEXT_MAX if f.kind is Kind.LINE else LONG_TEXT_MAX,
+                      single_line=f.kind is Kind.LINE)  # fmt: skip
+    if f.kind is Kind.DATE:
+        return c.date(path, value, required=required)
+    if f.kind is Kind.LABEL:
+        return c.label(path, value, f.labels, f.what, required=required)
+    if f.kind is Kind.LABELS:
+        return c.labels(path, value, f.labels, f.what)
+    if f.kind is Kind.LABEL_SEQ:
+        return [None if v is None else c.label(p, v, f.labels, f.what) for p, v in c.items(path, value)]
+    if f.kind is Kind.BOOL:
+        return c.boolean(path, value)
+    if f.kind is Kind.INT:
+        return c.integer(path, value, 0, MINUTES_MAX)
+    if f.kind is Kind.SCORE:
+        return c.integer(path, value, 1, 5)
+    assert f.sub is not None
+    if f.kind is Kind.OBJECT:
+        return _object(c, path, value, f.sub, required=required)
+    return [o for p, v in c.items(path, value) if (o := _object(c, p, v, f.sub, item=True)) is not None]
 
 
-def _consent(c: _Checker, value: Any) -> dict[str, Any] | None:
-    raw = c.obj("consent", value, CONSENT_KEYS)
+def _object(
+    c: _Checker,
+    path: str,
+    value: Any,
+    group: str,
+    *,
+    required: bool = False,
+    item: bool = False,
+    also_required: frozenset[str] = frozenset(),
+) -> dict[str, Any] | None:
+    """Check one object of the format field by field; version 2 fields are left out when empty."""
+    fields = fields_of(group)
+    raw = c.obj(path or "case", value, [f.key for f in fields])
     if raw is None:
+        if value is None and item:
+            c.problem(path, "must be an object, not null")
+        elif value is None and required:
+            c.problem(path, "is required (an object with at least 'ref')")
         return None
-    out = {
-        "sought": c.boolean("consent.sought", raw.get("sought")),
-        "given": c.boolean("consent.given", raw.get("given")),
-        "proceeded_without_consent_reason": c.label(
-            "consent.proceeded_without_consent_reason",
-            raw.get("proceeded_without_consent_reason"),
-            vocab.CONSENT_OVERRIDE_REASON,
-            "a reason to proceed without consent",
-        ),
-        "note": c.text("consent.note", raw.get("note")),
-    }
-    if out["given"] is True and out["proceeded_without_consent_reason"] is not None:
+    out: dict[str, Any] = {}
+    for f in fields:
+        where = f"{path}.{f.key}" if path else f.key
+        checked = _value(c, f, where, raw.get(f.key), required=f.required or f.key in also_required)
+        if f.version > 1 and checked in (None, []):
+            continue
+        out[f.key] = checked
+    if GROUPS[group].none_if_empty and all(v is None for v in out.values()):
+        return None
+    return out
+
+
+def _consent_rules(c: _Checker, consent: dict[str, Any] | None) -> None:
+    if consent is None:
+        return
+    if consent["given"] is True and consent["proceeded_without_consent_reason"] is not None:
         c.problem(
             "consent.proceeded_without_consent_reason",
             "is only for an enquiry that went ahead without consent, but consent.given is true",
         )
-    if out["sought"] is False and out["given"] is True:
+    if consent["sought"] is False and consent["given"] is True:
         c.problem("consent.given", "cannot be true when consent.sought is false")
-    return None if all(v is None for v in out.values()) else out
 
 
-def _capacity(c: _Checker, value: Any) -> dict[str, Any] | None:
-    raw = c.obj("capacity", value, CAPACITY_KEYS)
-    if raw is None:
-        return None
-    out = {
-        "lacked_capacity": c.label(
-            "capacity.lacked_capacity",
-            raw.get("lacked_capacity"),
-            vocab.LACKED_CAPACITY,
-            "an SG3a answer",
-        ),
-        "support": c.label("capacity.support", raw.get("support"), vocab.CAPACITY_SUPPORT, "a kind of support"),
-        "best_interests_note": c.text("capacity.best_interests_note", raw.get("best_interests_note")),
-    }
-    lacked = out["lacked_capacity"] == vocab.LACKED_CAPACITY_YES
+def _capacity_rules(c: _Checker, raw: Any, capacity: dict[str, Any] | None) -> None:
+    if capacity is None or not isinstance(raw, dict):
+        return
+    lacked = capacity["lacked_capacity"] == vocab.LACKED_CAPACITY_YES
     for key in ("support", "best_interests_note"):
-        if out[key] is not None and not lacked and raw.get("lacked_capacity") in vocab.LACKED_CAPACITY:
+        if capacity[key] is not None and not lacked and raw.get("lacked_capacity") in vocab.LACKED_CAPACITY:
             c.problem(f"capacity.{key}", f"is only recorded where lacked_capacity is {vocab.LACKED_CAPACITY_YES!r}")
-    return None if all(v is None for v in out.values()) else out
 
 
-def _advocacy(c: _Checker, value: Any) -> dict[str, Any] | None:
-    raw = c.obj("advocacy", value, ADVOCACY_KEYS)
-    if raw is None:
-        return None
-    out = {
-        "offered": c.date("advocacy.offered", raw.get("offered")),
-        "started": c.date("advocacy.started", raw.get("started")),
-        "type": c.label("advocacy.type", raw.get("type"), vocab.ADVOCACY_TYPE, "an advocacy type"),
-    }
-    c.order(("advocacy.offered", out["offered"]), ("advocacy.started", out["started"]))
-    return None if all(v is None for v in out.values()) else out
-
-
-def _desired_outcome(c: _Checker, path: str, value: Any) -> dict[str, Any] | None:
-    raw = c.obj(path, value, OUTCOME_KEYS)
-    if raw is None:
-        if value is None:
-            c.problem(path, "must be an object, not null")
-        return None
-    negotiated = None
-    neg_raw = c.obj(f"{path}.negotiated", raw.get("negotiated"), NEGOTIATED_KEYS)
-    if neg_raw is not None:
-        negotiated = {
-            "text": c.text(f"{path}.negotiated.text", neg_raw.get("text"), required=True),
-            "reason": c.label(
-                f"{path}.negotiated.reason",
-                neg_raw.get("reason"),
-                vocab.NEGOTIATED_REASON,
-                "a reason a negotiated outcome differs",
-                required=True,
-            ),
-            "note": c.text(f"{path}.negotiated.note", neg_raw.get("note")),
-        }
-    return {
-        # The person's own words are kept exactly as given: never trimmed or shortened.
-        "text": c.text(f"{path}.text", raw.get("text"), required=True),
-        "category": c.label(
-            f"{path}.category",
-            raw.get("category"),
-            vocab.OUTCOME_CATEGORY,
-            "a desired outcome category",
-            required=True,
-        ),
-        "expressed_by": c.label(
-            f"{path}.expressed_by", raw.get("expressed_by"), vocab.EXPRESSED_BY, "Person or Representative"
-        ),
-        "negotiated": negotiated,
-        "achieved": c.label(f"{path}.achieved", raw.get("achieved"), vocab.OUTCOMES_ACHIEVED, "an achievement label"),
-    }
-
-
-def _meeting(c: _Checker, path: str, value: Any) -> dict[str, Any] | None:
-    raw = c.obj(path, value, MEETING_KEYS)
-    if raw is None:
-        if value is None:
-            c.problem(path, "must be an object, not null")
-        return None
-    return {
-        "date": c.date(f"{path}.date", raw.get("date"), required=True),
-        "kind": c.label(f"{path}.kind", raw.get("kind"), vocab.MEETING_KIND, "a meeting kind"),
-        "location": c.label(f"{path}.location", raw.get("location"), vocab.MEETING_LOCATION, "a meeting place"),
-        "location_chosen_by_person": c.boolean(
-            f"{path}.location_chosen_by_person", raw.get("location_chosen_by_person")
-        ),
-        "attendees": c.labels(f"{path}.attendees", raw.get("attendees"), vocab.ATTENDEE, "an attendee label"),
-        "person_prepared": c.boolean(f"{path}.person_prepared", raw.get("person_prepared")),
-        "minutes_spent": c.integer(f"{path}.minutes_spent", raw.get("minutes_spent"), 0, 10_000),
-        "summary": c.text(f"{path}.summary", raw.get("summary")),
-    }
-
-
-def _feedback(c: _Checker, path: str, value: Any) -> dict[str, Any] | None:
-    raw = c.obj(path, value, FEEDBACK_KEYS)
-    if raw is None:
-        if value is None:
-            c.problem(path, "must be an object, not null")
-        return None
-    out: dict[str, Any] = {
-        "date": c.date(f"{path}.date", raw.get("date"), required=True),
-        "given_by": c.label(f"{path}.given_by", raw.get("given_by"), vocab.EXPRESSED_BY, "Person or Representative"),
-    }
-    for score in FEEDBACK_SCORES:
-        out[score] = c.integer(f"{path}.{score}", raw.get(score), 1, 5)
-    out["note"] = c.text(f"{path}.note", raw.get("note"))
-    return out
-
-
-def validate_meeting(obj: Any, *, today: dt.date | None = None) -> Record:
+def validate_meeting(obj: Any, *, today: dt.date | None = None) -> Meeting:
     """One meeting object, as `msp meeting add --answers` takes it."""
     c = _Checker(today or dt.date.today())
-    out = _meeting(c, "meeting", obj)
+    out = _object(c, "meeting", obj, "meeting", item=True)
     if c.problems or out is None:
         raise InvalidRecord(c.problems or ["meeting: must be an object"])
-    return out
+    return cast(Meeting, out)
 
 
-def validate_feedback(obj: Any, *, today: dt.date | None = None) -> Record:
+def validate_feedback(obj: Any, *, today: dt.date | None = None) -> Feedback:
     """One feedback object, as `msp feedback add --answers` takes it."""
     c = _Checker(today or dt.date.today())
-    out = _feedback(c, "feedback", obj)
+    out = _object(c, "feedback", obj, "feedback", item=True)
     if c.problems or out is None:
         raise InvalidRecord(c.problems or ["feedback: must be an object"])
-    return out
+    return cast(Feedback, out)
 
 
-def validate_case(obj: Any, *, today: dt.date | None = None, draft: bool = False) -> Record:
+def validate_case(obj: Any, *, today: dt.date | None = None, draft: bool = False) -> Case:
     """Check one interchange object and return it normalised; raise InvalidRecord otherwise.
 
     `draft` relaxes what is required (not what is allowed) for a case the wizard has
     saved part of: only case_ref and person.ref must be there.
     """
     c = _Checker(today or dt.date.today())
-    raw = c.obj("case", obj, CASE_KEYS)
-    if raw is None:
+    if not isinstance(obj, dict):
         raise InvalidRecord(["the case must be a JSON object ({...})"])
     complete = not draft
-    r: Record = {key: None for key in CASE_KEYS}
-    r["case_ref"] = c.ref("case_ref", raw.get("case_ref"))
-    r["person"] = _person(c, raw.get("person"))
-    r["worker"] = c.text("worker", raw.get("worker"), max_len=SHORT_TEXT_MAX, single_line=True)
-    r["team"] = c.text("team", raw.get("team"), max_len=SHORT_TEXT_MAX, single_line=True)
-    r["concern_received"] = c.date("concern_received", raw.get("concern_received"), required=complete)
-    r["enquiry_type"] = c.label(
-        "enquiry_type",
-        raw.get("enquiry_type"),
-        vocab.ENQUIRY_TYPE,
-        "an enquiry type",
-        required=complete,
-    )
-    enquiry = r["enquiry_type"] in (vocab.SECTION_42, "Other")
-    r["enquiry_started"] = c.date("enquiry_started", raw.get("enquiry_started"), required=complete and enquiry)
-    r["risk_types"] = c.labels(
-        "risk_types",
-        raw.get("risk_types"),
-        vocab.RISK_TYPE,
-        "a type of risk",
-        at_least=0 if draft else 1,
-    )
-    r["location_of_risk"] = c.label(
-        "location_of_risk", raw.get("location_of_risk"), vocab.LOCATION_OF_RISK, "a location of risk"
-    )
-    r["source_of_risk"] = c.label("source_of_risk", raw.get("source_of_risk"), vocab.SOURCE_OF_RISK, "a source of risk")
-    r["consent"] = _consent(c, raw.get("consent"))
-    r["capacity"] = _capacity(c, raw.get("capacity"))
-    r["advocacy"] = _advocacy(c, raw.get("advocacy"))
-    r["asked_about_outcomes"] = c.label(
-        "asked_about_outcomes",
-        raw.get("asked_about_outcomes"),
-        vocab.ASKED_ABOUT_OUTCOMES,
-        "an SG4a answer",
-    )
-    r["desired_outcomes"] = [
-        o
-        for p, v in c.items("desired_outcomes", raw.get("desired_outcomes"))
-        if (o := _desired_outcome(c, p, v)) is not None
-    ]
-    r["responses"] = c.labels("responses", raw.get("responses"), vocab.RESPONSE, "a toolkit response")
-    r["meetings"] = [m for p, v in c.items("meetings", raw.get("meetings")) if (m := _meeting(c, p, v)) is not None]
-    r["feedback"] = [f for p, v in c.items("feedback", raw.get("feedback")) if (f := _feedback(c, p, v)) is not None]
-    r["concluded"] = c.date("concluded", raw.get("concluded"))
-    r["risk_assessment_outcome"] = c.label(
-        "risk_assessment_outcome",
-        raw.get("risk_assessment_outcome"),
-        vocab.RISK_ASSESSMENT_OUTCOME,
-        "an SG2c risk assessment outcome",
-    )
-    r["risk_outcome"] = c.label("risk_outcome", raw.get("risk_outcome"), vocab.RISK_OUTCOME, "an SG2e risk outcome")
-    r["outcomes_achieved"] = c.label(
-        "outcomes_achieved",
-        raw.get("outcomes_achieved"),
-        vocab.OUTCOMES_ACHIEVED,
-        "an SG4a achievement label",
-    )
-    r["closure_note"] = c.text("closure_note", raw.get("closure_note"))
-    _cross_field_rules(c, raw, r)
+    required = frozenset(("concern_received", "enquiry_type") if complete else ())
+    if complete and obj.get("enquiry_type") in rules.ENQUIRY_TYPES:
+        required |= {"enquiry_started"}
+    r = _object(c, "", obj, "case", also_required=required | {"person"})
+    if r is None:
+        raise InvalidRecord(c.problems or ["the case must be a JSON object ({...})"])
+    raw_risks = obj.get("risk_types")
+    if complete and (raw_risks is None or (isinstance(raw_risks, list) and not raw_risks)):
+        c.problem("risk_types", "needs at least 1 label")
+    _consent_rules(c, r["consent"])
+    _capacity_rules(c, obj.get("capacity"), r["capacity"])
+    advocacy = r["advocacy"] or {}
+    c.order(("advocacy.offered", advocacy.get("offered")), ("advocacy.started", advocacy.get("started")))
+    _cross_field_rules(c, obj, r)
+    _history_rules(c, r)
     if c.problems:
         raise InvalidRecord(c.problems)
-    return r
+    return cast(Case, r)
 
 
 def _cross_field_rules(c: _Checker, raw: dict[str, Any], r: Record) -> None:
@@ -567,6 +404,42 @@ def achieved_contradiction(overall: str | None, achieved: Sequence[str | None]) 
         if overall == said and all(a == every for a in known):
             return f"is {said!r}, but every desired outcome is {every!r}: correct one or the other"
     return None
+
+
+def _adult_on(born: str, day: str) -> bool:
+    birth, on = dt.date.fromisoformat(born), dt.date.fromisoformat(day)
+    return (on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))) >= 18
+
+
+def _history_rules(c: _Checker, r: dict[str, Any]) -> None:
+    """Version 2: date of birth, reviews and earlier closures agree with the rest of the case."""
+    person = r["person"] or {}
+    born, received = person.get("date_of_birth"), r["concern_received"]
+    if born and received and born <= received and not _adult_on(born, received):
+        c.problem("person.date_of_birth", "makes the person under 18 on the concern date; adults only (18+)")
+    c.order(("person.date_of_birth", born), ("concern_received", received))
+    review_dates = {review["date"] for review in r.get("reviews", [])}
+    for i, review in enumerate(r.get("reviews", [])):
+        c.order(("concern_received", received), (f"reviews[{i}].date", review["date"]))
+    for i, outcome in enumerate(r["desired_outcomes"]):
+        for j, step in enumerate(outcome.get("progress", [])):
+            if step["date"] not in review_dates:
+                c.problem(f"desired_outcomes[{i}].progress[{j}].date", "is not the date of any of the case's reviews")
+        c.order(("concern_received", received), (f"desired_outcomes[{i}].added", outcome.get("added")))
+    since: tuple[str, str | None] = ("concern_received", received)
+    for i, closure in enumerate(r.get("earlier_closures", [])):
+        c.order(since, (f"earlier_closures[{i}].concluded", closure["concluded"]))
+        c.order(
+            (f"earlier_closures[{i}].concluded", closure["concluded"]),
+            (f"earlier_closures[{i}].reopened", closure["reopened"]),
+        )
+        if len(closure["achieved"]) > len(r["desired_outcomes"]):
+            c.problem(f"earlier_closures[{i}].achieved", "has more answers than the case has desired outcomes")
+        # one answer for each outcome, null where it had none (an outcome added after that closure)
+        closure["achieved"] += [None] * (len(r["desired_outcomes"]) - len(closure["achieved"]))
+        since = (f"earlier_closures[{i}].reopened", closure["reopened"])
+    if r.get("earlier_closures"):
+        c.order(since, ("concluded", r["concluded"]))
 
 
 def suggest_overall_achieved(achieved: Sequence[str | None]) -> str | None:
@@ -658,7 +531,7 @@ def validate_review(obj: Any, record: Record, *, today: dt.date | None = None) -
             }
         )
     for path, item in c.items("new_outcomes", raw.get("new_outcomes")):
-        outcome = _desired_outcome(c, path, item)
+        outcome = _object(c, path, item, "outcome", item=True)
         if outcome is not None:
             if outcome["achieved"] is not None:
                 c.problem(f"{path}.achieved", "is recorded when the case is closed, not at a review")
@@ -688,28 +561,25 @@ def closure_answers(obj: Any) -> Record:
     return out
 
 
-def missing_for_closure(record: Record) -> list[str]:
+# what closing needs, in words a worker understands; the worklist finds the same on closed cases
+CLOSURE_NEEDS = (
+    (rules.NEEDS_ASKED, '"asked about outcomes" (SG4a): was the person asked what they want?'),
+    (rules.NEEDS_CAPACITY, '"lacked capacity" (SG3a) for the decisions about this enquiry'),
+    (rules.NEEDS_RISK_ASSESSMENT, "the risk assessment outcome (SG2c)"),
+    (rules.NEEDS_RISK_OUTCOME, "the risk outcome (SG2e), needed where risk was identified and action taken"),
+    (rules.NEEDS_OUTCOMES, "the desired outcomes: outcomes were expressed but none is recorded (msp case review)"),
+)
+
+
+def missing_for_closure(record: Case) -> list[str]:
     """What a case still needs before it can be closed, in words a worker understands."""
-    missing = []
-    enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
-    if record["concluded"] is None:
-        missing.append("the date the enquiry concluded (concluded)")
-    if enquiry:
-        if record["asked_about_outcomes"] is None:
-            missing.append('"asked about outcomes" (SG4a): was the person asked what they want?')
-        if (record["capacity"] or {}).get("lacked_capacity") is None:
-            missing.append('"lacked capacity" (SG3a) for the decisions about this enquiry')
-        if record["risk_assessment_outcome"] is None:
-            missing.append("the risk assessment outcome (SG2c)")
-        elif record["risk_assessment_outcome"] == vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN and not record["risk_outcome"]:
-            missing.append("the risk outcome (SG2e), needed where risk was identified and action taken")
-    if record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
-        if not record["desired_outcomes"]:
-            missing.append("the desired outcomes: outcomes were expressed but none is recorded (msp case review)")
+    missing = [] if rules.IS_CONCLUDED.holds(record) else ["the date the enquiry concluded (concluded)"]
+    missing += [words for rule, words in CLOSURE_NEEDS if rule.holds(record)]
+    if rules.OUTCOMES_EXPRESSED.holds(record):
         for i, outcome in enumerate(record["desired_outcomes"], start=1):
             if outcome["achieved"] is None:
                 missing.append(f"whether desired outcome {i} was achieved")
-        if record["outcomes_achieved"] is None:
+        if rules.NEEDS_ACHIEVED.holds(record):
             suggestion = suggest_overall_achieved([o["achieved"] for o in record["desired_outcomes"]])
             hint = f" (suggested: {suggestion})" if suggestion else ""
             missing.append(f"whether the outcomes were achieved overall (outcomes_achieved){hint}")

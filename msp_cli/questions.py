@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from msp_cli import prompts, vocab
-from msp_cli.model import Record, achieved_contradiction, suggest_overall_achieved
+from msp_cli import prompts, rules, vocab
+from msp_cli.model import achieved_contradiction, suggest_overall_achieved
+from msp_cli.record import Case
 
 SCORES = {
     "5 (completely)": 5,
@@ -27,7 +28,7 @@ FEEDBACK_QUESTIONS = {
 }
 
 
-def ask_review(record: Record) -> dict[str, Any]:
+def ask_review(record: Case) -> dict[str, Any]:
     prompts.show_help(
         "A review asks the person where each outcome stands now. Their words can change:"
         " the earlier wording is kept in the case history."
@@ -64,7 +65,7 @@ def ask_review(record: Record) -> dict[str, Any]:
     return {"date": date, "note": note, "outcomes": items, "new_outcomes": new}
 
 
-def ask_meeting(record: Record, given: dict[str, Any]) -> dict[str, Any]:
+def ask_meeting(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     """Ask for what GIVEN (from options) leaves out."""
 
     def want(key: str) -> bool:
@@ -96,7 +97,7 @@ def ask_meeting(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     return m
 
 
-def ask_feedback(record: Record, given: dict[str, Any]) -> dict[str, Any]:
+def ask_feedback(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     f = dict(given)
     if f.get("date") is None:
         f["date"] = prompts.ask_date(
@@ -114,16 +115,16 @@ def ask_feedback(record: Record, given: dict[str, Any]) -> dict[str, Any]:
     return f
 
 
-def ask_closure(record: Record, given: dict[str, Any], *, reopened_on: str | None = None) -> dict[str, Any]:
-    """Closure answers for an open case, asking only what GIVEN leaves out (REOPENED_ON: when last reopened)."""
+def ask_closure(record: Case, given: dict[str, Any]) -> dict[str, Any]:
+    """Closure answers for an open case, asking only what GIVEN leaves out."""
     a = dict(given)
-    enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
+    enquiry = rules.IS_ENQUIRY.holds(record)
     if a.get("concluded") is None:
         start, name = record["enquiry_started"] or record["concern_received"], "its start"
-        if reopened_on is not None:
-            start, name = reopened_on, "the reopening"
+        if record.get("earlier_closures"):  # closed again: not before the last reopening
+            start, name = record["earlier_closures"][-1]["reopened"], "the reopening"
         a["concluded"] = prompts.ask_date("Date the enquiry concluded", not_before=start, not_before_name=name)
-    expressed = record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED
+    expressed = rules.OUTCOMES_EXPRESSED.holds(record)
     outcomes = record["desired_outcomes"]
     achieved = list(a.get("achieved") or [])
     achieved += [None] * (len(outcomes) - len(achieved))

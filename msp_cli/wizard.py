@@ -14,13 +14,12 @@ import copy
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from msp_cli import prompts, vocab
 from msp_cli.errors import Cancelled, MspError
 from msp_cli.model import Record, capacity_contradiction, ref_problem, validate_case
-from msp_cli.storage.sqlite import case_store
-from msp_cli.storage.sqlite.store import Store
+from msp_cli.storage import Storage
 
 HELP_CAPACITY = (
     "Capacity is about this decision, now: can the person understand, retain and weigh up what"
@@ -52,7 +51,7 @@ DECISIONS = {
 
 @dataclass
 class Wizard:
-    store: Store
+    store: Storage
     record: Record
     today: dt.date = field(default_factory=dt.date.today)
     coach: Callable[[int], None] | None = None  # the tutorial's notes before each step
@@ -63,8 +62,8 @@ class Wizard:
         """Check the draft by the shared rules and save it, with the step to resume at."""
         record = validate_case(self.record, today=self.today, draft=next_step is not None)
         with self.store.write() as audit:
-            case_store.save_case(self.store.conn, audit, record, draft_step=next_step)
-        self.record = record
+            self.store.save_case(audit, record, draft_step=next_step)
+        self.record = cast(Record, record)
 
 
 Step = Callable[[Wizard], bool]  # returns False when the case is complete early (no enquiry)
@@ -90,9 +89,9 @@ def step_person(w: Wizard) -> bool:
     ref = w.given.get("person_ref") or prompts.ask_text(
         "The person's reference (your local ID for them)", validate=ref_problem
     )
-    known = case_store.load_person(w.store.conn, ref)
+    known = w.store.load_person(ref)
     if known is not None:
-        earlier = case_store.earlier_cases(w.store.conn, ref)
+        earlier = w.store.earlier_cases(ref)
         prompts.show_warning(f"Returning person: {len(earlier)} earlier case(s). This is a re-referral.")
         for case_ref, received, concluded in earlier:
             prompts.show(f"  {case_ref}: concern {received or '-'}, {'closed ' + concluded if concluded else 'open'}")
@@ -282,7 +281,7 @@ def _run_steps(w: Wizard, first_step: int) -> None:
 
 def _cancel_message(w: Wizard) -> str:
     ref = w.record.get("case_ref")
-    stored = ref is not None and case_store.case_id_for(w.store.conn, ref) is not None
+    stored = ref is not None and w.store.case_exists(ref)
     if not stored:
         return "Stopped. Nothing was saved for this case. Start again with: msp case new"
     done = f" (this time: {', '.join(w.saved_steps)})" if w.saved_steps else ""
@@ -306,8 +305,8 @@ def new_record(case_ref: str | None = None) -> Record:
     return record
 
 
-def resume(store: Store, case_ref: str, coach: Callable[[int], None] | None = None) -> Wizard:
-    stored = case_store.load_case(store.conn, case_ref)
+def resume(store: Storage, case_ref: str, coach: Callable[[int], None] | None = None) -> Wizard:
+    stored = store.load_case(case_ref)
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     if stored.draft_step is None:
@@ -315,20 +314,20 @@ def resume(store: Store, case_ref: str, coach: Callable[[int], None] | None = No
             f"Case {case_ref} is already complete; nothing to resume.",
             hint=f"See it with `msp case show {case_ref}`; record progress with `msp case review {case_ref}`.",
         )
-    wizard = Wizard(store=store, record=stored.record, coach=coach)
+    wizard = Wizard(store=store, record=cast(Record, stored.record), coach=coach)
     run(wizard, first_step=stored.draft_step)
     return wizard
 
 
-def suggest_case_ref(store: Store, today: dt.date) -> str:
+def suggest_case_ref(store: Storage, today: dt.date) -> str:
     prefix = f"C-{today.year}-"
-    n = case_store.count_case_refs_with_prefix(store.conn, prefix) + 1
-    while case_store.case_id_for(store.conn, f"{prefix}{n:04d}") is not None:
+    n = store.count_case_refs_with_prefix(prefix) + 1
+    while store.case_exists(f"{prefix}{n:04d}"):
         n += 1
     return f"{prefix}{n:04d}"
 
 
-def _case_ref_taken(store: Store, value: str) -> str | None:
-    if case_store.case_id_for(store.conn, value) is not None:
+def _case_ref_taken(store: Storage, value: str) -> str | None:
+    if store.case_exists(value):
         return "That case reference is already used: choose another, or continue it with msp case resume."
     return None

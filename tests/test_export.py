@@ -117,7 +117,16 @@ def test_formulas_stay_text(run: Run, initialised: Path, tmp_path: Path, write_j
     import openpyxl
 
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["About", "cases", "desired_outcomes", "meetings", "feedback", "Data dictionary"]
+    history = ["reviews", "outcome_progress", "earlier_wordings", "earlier_closures"]  # interchange version 2
+    assert book.sheetnames == [
+        "About",
+        "cases",
+        "desired_outcomes",
+        "meetings",
+        "feedback",
+        *history,
+        "Data dictionary",
+    ]
     sheet = book["cases"]
     header = [c.value for c in sheet[1]]
     note = sheet.cell(row=2, column=header.index("closure_note") + 1)

@@ -23,6 +23,7 @@ def init(
     ctx: typer.Context,
     worker: str | None = typer.Option(None, "--worker", help="Your name, as the audit trail shows it."),
     team: str | None = typer.Option(None, "--team", help="Your team, used as the default for new cases."),
+    council: str | None = typer.Option(None, "--council", help="The council, as the national return names it."),
     encrypt: bool = typer.Option(
         False, "--encrypt", help="Encrypt the new database with a passphrase (asked for, or MSP_PASSPHRASE)."
     ),
@@ -39,7 +40,7 @@ def init(
         worker = ask_text("Your name (for the audit trail)", required=False) or None
         team = ask_text("Your team (the default for new cases)", required=False) or None
     if worker:
-        from msp_cli.storage.sqlite.audit import Actor
+        from msp_cli.storage import Actor
 
         store.actor = Actor.current(worker)
     with store.write() as audit:
@@ -51,8 +52,10 @@ def init(
             store.set_setting(audit, "worker", worker)
         if team:
             store.set_setting(audit, "team", team)
+        if council:
+            store.set_setting(audit, "council", council)
     if existed:
-        changed = "settings updated" if worker or team else "nothing changed"
+        changed = "settings updated" if worker or team or council else "nothing changed"
         say(f"{path} is already an msp database; {changed}.")
     else:
         locked = " It is encrypted: keep the passphrase safe, msp cannot recover it." if store.encrypted else ""
@@ -84,9 +87,8 @@ def history(
     """Show the audit trail: who changed what, and when (UTC)."""
     state: AppState = ctx.obj
     store = state.open(readonly=False)
-    from msp_cli.storage.sqlite import audit
 
-    entries = audit.newest_entries(store.conn, row_key=case_ref, limit=limit)
+    entries = store.history(row_key=case_ref, limit=limit)
     if case_ref is not None and not entries:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     if as_json:

@@ -46,7 +46,6 @@ def new(
     enquiry_type: str | None = typer.Option(None, "--enquiry-type", help="Section 42, Other or None."),
 ) -> None:
     """Walk through a new case, question by question, saving each step as it is finished."""
-    from msp_cli.storage.sqlite import case_store
 
     state: AppState = ctx.obj
     if answers is not None:
@@ -62,7 +61,7 @@ def new(
         problem = ref_problem(case_ref)
         if problem:
             raise UsageProblem(f"--case-ref {problem}.")
-        if case_store.case_id_for(store.conn, case_ref) is not None:
+        if store.case_exists(case_ref):
             raise MspError(f"Case {case_ref} already exists.", hint=f"Continue it with: msp case resume {case_ref}")
     given = _given_answers(
         person_ref=person_ref, team=team, concern_received=concern_received, risk_types=risk_type or None,
@@ -91,17 +90,16 @@ def _finished(case_ref: str) -> None:
 def save_from_answers(state: AppState, source: str) -> None:
     from msp_cli.answers import read_answers
     from msp_cli.model import validate_case
-    from msp_cli.storage.sqlite import case_store
 
     record = validate_case(read_answers(source))
     store = state.open()
-    if case_store.case_id_for(store.conn, record["case_ref"]) is not None:
+    if store.case_exists(record["case_ref"]):
         raise MspError(
             f"Case {record['case_ref']} already exists; nothing was changed.",
             hint="To replace it, use: msp import --update FILE",
         )
     with store.write() as audit:
-        case_store.save_case(store.conn, audit, record, action="case.create")
+        store.save_case(audit, record, action="case.create")
     say(f"Case {record['case_ref']} is saved. See it with: msp case show {record['case_ref']}")
 
 
@@ -132,7 +130,6 @@ def list_(
 ) -> None:
     """List cases, newest concern first."""
     from msp_cli.model import is_iso_date
-    from msp_cli.storage.sqlite import case_store
 
     if status not in ("open", "closed", "draft", "all"):
         raise UsageProblem(f"--status {status!r} is not one of: open, closed, draft, all.")
@@ -140,8 +137,7 @@ def list_(
         if value is not None and not is_iso_date(value):
             raise UsageProblem(f"{name} {value!r}: write the date as YYYY-MM-DD.")
     store = ctx.obj.open()
-    rows = case_store.list_cases(
-        store.conn,
+    rows = store.list_cases(
         status=status,
         worker=worker,
         team=team,
@@ -199,10 +195,9 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="The case as one interchange object."),
 ) -> None:
     """The whole case: person, consent, capacity, outcomes beside their status, the timeline."""
-    from msp_cli.storage.sqlite import case_store
 
     store = ctx.obj.open()
-    stored = case_store.load_case(store.conn, case_ref)
+    stored = store.load_case(case_ref)
     if stored is None:
         raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
     if as_json:
@@ -212,5 +207,5 @@ def show(
         return
     from msp_cli.case_view import render_case
 
-    history = case_store.load_history(store.conn, stored.case_id)
+    history = store.load_history(stored.case_id)
     console.print(render_case(stored.record, stored.draft_step, history, demo=store.is_demo()))

@@ -62,17 +62,14 @@ def edit(
 
 def _ask_corrections(store: Any, stored: Any) -> tuple[list[tuple[Any, Any]], str]:
     """Which field, its right value, and why: asked until the practitioner has no more."""
-    import datetime as dt
 
-    from msp_cli import prompts
     from msp_cli.commands.progress import _asking
-    from msp_cli.correction import leaf_paths, pattern, show_path, value_at
-    from msp_cli.storage.sqlite.worklist import correctable_when_closed
+    from msp_cli.correction import correctable_when_closed, leaf_paths, pattern, show_path, value_at
 
     record = stored.record
     paths = list(leaf_paths(record))
     if record["concluded"] is not None:
-        allowed = correctable_when_closed(store.conn, record["case_ref"], today=dt.date.today())
+        allowed = correctable_when_closed(store, record["case_ref"])
         paths = [p for p in paths if pattern(p) in allowed]
         if not paths:
             raise MspError(
@@ -81,6 +78,8 @@ def _ask_corrections(store: Any, stored: Any) -> tuple[list[tuple[Any, Any]], st
             )
 
     def ask() -> tuple[list[tuple[Any, Any]], str]:
+        from msp_cli import prompts
+
         changes = []
         while True:
             titles = {f"{show_path(p)}: {_short(value_at(record, p))}": p for p in paths}
@@ -101,17 +100,19 @@ def _short(value: Any) -> str:
 
 def _ask_value(path: Any, current: Any) -> Any:
     from msp_cli import prompts
-    from msp_cli.correction import DATES, LABEL_LISTS, LABELS, YES_NO, pattern, read_value
+    from msp_cli.correction import pattern, read_value
+    from msp_cli.record.fields import Kind
+    from msp_cli.record.fields import field as field_named
 
-    shape = pattern(path)
+    f = field_named(pattern(path))
     question = "The right value"
-    if shape in LABELS:
-        return prompts.ask_select(question, LABELS[shape], default=current, recorded=True)
-    if shape in LABEL_LISTS:
-        return prompts.ask_checkbox(question + " (those recorded are ticked)", LABEL_LISTS[shape], checked=current)
-    if shape in YES_NO:
+    if f.kind is Kind.LABEL:
+        return prompts.ask_select(question, f.labels, default=current, recorded=True)
+    if f.kind is Kind.LABELS:
+        return prompts.ask_checkbox(question + " (those recorded are ticked)", f.labels, checked=current or ())
+    if f.kind is Kind.BOOL:
         return prompts.ask_confirm(question + ": yes?")
-    if shape in DATES:
+    if f.kind is Kind.DATE:
         return prompts.ask_date(question, default=current, required=False)
     typed = prompts.ask_text(question + " (empty clears it)", default="" if current is None else str(current))
     return read_value(path, typed)

@@ -57,7 +57,6 @@ def export(
     from msp_cli import export
     from msp_cli.errors import MspError, UsageProblem
     from msp_cli.reports.period import parse_period
-    from msp_cli.storage.sqlite import case_store
 
     state: AppState = ctx.obj
     path = Path(out)
@@ -85,7 +84,7 @@ def export(
     store = state.open()
     span = (period.start, period.end) if period else None
     pseudonym = None if identifiable else export.pseudonymiser(store)
-    matching = sum(1 for _ in case_store.iter_case_ids(store.conn, period=span, team=team, worker=worker))
+    matching = store.count_cases_matching(period=span, team=team, worker=worker)
     with store.write() as audit:  # logged before the file exists: every export is attributable
         audit.append(
             "export.identifiable" if identifiable else "export.pseudonymised",
@@ -100,7 +99,7 @@ def export(
         )
     records = (
         s.record if pseudonym is None else export.pseudonymise(s.record, pseudonym, with_notes=with_notes)
-        for s in case_store.iter_cases(store.conn, period=span, team=team, worker=worker)
+        for s in store.iter_cases(period=span, team=team, worker=worker)
     )
     about = export.about_lines(
         period=period.label if period else "all cases",
@@ -115,7 +114,7 @@ def export(
         count = export.write_csv(path, records, about)
     else:
         count = export.write_xlsx(path, records, about)
-    drafts = case_store.count_drafts(store.conn)
+    drafts = store.count_drafts()
     kind = "identifiable" if identifiable else "pseudonymised"
     say(f"Exported {count} cases ({kind}, {chosen}) to {out}; only you can read it.")
     if drafts:

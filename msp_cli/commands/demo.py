@@ -19,7 +19,7 @@ from msp_cli.errors import MspError
 from msp_cli.location import default_data_dir
 
 if TYPE_CHECKING:
-    from msp_cli.storage.sqlite.store import Store
+    from msp_cli.storage import Storage
 from msp_cli.ui import console, interactive, say
 
 DEMO_FILE = "msp-demo.db"
@@ -50,15 +50,14 @@ def demo(
     store = state.open(create=True)
     from msp_cli.demo import generate
     from msp_cli.model import validate_case
-    from msp_cli.storage.sqlite import bulk
 
     today = dt.date.today()
     with store.write() as audit:
         store.set_setting(audit, "demo", "yes")
         store.set_setting(audit, "team", "North")
-        writer = bulk.BulkWriter(store.conn, audit, action="demo.generate")
+        writer = store.case_writer(audit, action="demo.generate")
         for case in generate(cases, seed, today):
-            writer.add(validate_case(case.record, today=today), case.reviews)
+            writer.add(validate_case(case.record, today=today))
         writer.flush()
         audit.append("demo.generate", changes={"cases": [None, cases], "seed": [None, seed]})
     say(f"Made {cases} fictional cases in {path} (seed {seed}).")
@@ -66,9 +65,9 @@ def demo(
 
 
 def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
-    from msp_cli.storage.sqlite.store import open_store
+    from msp_cli.storage import open_storage
 
-    existing = open_store(path, readonly=False)
+    existing = open_storage(path, readonly=False)
     try:
         is_demo = existing.is_demo()
     finally:
@@ -88,16 +87,16 @@ def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def _headline(store: Store, today: dt.date) -> None:
+def _headline(store: Storage, today: dt.date) -> None:
     from msp_cli.reports import figures
     from msp_cli.reports.period import reporting_year_of, year_starting
     from msp_cli.reports.render import render
-    from msp_cli.storage.sqlite import report_queries as queries
+    from msp_cli.storage import Scope
 
     last_year = year_starting(int(reporting_year_of(today).start[:4]) - 1)
-    scope = queries.Scope(period=last_year)
-    items, _ = figures.outcomes(queries.outcomes(store.conn, scope), False)
-    sac_items, _ = figures.sac(queries.sac(store.conn, scope), False)
+    scope = Scope(period=last_year)
+    items, _ = figures.outcomes(store.report("outcomes", scope), False)
+    sac_items, _ = figures.sac(store.report("sac", scope), False)
     console.print(
         render("Headline figures", last_year.label, items + sac_items[:2], publish=False, demo=True, console=console)
     )

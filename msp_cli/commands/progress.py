@@ -124,10 +124,8 @@ def close(
     )
     if interactive() and answers is None:
         from msp_cli.questions import ask_closure
-        from msp_cli.storage.sqlite.case_store import last_reopened_on
 
-        reopened = last_reopened_on(store.conn, stored.case_id)
-        given = _asking(lambda: ask_closure(stored.record, given, reopened_on=reopened))
+        given = _asking(lambda: ask_closure(stored.record, given))
     record = enquiry.close(store, stored, given)
     say(f"Case {case_ref} closed on {record['concluded']}. Outcomes achieved: {record['outcomes_achieved'] or 'n/a'}.")
 

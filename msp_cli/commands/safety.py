@@ -24,7 +24,6 @@ def backup(
     force: bool = typer.Option(False, "--force", help="Replace OUT if it exists."),
 ) -> None:
     """A consistent copy of the live database, checked after writing (encrypted stays encrypted)."""
-    from msp_cli.storage.sqlite import safety
 
     state: AppState = ctx.obj
     store = state.open()
@@ -33,7 +32,7 @@ def backup(
         raise MspError(f"The folder {target.parent} does not exist.")
     with store.write() as audit:
         audit.append("database.backup", changes={"file": [None, target.name]})
-    safety.backup(store, target, force=force)
+    store.backup(target, force=force)
     say(f"Backed up to {out} and checked it{' (encrypted)' if store.encrypted else ''}; only you can read it.")
 
 
@@ -43,7 +42,6 @@ def restore(
     yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm."),
 ) -> None:
     """Replace the database with a backup: the backup is checked first and the current file kept aside."""
-    from msp_cli.storage.sqlite import safety
 
     state: AppState = ctx.obj
     path, _ = state.db_path()
@@ -59,7 +57,9 @@ def restore(
         current = state.open()
         passphrase = current.passphrase
         state.close()
-    aside = safety.restore(path, Path(source), passphrase=passphrase)
+    from msp_cli.storage import restore as restore_database
+
+    aside = restore_database(path, Path(source), passphrase=passphrase)
     restored = state.open()
     with restored.write() as audit:
         audit.append(
@@ -70,23 +70,22 @@ def restore(
 
 def check(ctx: typer.Context) -> None:
     """Integrity, foreign keys, the audit chain, the schema version and permissions: ok, or each problem."""
-    from msp_cli.storage.sqlite import safety
 
     state: AppState = ctx.obj
     store = state.open()
-    found = safety.problems(store)
+    found = store.problems()
     if found:
         for line in found:
             console.print(f"problem: {line}", markup=False, highlight=False)
         raise typer.Exit(1)
-    console.print(safety.summary(store), markup=False, highlight=False)
+    console.print(store.summary(), markup=False, highlight=False)
 
 
 def rekey(ctx: typer.Context) -> None:
     """Change the passphrase of an encrypted database (the new one from MSP_NEW_PASSPHRASE, or asked for)."""
     import os
 
-    from msp_cli.storage.sqlite import cipher
+    from msp_cli.storage import PASSPHRASE_MIN_LENGTH
 
     state: AppState = ctx.obj
     store = state.open()
@@ -99,11 +98,11 @@ def rekey(ctx: typer.Context) -> None:
         import getpass
 
         new = getpass.getpass("New passphrase: ")
-        if len(new) < cipher.MIN_LENGTH or getpass.getpass("The same again: ") != new:
+        if len(new) < PASSPHRASE_MIN_LENGTH or getpass.getpass("The same again: ") != new:
             raise MspError(
-                f"The passphrases differ or are shorter than {cipher.MIN_LENGTH} characters; nothing changed."
+                f"The passphrases differ or are shorter than {PASSPHRASE_MIN_LENGTH} characters; nothing changed."
             )
     with store.write() as audit:
         audit.append("database.rekey")
-    cipher.rekey(store.conn, new)
+    store.rekey(new)
     say("The passphrase is changed. Backups made before keep the old one.")

@@ -22,7 +22,7 @@ def tutorial(
     ),
 ) -> None:
     """A guided case for training: coaching notes before each step, then where the case is counted."""
-    from msp_cli import prompts, tutorial, vocab, wizard
+    from msp_cli import prompts, rules, tutorial, vocab, wizard
 
     state: AppState = ctx.obj
     chosen = tutorial.scenario(scenario_key)
@@ -32,9 +32,7 @@ def tutorial(
     state.db_option = str(path)
     store = state.open(create=True)
     if not store.is_demo():
-        from msp_cli.storage.sqlite.case_store import count_rows
-
-        if count_rows(store.conn, "safeguarding_case"):
+        if store.count_cases():
             raise MspError(
                 f"{path} holds real data; the tutorial only runs on a demonstration database.",
                 hint="Leave out --db and MSP_DB, or make one with msp demo.",
@@ -47,17 +45,16 @@ def tutorial(
     w = wizard.Wizard(store=store, record=wizard.new_record(), coach=lambda step: prompts.show_help(notes[step]))
     wizard.run(w)
     from msp_cli.case_view import render_case
-    from msp_cli.storage.sqlite import case_store
 
-    stored = case_store.load_case(store.conn, w.record["case_ref"])
+    stored = store.load_case(w.record["case_ref"])
     assert stored is not None
-    console.print(render_case(stored.record, None, case_store.load_history(store.conn, stored.case_id), demo=True))
+    console.print(render_case(stored.record, None, store.load_history(stored.case_id), demo=True))
     r = stored.record
     where = [
         "Where this case is counted:",
         f"- msp report sac: a concern received on {r['concern_received']} (SG1f)",
     ]
-    if r["enquiry_type"] in (vocab.SECTION_42, "Other"):
+    if r["enquiry_type"] in rules.ENQUIRY_TYPES:
         kind = "a Section 42 enquiry" if r["enquiry_type"] == vocab.SECTION_42 else "an other enquiry"
         where.append(f"- msp report sac: {kind} started on {r['enquiry_started']} (SG1f)")
         if r["enquiry_type"] == vocab.SECTION_42:

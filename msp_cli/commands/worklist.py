@@ -25,13 +25,13 @@ def audit(
     as_json: bool = typer.Option(False, "--json", help="One JSON object, for programs."),
 ) -> None:
     """The case-audit worklist: where recording falls short, case by case, and how to put it right."""
-    from msp_cli.storage.sqlite import worklist
+    from msp_cli.storage import worklist_summary
 
     state: AppState = ctx.obj
     store = state.open()
     today = dt.date.today()
-    found = worklist.findings(store.conn, today=today, days=days, worker=worker, team=team)
-    counts = worklist.summary(found)
+    found = store.worklist(today=today, days=days, worker=worker, team=team)
+    counts = worklist_summary(found)
     if as_json:
         obj = {"as_of": today.isoformat(), "closed_within_days": days, "summary": counts, "findings": found}
         if store.is_demo():

@@ -1,6 +1,6 @@
 """From query results to what each report shows: sections and grids for people, objects for programs.
 
-Pure functions of the numbers queries.py returns; `publish` applies the national
+Pure functions of the numbers the storage's report queries return; `publish` applies the national
 publication rule to every count (and to the percentages built from them).
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from msp_cli import vocab
 from msp_cli.reports.publish import percent, shown_count
 from msp_cli.reports.render import Grid, Item, Line, Section
-from msp_cli.storage.sqlite import report_queries as queries
+from msp_cli.storage import BREAKDOWNS, SMALL_GROUP
 
 JsonObj = dict[str, Any]
 
@@ -97,19 +97,45 @@ def sac(data: dict[str, Any], publish: bool) -> tuple[list[Item], JsonObj]:
     for key, _title in SAC_TABLES:
         obj[key] = _publish_map(data[key], publish)
     obj["lacked_capacity_supported"] = shown_count(data["lacked_capacity_supported"], publish)
-    return items, obj
+    grids: list[Item] = []
+    for key, title in SG1_TABLES:
+        columns = {column: _publish_map(counts, publish) for column, counts in data["individuals"][key].items()}
+        obj[f"individuals_by_{key}"] = columns
+        grids.append(_individuals_grid(title, columns))
+    return grids + items, obj
+
+
+# SG1a-SG1d: key of the query's "individuals" -> title
+SG1_TABLES = (
+    ("age_band", "SG1a Individuals by age band (age on the last day of the period)"),
+    ("sex", "SG1b Individuals by sex"),
+    ("ethnicity", "SG1c Individuals by ethnicity"),
+    ("primary_support_reason", "SG1d Individuals by primary support reason"),
+)
+
+
+def _individuals_grid(title: str, columns: dict[str, dict[str, Any]]) -> Grid:
+    first = next(iter(columns.values()))
+    grid = Grid(
+        title,
+        ["", *columns],
+        note="People, each counted once per column however many concerns or enquiries they had;"
+        " enquiries started in the period. Section 42 is the mandatory column.",
+    )
+    grid.rows = [[label, *(counts[label] for counts in columns.values())] for label in first]
+    return grid
 
 
 # --- breakdowns -----------------------------------------------------------------------------
 
 
 def breakdown(rows: list[dict[str, Any]], by: str, publish: bool) -> tuple[list[Item], JsonObj]:
-    heading = queries.DIMENSIONS[by][0]
+    heading = BREAKDOWNS[by]
     grid = Grid(
         f"Outcome measures by {heading.lower()}",
         [heading, "Concluded", "Expressed outcomes %", "Fully %", "Partly %", "Not %", "Compare?"],
         note=f"Percentages of fully, partly and not achieved are of those who expressed outcomes."
-        f" Groups under {queries.SMALL_GROUP} concluded enquiries are too small to compare."
+        f" Groups under {SMALL_GROUP} concluded enquiries are too small to compare."
         + (" An enquiry with several types of risk counts in each." if by == "risk-type" else ""),
     )
     out = []

@@ -1,64 +1,53 @@
-"""Many new cases at once (import, demo): ids assigned here, rows sent in batches.
+"""New cases (import, demo, and each new case saved): ids assigned here, rows sent in batches.
 
-The one-case writer (case_store.save_case) reads each case back to compare; a bulk load of
-new cases needs none of that, and batching the inserts makes 100,000 cases a matter of
-seconds. It writes the same rows, each case with its own audit entry.
+This is the one writer of a new case's rows. Changing a stored case (case_store.save_case)
+reads it back to compare; a new case needs none of that, and batching the inserts makes
+100,000 cases a matter of seconds. Each case gets its own audit entry.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from msp_cli.model import Record
+from msp_cli.record import Case, Person
 from msp_cli.storage.sqlite import audit as audit_mod
+from msp_cli.storage.sqlite import rowmap
 from msp_cli.storage.sqlite.audit import AuditWriter
 from msp_cli.storage.sqlite.case_store import (
-    FEEDBACK_COLUMNS,
-    MEETING_COLUMNS,
-    PERSON_COLUMNS,
     case_columns,
-    feedback_values,
-    meeting_values,
-    outcome_values,
+    closure_row,
+    load_person,
+    merge_person,
+    outcome_row,
     response_stage,
 )
 
 
 class BulkWriter:
-    """Adds many new cases fast (import, demo): ids are assigned here, rows go in batches.
+    """Adds new cases (import, demo, and each new case saved): ids are assigned here, rows go in batches.
 
     Only for case_refs that are not stored yet; the caller holds the transaction, so a
-    failure part-way leaves nothing behind. Each case still gets its own audit entry.
+    failure part-way leaves nothing behind. Each case still gets its own audit entry. Rows
+    come from the field table's column maps, the same the single-case writer uses.
     """
 
+    # parents before children, so foreign keys hold at every flush
     TABLES = (
-        ("person", "id, ref, name, age_band, sex, ethnicity, primary_support_reason"),
-        ("safeguarding_case", None),
-        ("case_risk_type", "case_id, risk_type"),
-        ("case_response", "case_id, stage, response"),
-        (
-            "desired_outcome",
-            "id, case_id, position, text, category, expressed_by, negotiated_text, negotiated_reason, negotiated_note",
-        ),
-        ("meeting", f"id, case_id, position, {MEETING_COLUMNS}"),
-        ("meeting_attendee", "meeting_id, attendee"),
-        ("feedback", f"case_id, position, {FEEDBACK_COLUMNS}"),
-        ("closure", "id, case_id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"),
-        ("closure_outcome", "closure_id, outcome_id, achieved"),
-        ("outcome_review_session", "id, case_id, reviewed_on, worker, note"),
-        ("outcome_review", "review_id, outcome_id, progress, person_says, note"),
-    )
+        "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "meeting",
+        "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session", "outcome_review",
+        "desired_outcome_wording",
+    )  # fmt: skip
+    WITH_IDS = ("person", "safeguarding_case", "desired_outcome", "meeting", "closure", "outcome_review_session")
 
     def __init__(self, conn: sqlite3.Connection, audit: AuditWriter, *, action: str, batch: int = 2000) -> None:
         self.conn, self.audit, self.action, self.batch = conn, audit, action, batch
-        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table, _ in self.TABLES}
-        self.case_columns: tuple[str, ...] = ()
-        self.people: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in self.TABLES}
+        self.people: dict[str, tuple[int, Person]] = {}
         self.next_id = {
             t: int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]) + 1  # noqa: S608 (fixed names)
-            for t in ("person", "safeguarding_case", "desired_outcome", "meeting", "closure", "outcome_review_session")
+            for t in self.WITH_IDS
         }
         self.pending = 0
 
@@ -67,97 +56,118 @@ class BulkWriter:
         self.next_id[table] = value + 1
         return value
 
-    def _person_id(self, person: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _person_id(self, person: Person) -> tuple[int, Person]:
         ref = person["ref"]
         if ref not in self.people:  # not in this batch: stored already, or new
-            row = self.conn.execute(
-                "SELECT id, ref, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?",
-                (ref,),
-            ).fetchone()
-            if row is None:
+            known = load_person(self.conn, ref)
+            if known is None:
                 person_id = self._id("person")
-                self.rows["person"].append((person_id, *(person[k] for k in PERSON_COLUMNS)))
+                self.rows["person"].append({"id": person_id, **rowmap.to_row("person", "person", person)})
                 self.people[ref] = (person_id, person)
                 return self.people[ref]
-            self.people[ref] = (int(row[0]), dict(zip(PERSON_COLUMNS, row[1:], strict=True)))
+            row = self.conn.execute("SELECT id FROM person WHERE ref = ?", (ref,)).fetchone()
+            self.people[ref] = (int(row[0]), known)
         person_id, known = self.people[ref]
-        merged = {k: person[k] if person[k] is not None else known[k] for k in person}
+        merged = merge_person(person, known)
         if merged != known:  # later details of a known person: rare, so written at once
             self.flush()
-            self.conn.execute(
-                "UPDATE person SET name = ?, age_band = ?, sex = ?, ethnicity = ?, primary_support_reason = ?"
-                " WHERE id = ?",
-                (*(merged[k] for k in PERSON_COLUMNS[1:]), person_id),
-            )
+            values = rowmap.to_row("person", "person", merged)
+            sets = ", ".join(f"{name} = ?" for name in values)
+            self.conn.execute(f"UPDATE person SET {sets} WHERE id = ?", (*values.values(), person_id))  # noqa: S608
             self.people[ref] = (person_id, merged)
         return person_id, merged
 
-    def add(self, record: Record, reviews: Sequence[dict[str, Any]] = ()) -> None:
+    def add(self, record: Case, *, draft_step: int | None = None) -> None:
         person_id, person = self._person_id(record["person"])
         if person != record["person"]:
             record = {**record, "person": person}
         case_id = self._id("safeguarding_case")
-        columns = case_columns(record, person_id, None)
-        self.case_columns = tuple(columns)
-        self.rows["safeguarding_case"].append((case_id, *columns.values()))
-        self.rows["case_risk_type"].extend((case_id, r) for r in record["risk_types"])
+        rows = self.rows
+        rows["safeguarding_case"].append({"id": case_id, **case_columns(record, person_id, draft_step)})
+        rows["case_risk_type"].extend({"case_id": case_id, "risk_type": r} for r in record["risk_types"])
         stage = response_stage(record)
-        self.rows["case_response"].extend((case_id, stage, r) for r in record["responses"])
+        rows["case_response"].extend({"case_id": case_id, "stage": stage, "response": r} for r in record["responses"])
         outcome_ids = []
         for position, o in enumerate(record["desired_outcomes"], start=1):
             outcome_ids.append(self._id("desired_outcome"))
-            self.rows["desired_outcome"].append((outcome_ids[-1], case_id, position, *outcome_values(o)))
+            rows["desired_outcome"].append(
+                {"id": outcome_ids[-1], "case_id": case_id, "position": position, **outcome_row(o)}
+            )
         for position, m in enumerate(record["meetings"], start=1):
             meeting_id = self._id("meeting")
-            self.rows["meeting"].append((meeting_id, case_id, position, *meeting_values(m)))
-            self.rows["meeting_attendee"].extend((meeting_id, a) for a in m["attendees"])
+            rows["meeting"].append(
+                {"id": meeting_id, "case_id": case_id, "position": position, **rowmap.to_row("meeting", "meeting", m)}
+            )
+            rows["meeting_attendee"].extend({"meeting_id": meeting_id, "attendee": a} for a in m["attendees"])
         for position, f in enumerate(record["feedback"], start=1):
-            self.rows["feedback"].append((case_id, position, *feedback_values(f)))
+            rows["feedback"].append(
+                {"case_id": case_id, "position": position, **rowmap.to_row("feedback", "feedback", f)}
+            )
+        self._add_history(record, case_id, outcome_ids)
         if record["concluded"] is not None:
-            closure_id = self._id("closure")
-            self.rows["closure"].append(
-                (
-                    closure_id,
-                    case_id,
-                    record["concluded"],
-                    record["risk_assessment_outcome"],
-                    record["risk_outcome"],
-                    record["outcomes_achieved"],
-                    record["closure_note"],
-                )
+            self._add_closure(
+                case_id, closure_row(record), outcome_ids, [o["achieved"] for o in record["desired_outcomes"]]
             )
-            self.rows["closure_outcome"].extend(
-                (closure_id, oid, o["achieved"])
-                for oid, o in zip(outcome_ids, record["desired_outcomes"], strict=True)
-                if o["achieved"] is not None
-            )
-        for review in reviews:
-            session_id = self._id("outcome_review_session")
-            self.rows["outcome_review_session"].append(
-                (session_id, case_id, review["date"], record["worker"], review["note"])
-            )
-            self.rows["outcome_review"].extend(
-                (session_id, oid, item["progress"], item["person_says"], item["note"])
-                for oid, item in zip(outcome_ids, review["outcomes"], strict=False)
-            )
-        changes = audit_mod.created(record)
-        if reviews:
-            changes["reviews"] = [None, len(reviews)]
         self.audit.append(
-            self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes, defer=True
-        )
+            self.action, table="safeguarding_case", row_key=record["case_ref"],
+            changes=audit_mod.created(cast(dict[str, Any], record)), defer=True,
+        )  # fmt: skip
         self.pending += 1
         if self.pending >= self.batch:
             self.flush()
 
+    def _add_closure(
+        self, case_id: int, row: dict[str, Any], outcome_ids: list[int], achieved: Sequence[str | None]
+    ) -> None:
+        closure_id = self._id("closure")
+        self.rows["closure"].append({"id": closure_id, "case_id": case_id, **row})
+        self.rows["closure_outcome"].extend(
+            {"closure_id": closure_id, "outcome_id": oid, "achieved": a}
+            for oid, a in zip(outcome_ids, achieved, strict=False)
+            if a is not None
+        )
+
+    def _add_history(self, record: Case, case_id: int, outcome_ids: list[int]) -> None:
+        """Version 2: reviews with each outcome's progress, earlier wordings, earlier closures."""
+        sessions: dict[str, list[int]] = {}  # review date -> session ids, in order
+        for review in record.get("reviews", []):
+            session_id = self._id("outcome_review_session")
+            sessions.setdefault(review["date"], []).append(session_id)
+            self.rows["outcome_review_session"].append(
+                {"id": session_id, "case_id": case_id, "worker": record["worker"],
+                 **rowmap.to_row("review", "outcome_review_session", review)}
+            )  # fmt: skip
+        for outcome_id, outcome in zip(outcome_ids, record["desired_outcomes"], strict=True):
+            taken: dict[str, int] = {}
+            for step in outcome.get("progress", []):
+                k = taken.get(step["date"], 0)
+                taken[step["date"]] = k + 1
+                self.rows["outcome_review"].append(
+                    {"review_id": sessions[step["date"]][k], "outcome_id": outcome_id,
+                     **rowmap.to_row("progress", "outcome_review", step)}
+                )  # fmt: skip
+            for wording in outcome.get("earlier_wordings", []):
+                review_ids = sessions.get(wording["until"])
+                self.rows["desired_outcome_wording"].append(
+                    {"outcome_id": outcome_id, "review_id": review_ids[0] if review_ids else None,
+                     **rowmap.to_row("wording", "desired_outcome_wording", wording)}
+                )  # fmt: skip
+        for closure in record.get("earlier_closures", []):
+            row = rowmap.to_row("earlier_closure", "closure", closure)
+            self._add_closure(case_id, row, outcome_ids, closure["achieved"])
+
     def flush(self) -> None:
-        for table, columns in self.TABLES:
+        for table in self.TABLES:
             rows = self.rows[table]
             if not rows:
                 continue
-            names = columns or "id, " + ", ".join(self.case_columns)
-            marks = ", ".join("?" for _ in rows[0])
-            self.conn.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608 (fixed names)
+            by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}  # a current and an earlier closure differ
+            for row in rows:
+                by_columns.setdefault(tuple(row), []).append(tuple(row.values()))
+            for names, values in by_columns.items():
+                marks = ", ".join("?" for _ in names)
+                sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608 (fixed names)
+                self.conn.executemany(sql, values)
             rows.clear()
         self.audit.flush()
         self.pending = 0

@@ -13,12 +13,14 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from msp_cli.errors import MspError
-from msp_cli.model import Record
+from msp_cli.record import Case, DesiredOutcome, Feedback, Meeting, Person
+from msp_cli.record.fields import fields_of
+from msp_cli.storage.interface import CaseHistory, StoredCase
 from msp_cli.storage.sqlite import audit as audit_mod
+from msp_cli.storage.sqlite import rowmap
 from msp_cli.storage.sqlite.audit import AuditWriter
 from msp_cli.storage.sqlite.rows import dict_rows
 
@@ -34,21 +36,6 @@ CASE_TABLES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class StoredCase:
-    case_id: int
-    record: Record
-    draft_step: int | None
-
-
-def _bool(value: Any) -> bool | None:
-    return None if value is None else bool(value)
-
-
-def as_int(value: bool | None) -> int | None:
-    return None if value is None else int(value)
-
-
 def case_id_for(conn: sqlite3.Connection, case_ref: str) -> int | None:
     row = conn.execute("SELECT id FROM safeguarding_case WHERE case_ref = ?", (case_ref,)).fetchone()
     return None if row is None else int(row[0])
@@ -57,7 +44,7 @@ def case_id_for(conn: sqlite3.Connection, case_ref: str) -> int | None:
 def save_case(
     conn: sqlite3.Connection,
     audit: AuditWriter,
-    record: Record,
+    record: Case,
     *,
     draft_step: int | None = None,
     action: str | None = None,
@@ -68,36 +55,75 @@ def save_case(
     A CORRECTION (its reason) puts right what was recorded wrongly: changed words are not
     kept as the person's earlier wording, a changed closure date is not a new closure, and
     the reason goes in the audit entry beside the old and new values.
+
+    A new case is written by the bulk writer (one way to write a case's rows). A stored
+    case changes only where it differs, and its history (reviews, earlier wordings and
+    closures) is kept: a record that leaves the history out keeps what is stored, and one
+    that gives a different history is refused, never written over.
     """
-    record = _with_known_person(conn, record)
     existing = load_case(conn, record["case_ref"])
-    if existing is not None and existing.record == record and existing.draft_step == draft_step:
+    if existing is None:
+        from msp_cli.storage.sqlite.bulk import BulkWriter
+
+        writer = BulkWriter(conn, audit, action=action or "case.create", batch=1)
+        writer.add(record, draft_step=draft_step)
+        writer.flush()
+        return "created"
+    record = _with_known_person(conn, _with_history(record, existing.record))
+    if existing.record == record and existing.draft_step == draft_step:
         return "unchanged"
+    case_id = existing.case_id
     person_id = _save_person(conn, record["person"])
     columns = case_columns(record, person_id, draft_step)
-    if existing is None:
-        names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
-        insert = f"INSERT INTO safeguarding_case ({names}) VALUES ({marks})"  # noqa: S608 (our columns)
-        cursor = conn.execute(insert, tuple(columns.values()))
-        case_id = int(cursor.lastrowid or 0)
-    else:
-        case_id = existing.case_id
-        sets = ", ".join(f"{name} = ?" for name in columns)
-        update = f"UPDATE safeguarding_case SET {sets} WHERE id = ?"  # noqa: S608 (our columns)
-        conn.execute(update, (*columns.values(), case_id))
-    _save_children(conn, case_id, record, existing.record if existing else None, correcting=correction is not None)
-    changes = audit_mod.diff(existing.record if existing else None, record)
+    sets = ", ".join(f"{name} = ?" for name in columns)
+    conn.execute(f"UPDATE safeguarding_case SET {sets} WHERE id = ?", (*columns.values(), case_id))  # noqa: S608
+    _save_children(conn, case_id, record, existing.record, correcting=correction is not None)
+    changes = audit_mod.diff(cast(dict[str, Any], existing.record), cast(dict[str, Any], record))
     if correction is not None:
         changes["reason"] = [None, correction]
-    if existing is not None and existing.draft_step != draft_step:
+    if existing.draft_step != draft_step:
         changes["draft_step"] = [existing.draft_step, draft_step]
-    verb, default_action = ("created", "case.create") if existing is None else ("updated", "case.update")
-    audit.append(action or default_action, table=CASE_TABLE, row_key=record["case_ref"], changes=changes)
-    return verb
+    audit.append(action or "case.update", table=CASE_TABLE, row_key=record["case_ref"], changes=changes)
+    return "updated"
 
 
-def _with_known_person(conn: sqlite3.Connection, record: Record) -> Record:
+HISTORY_OF_CASE = ("reviews", "earlier_closures")
+HISTORY_OF_OUTCOME = ("added", "earlier_wordings", "progress")
+
+
+def history(record: Case) -> dict[str, Any]:
+    """The parts of a record that only grow: reviews, earlier wordings and closures."""
+    parts: dict[str, Any] = {key: record.get(key) for key in HISTORY_OF_CASE}
+    for i, outcome in enumerate(record["desired_outcomes"]):
+        for key in HISTORY_OF_OUTCOME:
+            parts[f"desired_outcomes[{i}].{key}"] = outcome.get(key)
+    return {k: v for k, v in parts.items() if v not in (None, [])}
+
+
+def _with_history(record: Case, stored: Case) -> Case:
+    """RECORD carrying the stored history: as given if it is the same, added if left out."""
+    given, kept = history(record), history(stored)
+    if given == kept:
+        return record
+    if given:
+        raise MspError(
+            "The history of this case (reviews, earlier wordings, earlier closures) cannot be changed by a"
+            " save or an import; leave those fields out to keep what is stored, or correct a fact with msp case edit."
+        )
+    merged = cast(Case, {**record})
+    for key in HISTORY_OF_CASE:
+        if stored.get(key):
+            merged[key] = stored[key]  # type: ignore[literal-required]
+    outcomes = []
+    for i, outcome in enumerate(record["desired_outcomes"]):
+        old = stored["desired_outcomes"][i] if i < len(stored["desired_outcomes"]) else None
+        extra = {k: old[k] for k in HISTORY_OF_OUTCOME if old is not None and k in old}  # type: ignore[literal-required]
+        outcomes.append(cast(DesiredOutcome, {**outcome, **extra}))
+    merged["desired_outcomes"] = outcomes
+    return cast(Case, _ordered("case", cast(dict[str, Any], merged)))
+
+
+def _with_known_person(conn: sqlite3.Connection, record: Case) -> Case:
     """Fill what a record leaves blank about a known person from what is stored.
 
     A later case that gives only the person's reference must not erase their details.
@@ -105,97 +131,79 @@ def _with_known_person(conn: sqlite3.Connection, record: Record) -> Record:
     known = load_person(conn, record["person"]["ref"])
     if known is None:
         return record
-    person = {key: value if value is not None else known[key] for key, value in record["person"].items()}
+    person = merge_person(record["person"], known)
     return record if person == record["person"] else {**record, "person": person}
 
 
-def _save_person(conn: sqlite3.Connection, person: dict[str, Any]) -> int:
-    values = (
-        person["name"],
-        person["age_band"],
-        person["sex"],
-        person["ethnicity"],
-        person["primary_support_reason"],
-    )
-    row = conn.execute(
-        "SELECT id, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?",
-        (person["ref"],),
-    ).fetchone()
-    if row is None:
-        cursor = conn.execute(
-            "INSERT INTO person (ref, name, age_band, sex, ethnicity, primary_support_reason)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (person["ref"], *values),
-        )
-        return int(cursor.lastrowid or 0)
-    if tuple(row[1:]) != values:
-        conn.execute(
-            "UPDATE person SET name = ?, age_band = ?, sex = ?, ethnicity = ?, primary_support_reason = ? WHERE id = ?",
-            (*values, row[0]),
-        )
+def merge_person(given: Person, known: Person) -> Person:
+    """What is recorded about a person now: what GIVEN says, and what KNOWN says where GIVEN is blank."""
+    merged = {
+        f.key: given.get(f.key) if given.get(f.key) is not None else known.get(f.key) for f in fields_of("person")
+    }
+    return cast(Person, rowmap.without_empty_v2("person", merged))
+
+
+def _save_person(conn: sqlite3.Connection, person: Person) -> int:
+    values = rowmap.to_row("person", "person", person)
+    row = conn.execute("SELECT id FROM person WHERE ref = ?", (person["ref"],)).fetchone()
+    sets = ", ".join(f"{name} = ?" for name in values)
+    conn.execute(f"UPDATE person SET {sets} WHERE id = ?", (*values.values(), row[0]))  # noqa: S608 (our columns)
     return int(row[0])
 
 
-def case_columns(record: Record, person_id: int, draft_step: int | None) -> dict[str, Any]:
-    consent = record["consent"] or {}
-    capacity = record["capacity"] or {}
-    advocacy = record["advocacy"] or {}
-    return {
-        "case_ref": record["case_ref"],
-        "person_id": person_id,
-        "worker": record["worker"],
-        "team": record["team"],
-        "draft_step": draft_step,
-        "concern_received": record["concern_received"],
-        "enquiry_type": record["enquiry_type"],
-        "enquiry_started": record["enquiry_started"],
-        "location_of_risk": record["location_of_risk"],
-        "source_of_risk": record["source_of_risk"],
-        "consent_sought": as_int(consent.get("sought")),
-        "consent_given": as_int(consent.get("given")),
-        "consent_override_reason": consent.get("proceeded_without_consent_reason"),
-        "consent_note": consent.get("note"),
-        "lacked_capacity": capacity.get("lacked_capacity"),
-        "capacity_support": capacity.get("support"),
-        "best_interests_note": capacity.get("best_interests_note"),
-        "advocacy_offered": advocacy.get("offered"),
-        "advocacy_started": advocacy.get("started"),
-        "advocacy_type": advocacy.get("type"),
-        "asked_about_outcomes": record["asked_about_outcomes"],
-    }
+def case_columns(record: Case, person_id: int, draft_step: int | None) -> dict[str, Any]:
+    """The safeguarding_case row of RECORD."""
+    columns: dict[str, Any] = {"person_id": person_id, "draft_step": draft_step}
+    columns.update(rowmap.to_row("case", "safeguarding_case", record))
+    columns.update(rowmap.to_row("consent", "safeguarding_case", record["consent"]))
+    columns.update(rowmap.to_row("capacity", "safeguarding_case", record["capacity"]))
+    columns.update(rowmap.to_row("advocacy", "safeguarding_case", record["advocacy"]))
+    return columns
 
 
 def _save_children(
-    conn: sqlite3.Connection, case_id: int, record: Record, old: Record | None, *, correcting: bool = False
+    conn: sqlite3.Connection, case_id: int, record: Case, old: Case, *, correcting: bool = False
 ) -> None:
-    if old is None or old["risk_types"] != record["risk_types"]:
+    if old["risk_types"] != record["risk_types"]:
         conn.execute("DELETE FROM case_risk_type WHERE case_id = ?", (case_id,))
         conn.executemany(
             "INSERT INTO case_risk_type (case_id, risk_type) VALUES (?, ?)",
             [(case_id, r) for r in record["risk_types"]],
         )
     stage = response_stage(record)
-    if old is None or old["responses"] != record["responses"] or response_stage(old) != stage:
+    if old["responses"] != record["responses"] or response_stage(old) != stage:
         conn.execute("DELETE FROM case_response WHERE case_id = ? AND stage = ?", (case_id, stage))
         conn.executemany(
             "INSERT INTO case_response (case_id, stage, response) VALUES (?, ?, ?)",
             [(case_id, stage, r) for r in record["responses"]],
         )
     outcome_ids = _save_outcomes(conn, case_id, record["desired_outcomes"], keep_wording=not correcting)
-    if old is None or old["meetings"] != record["meetings"]:
-        _replace_meetings(conn, case_id, record["meetings"])
-    if old is None or old["feedback"] != record["feedback"]:
-        _replace_feedback(conn, case_id, record["feedback"])
+    if old["meetings"] != record["meetings"]:
+        conn.execute("DELETE FROM meeting WHERE case_id = ?", (case_id,))
+        for position, m in enumerate(record["meetings"], start=1):
+            insert_meeting(conn, case_id, position, m)
+    if old["feedback"] != record["feedback"]:
+        conn.execute("DELETE FROM feedback WHERE case_id = ?", (case_id,))
+        for position, f in enumerate(record["feedback"], start=1):
+            insert_feedback(conn, case_id, position, f)
     _save_closure(conn, case_id, record, outcome_ids, keep_history=not correcting)
 
 
-def response_stage(record: Record) -> str:
+def response_stage(record: Case) -> str:
     """The interchange `responses` are those planned while open, those used once concluded."""
     return "planned" if record["concluded"] is None else "used"
 
 
+def outcome_row(o: DesiredOutcome) -> dict[str, Any]:
+    """A desired outcome's columns of desired_outcome (its words, and what was negotiated)."""
+    return {
+        **rowmap.to_row("outcome", "desired_outcome", o),
+        **rowmap.to_row("negotiated", "desired_outcome", o["negotiated"]),
+    }
+
+
 def _save_outcomes(
-    conn: sqlite3.Connection, case_id: int, outcomes: list[dict[str, Any]], *, keep_wording: bool = True
+    conn: sqlite3.Connection, case_id: int, outcomes: list[DesiredOutcome], *, keep_wording: bool = True
 ) -> list[int]:
     """Outcomes are matched by position; changed wording keeps the earlier words as history
     (KEEP_WORDING), unless the change corrects a recording error."""
@@ -207,8 +215,9 @@ def _save_outcomes(
     }
     ids = []
     for position, o in enumerate(outcomes, start=1):
+        values = outcome_row(o)
         if position not in existing:
-            ids.append(_insert_outcome(conn, case_id, position, o))
+            ids.append(_insert(conn, "desired_outcome", {"case_id": case_id, "position": position, **values}))
             continue
         outcome_id, old_text, old_category = existing[position]
         if keep_wording and (old_text, old_category) != (o["text"], o["category"]):
@@ -216,11 +225,8 @@ def _save_outcomes(
                 "INSERT INTO desired_outcome_wording (outcome_id, text, category, replaced_on) VALUES (?, ?, ?, ?)",
                 (outcome_id, old_text, old_category, dt.date.today().isoformat()),
             )
-        conn.execute(
-            "UPDATE desired_outcome SET text = ?, category = ?, expressed_by = ?,"
-            " negotiated_text = ?, negotiated_reason = ?, negotiated_note = ? WHERE id = ?",
-            (*outcome_values(o), outcome_id),
-        )
+        sets = ", ".join(f"{name} = ?" for name in values)
+        conn.execute(f"UPDATE desired_outcome SET {sets} WHERE id = ?", (*values.values(), outcome_id))  # noqa: S608
         ids.append(outcome_id)
     for position, (outcome_id, _, _) in existing.items():
         if position > len(outcomes):
@@ -228,24 +234,10 @@ def _save_outcomes(
     return ids
 
 
-def outcome_values(o: dict[str, Any]) -> tuple[Any, ...]:
-    negotiated = o["negotiated"] or {}
-    return (
-        o["text"],
-        o["category"],
-        o["expressed_by"],
-        negotiated.get("text"),
-        negotiated.get("reason"),
-        negotiated.get("note"),
-    )
-
-
-def _insert_outcome(conn: sqlite3.Connection, case_id: int, position: int, o: dict[str, Any]) -> int:
-    cursor = conn.execute(
-        "INSERT INTO desired_outcome (case_id, position, text, category, expressed_by,"
-        " negotiated_text, negotiated_reason, negotiated_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (case_id, position, *outcome_values(o)),
-    )
+def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> int:
+    """Insert one row into TABLE (a fixed name) and return its id."""
+    names, marks = ", ".join(row), ", ".join("?" for _ in row)
+    cursor = conn.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values()))  # noqa: S608
     return int(cursor.lastrowid or 0)
 
 
@@ -268,92 +260,53 @@ def _delete_outcome(conn: sqlite3.Connection, outcome_id: int) -> None:
     conn.execute("DELETE FROM desired_outcome WHERE id = ?", (outcome_id,))
 
 
-def _replace_meetings(conn: sqlite3.Connection, case_id: int, meetings: list[dict[str, Any]]) -> None:
-    conn.execute("DELETE FROM meeting WHERE case_id = ?", (case_id,))
-    for position, m in enumerate(meetings, start=1):
-        insert_meeting(conn, case_id, position, m)
-
-
-MEETING_COLUMNS = "held_on, kind, location, location_chosen_by_person, person_prepared, minutes_spent, summary"
-FEEDBACK_COLUMNS = "given_on, given_by, felt_listened_to, felt_involved, feels_safer, outcomes_met, note"
-
-
-def meeting_values(m: dict[str, Any]) -> tuple[Any, ...]:
-    """A meeting's values in the order of MEETING_COLUMNS."""
-    return (m["date"], m["kind"], m["location"], as_int(m["location_chosen_by_person"]),
-            as_int(m["person_prepared"]), m["minutes_spent"], m["summary"])  # fmt: skip
-
-
-def feedback_values(f: dict[str, Any]) -> tuple[Any, ...]:
-    """A feedback's values in the order of FEEDBACK_COLUMNS (also the order of the interchange object)."""
-    return tuple(f[k] for k in ("date", "given_by", "felt_listened_to", "felt_involved", "feels_safer",
-                                "outcomes_met", "note"))  # fmt: skip
-
-
-def insert_meeting(conn: sqlite3.Connection, case_id: int, position: int, m: dict[str, Any]) -> None:
-    cursor = conn.execute(
-        f"INSERT INTO meeting (case_id, position, {MEETING_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-        (case_id, position, *meeting_values(m)),
+def insert_meeting(conn: sqlite3.Connection, case_id: int, position: int, m: Meeting) -> None:
+    meeting_id = _insert(
+        conn, "meeting", {"case_id": case_id, "position": position, **rowmap.to_row("meeting", "meeting", m)}
     )
     conn.executemany(
-        "INSERT INTO meeting_attendee (meeting_id, attendee) VALUES (?, ?)",
-        [(cursor.lastrowid, a) for a in m["attendees"]],
+        "INSERT INTO meeting_attendee (meeting_id, attendee) VALUES (?, ?)", [(meeting_id, a) for a in m["attendees"]]
     )
 
 
-def _replace_feedback(conn: sqlite3.Connection, case_id: int, feedback: list[dict[str, Any]]) -> None:
-    conn.execute("DELETE FROM feedback WHERE case_id = ?", (case_id,))
-    for position, f in enumerate(feedback, start=1):
-        insert_feedback(conn, case_id, position, f)
+def insert_feedback(conn: sqlite3.Connection, case_id: int, position: int, f: Feedback) -> None:
+    _insert(conn, "feedback", {"case_id": case_id, "position": position, **rowmap.to_row("feedback", "feedback", f)})
 
 
-def insert_feedback(conn: sqlite3.Connection, case_id: int, position: int, f: dict[str, Any]) -> None:
-    conn.execute(
-        f"INSERT INTO feedback (case_id, position, {FEEDBACK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
-        (case_id, position, *feedback_values(f)),
-    )
+def closure_row(record: Case) -> dict[str, Any]:
+    """The current closure's columns of closure."""
+    return rowmap.to_row("case", "closure", record)
 
 
 def _save_closure(
-    conn: sqlite3.Connection, case_id: int, record: Record, outcome_ids: list[int], *, keep_history: bool = True
+    conn: sqlite3.Connection, case_id: int, record: Case, outcome_ids: list[int], *, keep_history: bool = True
 ) -> None:
     """The current closure; a new concluded date (KEEP_HISTORY) keeps the earlier closure, reopened."""
     current = conn.execute(
-        "SELECT id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"
-        " FROM closure WHERE case_id = ? AND reopened_on IS NULL",
-        (case_id,),
+        "SELECT id, concluded FROM closure WHERE case_id = ? AND reopened_on IS NULL", (case_id,)
     ).fetchone()
     if record["concluded"] is None:
         if current is not None:
             reopen_current_closure(conn, case_id, "the case was saved as open again")
         return
-    values = (
-        record["concluded"],
-        record["risk_assessment_outcome"],
-        record["risk_outcome"],
-        record["outcomes_achieved"],
-        record["closure_note"],
-    )
+    values = closure_row(record)
     if current is not None and keep_history and current[1] != record["concluded"]:
-        reopen_current_closure(conn, case_id, REPLACED_CLOSURE)
+        if record["concluded"] < current[1]:
+            raise MspError(
+                f"Case {record['case_ref']}: concluded {record['concluded']} is before its closure of {current[1]};"
+                " nothing was changed. A closure is moved only by correcting it.",
+                hint=f'msp case edit {record["case_ref"]} --set concluded=... --reason "..." (what msp audit lists),'
+                " or reopen and close again",
+            )
+        # the reopening date was not given: the latest the dates allow, the day it closed again
+        reopen_current_closure(conn, case_id, REPLACED_CLOSURE, on=record["concluded"])
         current = None
     if current is None:
-        closure_id = int(
-            conn.execute(
-                "INSERT INTO closure (case_id, concluded, risk_assessment_outcome, risk_outcome,"
-                " outcomes_achieved, note) VALUES (?, ?, ?, ?, ?, ?)",
-                (case_id, *values),
-            ).lastrowid
-            or 0
-        )
+        closure_id = _insert(conn, "closure", {"case_id": case_id, **values})
     else:
         closure_id = int(current[0])
-        if tuple(current[1:]) != values:
-            conn.execute(
-                "UPDATE closure SET concluded = ?, risk_assessment_outcome = ?, risk_outcome = ?,"
-                " outcomes_achieved = ?, note = ? WHERE id = ?",
-                (*values, closure_id),
-            )
+        sets = ", ".join(f"{name} = ?" for name in values)
+        conn.execute(f"UPDATE closure SET {sets} WHERE id = ?", (*values.values(), closure_id))  # noqa: S608
         conn.execute("DELETE FROM closure_outcome WHERE closure_id = ?", (closure_id,))
     conn.executemany(
         "INSERT INTO closure_outcome (closure_id, outcome_id, achieved) VALUES (?, ?, ?)",
@@ -365,20 +318,14 @@ def _save_closure(
     )
 
 
-REPLACED_CLOSURE = "closed again with another concluded date (import --update)"
+REPLACED_CLOSURE = "closed again with another concluded date (import --update; reopening date not given)"
 
 
-def last_reopened_on(conn: sqlite3.Connection, case_id: int) -> str | None:
-    """When the case was last reopened (a closure after it cannot be dated before it), or None."""
-    row = conn.execute("SELECT MAX(reopened_on) FROM closure WHERE case_id = ?", (case_id,)).fetchone()
-    return None if row is None else row[0]
-
-
-def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str) -> bool:
-    """Mark the current closure reopened (it stays in history); False if the case was open."""
+def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str, *, on: str | None = None) -> bool:
+    """Mark the current closure reopened ON (today by default; it stays in history); False if the case was open."""
     cursor = conn.execute(
         "UPDATE closure SET reopened_on = ?, reopen_reason = ? WHERE case_id = ? AND reopened_on IS NULL",
-        (dt.date.today().isoformat(), reason, case_id),
+        (on or dt.date.today().isoformat(), reason, case_id),
     )
     return cursor.rowcount > 0
 
@@ -386,11 +333,15 @@ def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str) 
 # --- reading -------------------------------------------------------------------------------
 
 
+def _person_select() -> str:
+    """The person's columns beside a case row, each as person__COLUMN."""
+    return ", ".join(f"p.{c} AS person__{c}" for c in rowmap.columns("person", "person"))
+
+
 def load_case(conn: sqlite3.Connection, case_ref: str) -> StoredCase | None:
     """The stored case in interchange shape, or None if there is no such case_ref."""
     cursor = conn.execute(
-        "SELECT c.*, p.ref AS person_ref, p.name AS person_name, p.age_band, p.sex, p.ethnicity,"
-        " p.primary_support_reason FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
         " WHERE c.case_ref = ?",
         (case_ref,),
     )
@@ -404,42 +355,61 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Iterat
     yield from dict_rows(conn.execute(sql, params))
 
 
-def _none_if_empty(d: dict[str, Any]) -> dict[str, Any] | None:
-    return None if all(v is None for v in d.values()) else d
+def _ordered(group: str, parts: dict[str, Any]) -> dict[str, Any]:
+    """PARTS in the format's order for GROUP; version 2 keys left out when they hold nothing."""
+    out = {}
+    for f in fields_of(group):
+        if f.key in parts and not (f.version > 1 and parts[f.key] in (None, [])):
+            out[f.key] = parts[f.key]
+    return out
 
 
-def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Record:
+def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Case:
     case_id = row["id"]
-    closure = conn.execute(
-        "SELECT id, concluded, risk_assessment_outcome, risk_outcome, outcomes_achieved, note"
-        " FROM closure WHERE case_id = ? AND reopened_on IS NULL",
+    closures = list(_rows(conn, "SELECT * FROM closure WHERE case_id = ? ORDER BY id", (case_id,)))
+    current = next((c for c in closures if c["reopened_on"] is None), None)
+    achieved: dict[int, dict[int, str]] = {}  # closure id -> outcome id -> achieved
+    for closure_id, outcome_id, value in conn.execute(
+        "SELECT co.closure_id, co.outcome_id, co.achieved FROM closure_outcome co"
+        " JOIN closure cl ON cl.id = co.closure_id WHERE cl.case_id = ?",
         (case_id,),
-    ).fetchone()
-    achieved: dict[int, str] = {}
-    if closure is not None:
-        achieved = dict(
-            conn.execute(
-                "SELECT outcome_id, achieved FROM closure_outcome WHERE closure_id = ?", (closure[0],)
-            ).fetchall()
-        )
+    ):
+        achieved.setdefault(closure_id, {})[outcome_id] = value
+    sessions = list(
+        _rows(conn, "SELECT * FROM outcome_review_session WHERE case_id = ? ORDER BY reviewed_on, id", (case_id,))
+    )
+    session_dates = {s["id"]: s["reviewed_on"] for s in sessions}
+    outcome_rows = list(_rows(conn, "SELECT * FROM desired_outcome WHERE case_id = ? ORDER BY position", (case_id,)))
+    progress: dict[int, list[dict[str, Any]]] = {}
+    wordings: dict[int, list[dict[str, Any]]] = {}
+    if sessions:
+        for r in _rows(
+            conn,
+            "SELECT r.* FROM outcome_review r JOIN outcome_review_session s ON s.id = r.review_id"
+            " WHERE s.case_id = ? ORDER BY s.reviewed_on, s.id",
+            (case_id,),
+        ):
+            step = {"date": session_dates[r["review_id"]], **rowmap.from_row("progress", "outcome_review", r)}
+            progress.setdefault(r["outcome_id"], []).append(_ordered("progress", step))
+    for w in _rows(
+        conn,
+        "SELECT w.* FROM desired_outcome_wording w JOIN desired_outcome d ON d.id = w.outcome_id"
+        " WHERE d.case_id = ? ORDER BY w.id",
+        (case_id,),
+    ):
+        wordings.setdefault(w["outcome_id"], []).append(rowmap.from_row("wording", "desired_outcome_wording", w))
+    current_achieved = achieved.get(current["id"], {}) if current else {}
     outcomes = []
-    for o in _rows(conn, "SELECT * FROM desired_outcome WHERE case_id = ? ORDER BY position", (case_id,)):
-        negotiated = None
-        if o["negotiated_text"] is not None:
-            negotiated = {
-                "text": o["negotiated_text"],
-                "reason": o["negotiated_reason"],
-                "note": o["negotiated_note"],
-            }
-        outcomes.append(
-            {
-                "text": o["text"],
-                "category": o["category"],
-                "expressed_by": o["expressed_by"],
-                "negotiated": negotiated,
-                "achieved": achieved.get(o["id"]),
-            }
-        )
+    for o in outcome_rows:
+        negotiated = rowmap.from_row("negotiated", "desired_outcome", o)
+        parts = {
+            **rowmap.from_row("outcome", "desired_outcome", o),
+            "negotiated": negotiated if negotiated["text"] is not None else None,
+            "achieved": current_achieved.get(o["id"]),
+            "earlier_wordings": wordings.get(o["id"], []),
+            "progress": progress.get(o["id"], []),
+        }
+        outcomes.append(_ordered("outcome", parts))
     meetings = []
     for m in _rows(conn, "SELECT * FROM meeting WHERE case_id = ? ORDER BY position", (case_id,)):
         attendees = [
@@ -448,104 +418,47 @@ def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Record:
                 "SELECT attendee FROM meeting_attendee WHERE meeting_id = ? ORDER BY rowid", (m["id"],)
             )
         ]
-        meetings.append(
-            {
-                "date": m["held_on"],
-                "kind": m["kind"],
-                "location": m["location"],
-                "location_chosen_by_person": _bool(m["location_chosen_by_person"]),
-                "attendees": attendees,
-                "person_prepared": _bool(m["person_prepared"]),
-                "minutes_spent": m["minutes_spent"],
-                "summary": m["summary"],
-            }
-        )
+        meetings.append(_ordered("meeting", {**rowmap.from_row("meeting", "meeting", m), "attendees": attendees}))
     feedback = [
-        {
-            "date": f["given_on"],
-            "given_by": f["given_by"],
-            "felt_listened_to": f["felt_listened_to"],
-            "felt_involved": f["felt_involved"],
-            "feels_safer": f["feels_safer"],
-            "outcomes_met": f["outcomes_met"],
-            "note": f["note"],
-        }
+        rowmap.from_row("feedback", "feedback", f)
         for f in _rows(conn, "SELECT * FROM feedback WHERE case_id = ? ORDER BY position", (case_id,))
     ]
-    stage = "planned" if closure is None else "used"
-    record: Record = {
-        "case_ref": row["case_ref"],
-        "person": {
-            "ref": row["person_ref"],
-            "name": row["person_name"],
-            "age_band": row["age_band"],
-            "sex": row["sex"],
-            "ethnicity": row["ethnicity"],
-            "primary_support_reason": row["primary_support_reason"],
-        },
-        "worker": row["worker"],
-        "team": row["team"],
-        "concern_received": row["concern_received"],
-        "enquiry_type": row["enquiry_type"],
-        "enquiry_started": row["enquiry_started"],
-        "risk_types": [
-            r
-            for (r,) in conn.execute(
-                "SELECT risk_type FROM case_risk_type WHERE case_id = ? ORDER BY rowid", (case_id,)
-            )
-        ],
-        "location_of_risk": row["location_of_risk"],
-        "source_of_risk": row["source_of_risk"],
-        "consent": _none_if_empty(
-            {
-                "sought": _bool(row["consent_sought"]),
-                "given": _bool(row["consent_given"]),
-                "proceeded_without_consent_reason": row["consent_override_reason"],
-                "note": row["consent_note"],
-            }
-        ),
-        "capacity": _none_if_empty(
-            {
-                "lacked_capacity": row["lacked_capacity"],
-                "support": row["capacity_support"],
-                "best_interests_note": row["best_interests_note"],
-            }
-        ),
-        "advocacy": _none_if_empty(
-            {
-                "offered": row["advocacy_offered"],
-                "started": row["advocacy_started"],
-                "type": row["advocacy_type"],
-            }
-        ),
-        "asked_about_outcomes": row["asked_about_outcomes"],
+    earlier = []
+    for closure in closures:
+        if closure is current:
+            continue
+        answers = achieved.get(closure["id"], {})
+        parts = {**rowmap.from_row("earlier_closure", "closure", closure),
+                 "achieved": [answers.get(o["id"]) for o in outcome_rows]}  # fmt: skip
+        earlier.append(_ordered("earlier_closure", parts))
+    person = {k.removeprefix("person__"): v for k, v in row.items() if k.startswith("person__")}
+    stage = "planned" if current is None else "used"
+    parts = {
+        **rowmap.from_row("case", "safeguarding_case", row),
+        "person": rowmap.from_row("person", "person", person),
+        "risk_types": [r for (r,) in conn.execute(
+            "SELECT risk_type FROM case_risk_type WHERE case_id = ? ORDER BY rowid", (case_id,))],
+        "consent": rowmap.none_if_empty(rowmap.from_row("consent", "safeguarding_case", row)),
+        "capacity": rowmap.none_if_empty(rowmap.from_row("capacity", "safeguarding_case", row)),
+        "advocacy": rowmap.none_if_empty(rowmap.from_row("advocacy", "safeguarding_case", row)),
         "desired_outcomes": outcomes,
-        "responses": [
-            r
-            for (r,) in conn.execute(
-                "SELECT response FROM case_response WHERE case_id = ? AND stage = ? ORDER BY rowid",
-                (case_id, stage),
-            )
-        ],
+        "reviews": [rowmap.from_row("review", "outcome_review_session", s) for s in sessions],
+        "responses": [r for (r,) in conn.execute(
+            "SELECT response FROM case_response WHERE case_id = ? AND stage = ? ORDER BY rowid", (case_id, stage))],
         "meetings": meetings,
         "feedback": feedback,
-        "concluded": closure[1] if closure else None,
-        "risk_assessment_outcome": closure[2] if closure else None,
-        "risk_outcome": closure[3] if closure else None,
-        "outcomes_achieved": closure[4] if closure else None,
-        "closure_note": closure[5] if closure else None,
-    }
-    return record
+        **rowmap.from_row("case", "closure", current or _NO_CLOSURE),
+        "earlier_closures": earlier,
+    }  # fmt: skip
+    return cast(Case, _ordered("case", parts))
 
 
-def load_person(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        "SELECT ref, name, age_band, sex, ethnicity, primary_support_reason FROM person WHERE ref = ?", (ref,)
-    ).fetchone()
-    if row is None:
-        return None
-    keys = ("ref", "name", "age_band", "sex", "ethnicity", "primary_support_reason")
-    return dict(zip(keys, row, strict=True))
+_NO_CLOSURE: dict[str, Any] = {c: None for c in rowmap.columns("case", "closure")}
+
+
+def load_person(conn: sqlite3.Connection, ref: str) -> Person | None:
+    row = next(dict_rows(conn.execute("SELECT * FROM person WHERE ref = ?", (ref,))), None)
+    return None if row is None else cast(Person, rowmap.from_row("person", "person", row))
 
 
 def earlier_cases(conn: sqlite3.Connection, person_ref: str) -> list[tuple[str, str | None, str | None]]:
@@ -565,16 +478,6 @@ def count_case_refs_with_prefix(conn: sqlite3.Connection, prefix: str) -> int:
         "SELECT count(*) FROM safeguarding_case WHERE case_ref LIKE ? ESCAPE '\\'", (escaped + "%",)
     ).fetchone()
     return int(row[0])
-
-
-@dataclass(frozen=True)
-class CaseHistory:
-    """What a case has been through beyond its current record: reviews, closures, rewordings."""
-
-    reviews: list[dict[str, Any]]
-    closures: list[dict[str, Any]]
-    earlier_wording: list[dict[str, Any]]
-    corrections: list[dict[str, Any]] = field(default_factory=list)  # audit entries of `msp case edit`
 
 
 def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
@@ -634,15 +537,6 @@ def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
     return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording, corrections=corrections)
 
 
-def latest_progress(history: CaseHistory) -> dict[int, str]:
-    """Each desired outcome's progress at its latest review, by position."""
-    progress: dict[int, str] = {}
-    for review in history.reviews:
-        for item in review["outcomes"]:
-            progress[item["position"]] = item["progress"]
-    return progress
-
-
 def list_cases(
     conn: sqlite3.Connection,
     *,
@@ -696,7 +590,7 @@ def add_review(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase,
         "INSERT INTO outcome_review_session (case_id, reviewed_on, worker, note) VALUES (?, ?, ?, ?)",
         (case_id, review["date"], audit.actor.worker, review["note"]),
     ).lastrowid
-    before = latest_progress(load_history(conn, case_id))
+    before = load_history(conn, case_id).latest_progress()
     changes: dict[str, list[Any]] = {"review.date": [None, review["date"]]}
     if review["note"]:
         changes["review.note"] = [None, review["note"]]
@@ -736,8 +630,10 @@ def add_review(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase,
             )
             changes["asked_about_outcomes"] = [record["asked_about_outcomes"], ASKED_AND_EXPRESSED]
         start = len(record["desired_outcomes"])
+        later = review["date"] if review["date"] > (record["concern_received"] or "") else None
         for position, outcome in enumerate(review["new_outcomes"], start=start + 1):
-            _insert_outcome(conn, case_id, position, outcome)
+            row = {"case_id": case_id, "position": position, **outcome_row(outcome), "added": later}
+            _insert(conn, "desired_outcome", row)
         changes.update(audit_mod.diff(None, {"desired_outcomes": [None] * start + review["new_outcomes"]}))
     audit.append("case.review", table="outcome_review_session", row_key=record["case_ref"], changes=changes)
 
@@ -748,14 +644,14 @@ def next_position(conn: sqlite3.Connection, table: str, case_id: int) -> int:
     return int(conn.execute(sql, (case_id,)).fetchone()[0])
 
 
-def add_meeting(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, meeting: dict[str, Any]) -> None:
+def add_meeting(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, meeting: Meeting) -> None:
     position = next_position(conn, "meeting", stored.case_id)
     insert_meeting(conn, stored.case_id, position, meeting)
     changes = audit_mod.diff(None, {f"meetings[{position - 1}]": meeting})
     audit.append("meeting.add", table="meeting", row_key=stored.record["case_ref"], changes=changes)
 
 
-def add_feedback(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, feedback: dict[str, Any]) -> None:
+def add_feedback(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, feedback: Feedback) -> None:
     position = next_position(conn, "feedback", stored.case_id)
     insert_feedback(conn, stored.case_id, position, feedback)
     changes = audit_mod.diff(None, {f"feedback[{position - 1}]": feedback})
@@ -774,9 +670,6 @@ def reopen(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, rea
     changes = {key: [value, None] for key, value in closure.items() if value is not None}
     changes["reopen_reason"] = [None, reason]
     audit.append("case.reopen", table="closure", row_key=record["case_ref"], changes=changes)
-
-
-PERSON_COLUMNS = ("ref", "name", "age_band", "sex", "ethnicity", "primary_support_reason")
 
 
 def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str | None) -> tuple[str, list[Any]]:
@@ -816,8 +709,7 @@ def iter_cases(
     """Every finished case (not wizard drafts), oldest first: concern received or concluded in PERIOD."""
     where, params = _case_filter(period, team, worker)
     sql = (
-        "SELECT c.*, p.ref AS person_ref, p.name AS person_name, p.age_band, p.sex, p.ethnicity,"  # noqa: S608
-        " p.primary_support_reason FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
         f" WHERE {where} ORDER BY c.id"  # fixed fragments; every value is a parameter
     )
     for row in _rows(conn, sql, tuple(params)):
@@ -837,12 +729,8 @@ def discard_draft(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCa
     """Remove an unfinished case and its rows (and its person, if no other case has them); audited."""
     case_id = stored.case_id
     outcomes = "SELECT id FROM desired_outcome WHERE case_id = ?"
-    conn.execute(f"DELETE FROM closure_outcome WHERE outcome_id IN ({outcomes})", (case_id,))  # noqa: S608
-    conn.execute(f"DELETE FROM desired_outcome_wording WHERE outcome_id IN ({outcomes})", (case_id,))  # noqa: S608
-    conn.execute(
-        f"DELETE FROM outcome_review WHERE outcome_id IN ({outcomes})",  # noqa: S608 (our query)
-        (case_id,),
-    )
+    for table in ("closure_outcome", "desired_outcome_wording", "outcome_review"):
+        conn.execute(f"DELETE FROM {table} WHERE outcome_id IN ({outcomes})", (case_id,))  # noqa: S608 (our names)
     person_id = conn.execute("SELECT person_id FROM safeguarding_case WHERE id = ?", (case_id,)).fetchone()[0]
     conn.execute("DELETE FROM safeguarding_case WHERE id = ?", (case_id,))  # the rest cascades
     if conn.execute("SELECT 1 FROM safeguarding_case WHERE person_id = ? LIMIT 1", (person_id,)).fetchone() is None:

@@ -49,9 +49,11 @@ def m0001_schema(db: Database) -> None:
     db.conn.execute("PRAGMA user_version = 1")
 
 
-@migrations(name="0002_person_date_of_birth")
-def m0002_person_date_of_birth(db: Database) -> None:
+@migrations(name="0002_interchange_v2")
+def m0002_interchange_v2(db: Database) -> None:
+    """Version 2 of the interchange format: date of birth; when an outcome was first recorded."""
     db.conn.execute("ALTER TABLE person ADD COLUMN date_of_birth TEXT CHECK (date(date_of_birth) = date_of_birth)")
+    db.conn.execute("ALTER TABLE desired_outcome ADD COLUMN added TEXT CHECK (date(added) = added)")
     db.conn.execute("PRAGMA user_version = 2")
 
 

@@ -1,7 +1,8 @@
 """The SQL of every report: questions to plain numbers, nothing drawn here.
 
 Counting rules (the national return's, and the evaluation's Table 16):
-- SG1 counts concerns received, and enquiries started, in the period;
+- SG1 counts concerns received, and enquiries started, in the period (SG1a-d counting people,
+  each once per column);
 - SG2 to SG4 count Section 42 enquiries concluded in the period, each type of risk at most
   once per enquiry (the primary key of case_risk_type makes that so);
 - the sector outcome measures count enquiries, Section 42 and other, concluded in the period;
@@ -17,53 +18,44 @@ import datetime as dt
 import math
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from msp_cli import vocab
-from msp_cli.reports.period import Period
+from msp_cli import rules, vocab
+from msp_cli.rules import Rule
+from msp_cli.storage.interface import Scope
+from msp_cli.storage.sqlite.rules_sql import condition
 
-ENQUIRY_TYPES = (vocab.SECTION_42, "Other")
 NOT_RECORDED = "Not recorded"
 SMALL_GROUP = 10  # groups smaller than this are flagged as too small to compare
 
 
-@dataclass(frozen=True)
-class Scope:
-    period: Period
-    team: str | None = None
-    worker: str | None = None
-
-    def filters(self, alias: str = "c") -> tuple[str, list[Any]]:
-        sql, params = "", []
-        if self.team is not None:
-            sql += f" AND {alias}.team = ?"
-            params.append(self.team)
-        if self.worker is not None:
-            sql += f" AND {alias}.worker = ?"
-            params.append(self.worker)
-        return sql, params
+def filters(scope: Scope, alias: str = "c") -> tuple[str, list[Any]]:
+    """The team and worker conditions of SCOPE, as ` AND ...` with their parameters."""
+    sql, params = "", []
+    if scope.team is not None:
+        sql += f" AND {alias}.team = ?"
+        params.append(scope.team)
+    if scope.worker is not None:
+        sql += f" AND {alias}.worker = ?"
+        params.append(scope.worker)
+    return sql, params
 
 
 def _when(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
-def _in(values: Sequence[str]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
-
-
-def _concluded(scope: Scope, types: Sequence[str] = ENQUIRY_TYPES) -> tuple[str, list[Any]]:
-    """FROM ... WHERE for enquiries of TYPES concluded in the period (aliases c, cl)."""
-    extra, params = scope.filters()
+def _concluded(scope: Scope, kind: Rule = rules.IS_ENQUIRY) -> tuple[str, list[Any]]:
+    """FROM ... WHERE for cases of KIND (enquiries, by default) concluded in the period (aliases c, cl)."""
+    extra, params = filters(scope)
     sql = (
         " FROM safeguarding_case c JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
-        f" WHERE cl.concluded BETWEEN ? AND ? AND c.enquiry_type IN {_in(types)}{extra}"
+        f" WHERE cl.concluded BETWEEN ? AND ? AND {condition(kind)}{extra}"
     )
     return sql, [scope.period.start, scope.period.end, *params]
 
 
-EXPRESSED = f"c.asked_about_outcomes = '{vocab.ASKED_AND_EXPRESSED}'"
+EXPRESSED = condition(rules.OUTCOMES_EXPRESSED)
 
 
 def _achieved(label: str) -> str:
@@ -109,8 +101,8 @@ def _count_by(
 
 
 def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
-    """The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a) for the period."""
-    extra, fparams = scope.filters()
+    """The Safeguarding Adults Collection tables (SG1a-d, SG1f, SG2a-e, SG3a, SG4a) for the period."""
+    extra, fparams = filters(scope)
     p = scope.period
     received = _when("c.concern_received BETWEEN ? AND ?")
     s42_started = _when("c.enquiry_type = 'Section 42' AND c.enquiry_started BETWEEN ? AND ?")
@@ -119,9 +111,9 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         f"SELECT {received}, {s42_started}, {other_started} FROM safeguarding_case c WHERE 1 = 1{extra}",
         [p.start, p.end, p.start, p.end, p.start, p.end, *fparams],
     ).fetchone()
-    base, params = _concluded(scope, (vocab.SECTION_42,))
+    base, params = _concluded(scope, rules.IS_SECTION_42)
     concluded = int(conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0])
-    lacked = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+    lacked = condition(rules.LACKED_CAPACITY)
     return {
         "concerns": int(row[0] or 0),
         "section_42_enquiries": int(row[1] or 0),
@@ -141,7 +133,7 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             base,
             params,
             vocab.RISK_OUTCOME,
-            where=f" AND cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}'",
+            where=f" AND {condition(rules.RISK_OUTCOME_REQUIRED)}",
         ),
         "lacked_capacity": _count_by(
             conn, "COALESCE(c.lacked_capacity, 'Not recorded')", base, params, vocab.LACKED_CAPACITY
@@ -163,11 +155,61 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             "source_of_risk": _missing(conn, "c.source_of_risk", base, params),
             "risk_assessment_outcome": _missing(conn, "cl.risk_assessment_outcome", base, params),
         },
+        "individuals": individuals(conn, scope),
     }
 
 
 def _missing(conn: sqlite3.Connection, column: str, base: str, params: list[Any]) -> int:
     return int(conn.execute(f"SELECT COUNT(*){base} AND {column} IS NULL", params).fetchone()[0])
+
+
+# --- SG1a-SG1d: individuals -----------------------------------------------------------------
+
+# column of the SG1 tables -> which cases put a person in it (started in the period: two ? for the dates)
+SG1_COLUMNS = {
+    "Safeguarding Concerns": "c.concern_received BETWEEN ? AND ?",
+    "Section 42 Enquiries": f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?",
+    "Other Enquiries": "c.enquiry_type = 'Other' AND c.enquiry_started BETWEEN ? AND ?",
+}
+# Whole years from the date of birth to the last day of the period (the first ? is that day);
+# the birthday counts on its day. A date of birth that would make an adult at risk under 18
+# cannot be right, so the recorded band is used instead.
+_AGE = (
+    "(CAST(strftime('%Y', ?) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS INTEGER)"
+    " - CASE WHEN strftime('%m-%d', ?) < strftime('%m-%d', p.date_of_birth) THEN 1 ELSE 0 END)"
+)
+_AGE_BAND = (
+    f"COALESCE(CASE WHEN {_AGE} >= 95 THEN '95+' WHEN {_AGE} >= 85 THEN '85-94' WHEN {_AGE} >= 75 THEN '75-84'"
+    f" WHEN {_AGE} >= 65 THEN '65-74' WHEN {_AGE} >= 18 THEN '18-64' END, p.age_band, 'Not Known')"
+)
+# SG1 table -> (grouping expression, its labels); a person with nothing recorded is Not Known
+SG1_TABLES: dict[str, tuple[str, Sequence[str]]] = {
+    "age_band": (_AGE_BAND, vocab.AGE_BAND),
+    "sex": ("COALESCE(p.sex, 'Not Known')", vocab.SEX),
+    "ethnicity": ("COALESCE(p.ethnicity, 'Undeclared / Not Known')", vocab.ETHNICITY),
+    "primary_support_reason": ("COALESCE(p.primary_support_reason, 'Not Known')", vocab.PRIMARY_SUPPORT_REASON),
+}
+
+
+def individuals(conn: sqlite3.Connection, scope: Scope) -> dict[str, dict[str, dict[str, int]]]:
+    """SG1a-SG1d: adults at risk in concerns raised, and in enquiries started, in the period.
+
+    Each person counts once per column of each table, however many cases they had.
+    """
+    extra, fparams = filters(scope)
+    end = scope.period.end
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for table, (expr, labels) in SG1_TABLES.items():
+        expr_params = [end, end] * 5 if table == "age_band" else []
+        out[table] = {}
+        for column, started in SG1_COLUMNS.items():
+            query = (
+                f"SELECT {expr}, COUNT(DISTINCT p.id) FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+                f" WHERE {started}{extra} GROUP BY 1"
+            )
+            found = dict(conn.execute(query, [*expr_params, scope.period.start, end, *fparams]).fetchall())
+            out[table][column] = {label: int(found.get(label, 0)) for label in labels}
+    return out
 
 
 # --- breakdowns ---------------------------------------------------------------------------
@@ -283,7 +325,7 @@ def _spread(days: list[int]) -> dict[str, Any]:
 
 def capacity(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     base, params = _concluded(scope)
-    lacked = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+    lacked = condition(rules.LACKED_CAPACITY)
     lacked_sql = f" AND {lacked}"
     row = conn.execute(f"SELECT COUNT(*), {_when(lacked)}{base}", params).fetchone()
     support = _count_by(
@@ -327,7 +369,7 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     ).fetchall()
     early = [m[2] for m in meetings if m[2] is not None and (m[5] is None or m[1] < m[5])]
     later = [m[2] for m in meetings if m[2] is not None and m[5] is not None and m[1] >= m[5]]
-    extra, fparams = scope.filters()
+    extra, fparams = filters(scope)
     referrals = conn.execute(
         "SELECT COUNT(DISTINCT c.person_id),"
         " COUNT(DISTINCT CASE WHEN EXISTS ("
@@ -358,7 +400,7 @@ FEEDBACK_QUESTIONS = ("felt_listened_to", "felt_involved", "feels_safer", "outco
 
 def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     """Feedback given in the period: who answered, and each question's answers 1 to 5."""
-    extra, fparams = scope.filters()
+    extra, fparams = filters(scope)
     base = f" FROM feedback f JOIN safeguarding_case c ON c.id = f.case_id WHERE f.given_on BETWEEN ? AND ?{extra}"
     params = [scope.period.start, scope.period.end, *fparams]
     given_by = _count_by(
@@ -372,3 +414,32 @@ def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         mean = sum(int(s) * n for s, n in scores.items()) / answered if answered else None
         questions[q] = {"answered": answered, "scores": scores, "mean": round(mean, 2) if mean is not None else None}
     return {"responses": sum(given_by.values()), "given_by": given_by, "questions": questions}
+
+
+# --- people's own words (the Board report's --with-quotes) ----------------------------------
+
+
+def consented_words(conn: sqlite3.Connection, scope: Scope, limit: int) -> list[dict[str, Any]]:
+    """Desired outcomes in the person's own words, from enquiries concluded in the period where the
+    person consented to the enquiry; one a kind of outcome first, then more, LIMIT in all.
+
+    Only the words, their kind and whether they were achieved leave here, with the person's name
+    (to be blanked out of the words by the caller): never a reference.
+    """
+    base, params = _concluded(scope)
+    from_part, where_part = base.split(" WHERE ", 1)
+    query = (
+        "SELECT d.text, d.category, co.achieved, p.name"
+        f"{from_part} JOIN person p ON p.id = c.person_id JOIN desired_outcome d ON d.case_id = c.id"
+        " LEFT JOIN closure_outcome co ON co.closure_id = cl.id AND co.outcome_id = d.id"
+        f" WHERE {where_part} AND c.consent_given = 1 AND d.expressed_by = 'Person'"
+        " ORDER BY cl.concluded, c.id, d.position"
+    )
+    rows = [
+        dict(zip(("text", "category", "achieved", "name"), row, strict=True)) for row in conn.execute(query, params)
+    ]
+    first: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        first.setdefault(r["category"], r)
+    rest = [r for r in rows if first[r["category"]] is not r]
+    return [*first.values(), *rest][:limit]

@@ -9,16 +9,25 @@ than fail with "database is locked"), the change and its audit entry, then COMMI
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sqlite3
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import shared_storage_reason
+from msp_cli.record import Case, Feedback, Meeting, Person
+from msp_cli.rules import Rule
+from msp_cli.storage.interface import CaseHistory, Scope, StoredCase
+from msp_cli.storage.sqlite import case_store
 from msp_cli.storage.sqlite.audit import Actor, AuditWriter
+
+if TYPE_CHECKING:
+    from msp_cli.storage.sqlite.bulk import BulkWriter
 
 SCHEMA_VERSION = 2  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -82,6 +91,131 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    # --- cases (msp_cli.storage.interface.Storage) ----------------------------------------
+
+    def load_case(self, case_ref: str) -> StoredCase | None:
+        return case_store.load_case(self.conn, case_ref)
+
+    def case_exists(self, case_ref: str) -> bool:
+        return case_store.case_id_for(self.conn, case_ref) is not None
+
+    def save_case(
+        self,
+        audit: AuditWriter,
+        record: Case,
+        *,
+        draft_step: int | None = None,
+        action: str | None = None,
+        correction: str | None = None,
+    ) -> str:
+        return case_store.save_case(
+            self.conn, audit, record, draft_step=draft_step, action=action, correction=correction
+        )
+
+    def discard_draft(self, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+        case_store.discard_draft(self.conn, audit, stored, reason)
+
+    def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
+        from msp_cli.storage.sqlite.bulk import BulkWriter
+
+        return BulkWriter(self.conn, audit, action=action)
+
+    def load_person(self, ref: str) -> Person | None:
+        return case_store.load_person(self.conn, ref)
+
+    def earlier_cases(self, person_ref: str) -> list[tuple[str, str | None, str | None]]:
+        return case_store.earlier_cases(self.conn, person_ref)
+
+    def count_case_refs_with_prefix(self, prefix: str) -> int:
+        return case_store.count_case_refs_with_prefix(self.conn, prefix)
+
+    def load_history(self, case_id: int) -> CaseHistory:
+        return case_store.load_history(self.conn, case_id)
+
+    def list_cases(self, **filters: Any) -> list[dict[str, Any]]:
+        return case_store.list_cases(self.conn, **filters)
+
+    def iter_cases(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[StoredCase]:
+        return case_store.iter_cases(self.conn, period=period, team=team, worker=worker)
+
+    def count_cases_matching(self, *, period: tuple[str, str] | None, team: str | None, worker: str | None) -> int:
+        return sum(1 for _ in case_store.iter_case_ids(self.conn, period=period, team=team, worker=worker))
+
+    def count_people(self) -> int:
+        return case_store.count_rows(self.conn, "person")
+
+    def count_cases(self) -> int:
+        return case_store.count_rows(self.conn, "safeguarding_case")
+
+    def count_drafts(self) -> int:
+        return case_store.count_drafts(self.conn)
+
+    def add_review(self, audit: AuditWriter, stored: StoredCase, review: dict[str, Any]) -> None:
+        case_store.add_review(self.conn, audit, stored, review)
+
+    def add_meeting(self, audit: AuditWriter, stored: StoredCase, meeting: Meeting) -> None:
+        case_store.add_meeting(self.conn, audit, stored, meeting)
+
+    def add_feedback(self, audit: AuditWriter, stored: StoredCase, feedback: Feedback) -> None:
+        case_store.add_feedback(self.conn, audit, stored, feedback)
+
+    def reopen(self, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+        case_store.reopen(self.conn, audit, stored, reason)
+
+    def case_refs_where(self, rule: Rule) -> set[str]:
+        """The finished cases for which RULE holds, found by its SQL twin."""
+        from msp_cli.storage.sqlite.rules_sql import condition
+
+        sql = (
+            "SELECT c.case_ref FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
+            " LEFT JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
+            f" WHERE c.draft_step IS NULL AND {condition(rule)}"
+        )
+        return {ref for (ref,) in self.conn.execute(sql)}
+
+    # --- reports, worklist, audit trail ------------------------------------------------------
+
+    def report(self, name: str, scope: Scope, *extra: Any) -> Any:
+        from msp_cli.storage.sqlite import report_queries
+
+        return getattr(report_queries, name)(self.conn, scope, *extra)
+
+    def worklist(
+        self, *, today: dt.date, days: int, worker: str | None, team: str | None, case_ref: str | None = None
+    ) -> list[dict[str, str | None]]:
+        from msp_cli.storage.sqlite import worklist
+
+        return worklist.findings(self.conn, today=today, days=days, worker=worker, team=team, case_ref=case_ref)
+
+    def history(self, *, row_key: str | None, limit: int) -> list[dict[str, Any]]:
+        from msp_cli.storage.sqlite import audit
+
+        return audit.newest_entries(self.conn, row_key=row_key, limit=limit)
+
+    # --- keeping it safe -------------------------------------------------------------------
+
+    def problems(self) -> list[str]:
+        from msp_cli.storage.sqlite import safety
+
+        return safety.problems(self)
+
+    def summary(self) -> str:
+        from msp_cli.storage.sqlite import safety
+
+        return safety.summary(self)
+
+    def backup(self, target: Path, *, force: bool) -> None:
+        from msp_cli.storage.sqlite import safety
+
+        safety.backup(self, target, force=force)
+
+    def rekey(self, new_passphrase: str) -> None:
+        from msp_cli.storage.sqlite import cipher
+
+        cipher.rekey(self.conn, new_passphrase)
 
 
 def explain_sqlite_error(exc: Exception, path: Path) -> MspError:

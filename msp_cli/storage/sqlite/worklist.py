@@ -10,7 +10,8 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from msp_cli import vocab
+from msp_cli import rules, vocab
+from msp_cli.storage.sqlite.rules_sql import condition
 
 
 def edit(field: str) -> str:
@@ -24,13 +25,12 @@ class Rule:
     finding: str
     fix: str
     where: str  # a condition on c (case), cl (current closure, may be NULL), in scope
-    fields: tuple[str, ...] = ()  # what `msp case edit` may correct on a closed case with this finding
     fix_closed: str | None = None  # the fix where the case is closed, if it differs
 
 
-ENQUIRY = "c.enquiry_type IN ('Section 42', 'Other')"
-EXPRESSED = f"c.asked_about_outcomes = '{vocab.ASKED_AND_EXPRESSED}'"
-LACKED = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+ENQUIRY = condition(rules.IS_ENQUIRY)
+EXPRESSED = condition(rules.OUTCOMES_EXPRESSED)
+LACKED = condition(rules.LACKED_CAPACITY)
 OPEN_DAYS = 28
 
 RULES = (
@@ -38,7 +38,7 @@ RULES = (
         "no-desired-outcomes",
         "Outcomes were expressed, but none is recorded",
         "Record them in the person's words: msp case review {ref} (add a new outcome)",
-        f"{EXPRESSED} AND NOT EXISTS (SELECT 1 FROM desired_outcome d WHERE d.case_id = c.id)",
+        condition(rules.NEEDS_OUTCOMES),
         fix_closed="Reopen it, then record them in the person's words: msp case reopen {ref} --reason \"record"
         ' the desired outcomes", then msp case review {ref}',
     ),
@@ -46,22 +46,19 @@ RULES = (
         "asked-missing",
         '"Asked about outcomes" (SG4a) is not answered',
         "Ask the person what they want, then record it: " + edit("asked_about_outcomes"),
-        f"{ENQUIRY} AND c.asked_about_outcomes IS NULL",
-        ("asked_about_outcomes",),
+        condition(rules.NEEDS_ASKED),
     ),
     Rule(
         "capacity-no-support",
         "The person lacked capacity and no support is recorded",
         "Arrange an advocate or a family member or friend, and record who: " + edit("capacity.support"),
-        f"{LACKED} AND c.capacity_support IS NULL",
-        ("capacity.support",),
+        condition(rules.NEEDS_SUPPORT),
     ),
     Rule(
         "no-best-interests",
         "The person lacked capacity and there is no best-interests note",
         "Record the best-interests decision: " + edit("capacity.best_interests_note"),
         f"{LACKED} AND (c.best_interests_note IS NULL OR TRIM(c.best_interests_note) = '')",
-        ("capacity.best_interests_note",),
     ),
     Rule(
         "consent-capacity-contradiction",
@@ -70,12 +67,6 @@ RULES = (
         "Correct whichever is wrong: " + edit("capacity.lacked_capacity"),
         f"c.consent_override_reason = '{vocab.CONSENT_LACKS_CAPACITY}'"
         f" AND c.lacked_capacity = '{vocab.LACKED_CAPACITY_NO}'",
-        (
-            "capacity.lacked_capacity",
-            "capacity.support",
-            "capacity.best_interests_note",
-            "consent.proceeded_without_consent_reason",
-        ),
     ),
     Rule(
         "open-no-review",
@@ -92,7 +83,6 @@ RULES = (
         f"cl.id IS NOT NULL AND {EXPRESSED} AND (cl.outcomes_achieved IS NULL OR EXISTS (SELECT 1 FROM"
         " desired_outcome d WHERE d.case_id = c.id AND NOT EXISTS (SELECT 1 FROM closure_outcome co"
         " WHERE co.closure_id = cl.id AND co.outcome_id = d.id)))",
-        ("outcomes_achieved", "desired_outcomes[].achieved"),
     ),
     Rule(
         "achieved-contradiction",
@@ -105,21 +95,18 @@ RULES = (
             for said, every in ((vocab.FULLY, vocab.NOT_ACHIEVED), (vocab.NOT_ACHIEVED, vocab.FULLY))
         )
         + ")",
-        ("outcomes_achieved", "desired_outcomes[].achieved"),
     ),
     Rule(
         "closed-before-reopening",
         "Closed again with a date before it was reopened (it counts in a year already reported)",
         "Correct the date the enquiry concluded: " + edit("concluded"),
         "cl.id IS NOT NULL AND cl.concluded < (SELECT MAX(e.reopened_on) FROM closure e WHERE e.case_id = c.id)",
-        ("concluded",),
     ),
     Rule(
         "risk-outcome-missing",
         "Risk was identified and action taken, but the risk outcome (SG2e) is missing",
         "Record it: " + edit("risk_outcome"),
-        f"cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}' AND cl.risk_outcome IS NULL",
-        ("risk_outcome",),
+        condition(rules.NEEDS_RISK_OUTCOME),
     ),
     Rule(
         "no-feedback",
@@ -205,12 +192,3 @@ def summary(found: list[dict[str, str | None]]) -> dict[str, int]:
     for f in found:
         counts[str(f["rule"])] += 1
     return counts
-
-
-def correctable_when_closed(conn: sqlite3.Connection, case_ref: str, *, today: dt.date) -> set[str]:
-    """The fields of closed case CASE_REF that `msp case edit` may correct: those its findings name.
-
-    Paths as in the interchange format, list positions written [] (desired_outcomes[].achieved).
-    """
-    keys = {str(f["rule"]) for f in findings(conn, today=today, days=100_000, case_ref=case_ref)}
-    return {field for rule in RULES if rule.key in keys for field in rule.fields}

@@ -1,0 +1,63 @@
+"""Objects of the format to table rows and back, column by column, from the field table.
+
+The single-case writer, the bulk writer and the reader all use these maps, so a field added
+to msp_cli.record.fields is written and read everywhere at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from msp_cli.record.fields import Field, Kind, fields_of
+
+_NESTED = (Kind.OBJECT, Kind.LIST, Kind.LABELS, Kind.LABEL_SEQ)
+
+
+@cache
+def stored_fields(group: str, table: str) -> tuple[Field, ...]:
+    """The fields of GROUP kept as one column each of TABLE."""
+    return tuple(f for f in fields_of(group) if f.table == table and f.kind not in _NESTED)
+
+
+def columns(group: str, table: str) -> tuple[str, ...]:
+    return tuple(f.column for f in stored_fields(group, table) if f.column is not None)
+
+
+def to_row(group: str, table: str, obj: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The columns of TABLE that hold GROUP's fields, from OBJ (absent or None: all NULL)."""
+    obj = obj or {}
+    row = {}
+    for f in stored_fields(group, table):
+        value = obj.get(f.key)
+        assert f.column is not None
+        row[f.column] = int(value) if f.kind is Kind.BOOL and value is not None else value
+    return row
+
+
+def from_row(group: str, table: str, row: Mapping[str, Any], *, omit_empty_v2: bool = True) -> dict[str, Any]:
+    """GROUP's fields kept in TABLE, read back from ROW (a dict by column name)."""
+    obj: dict[str, Any] = {}
+    for f in stored_fields(group, table):
+        assert f.column is not None
+        value = row[f.column]
+        if f.kind is Kind.BOOL and value is not None:
+            value = bool(value)
+        if value is None and f.version > 1 and omit_empty_v2:
+            continue
+        obj[f.key] = value
+    return obj
+
+
+def none_if_empty(obj: dict[str, Any]) -> dict[str, Any] | None:
+    return None if all(v is None for v in obj.values()) else obj
+
+
+def without_empty_v2(group: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """OBJ without the version 2 fields that hold nothing (absent from the format when empty)."""
+    return {k: v for k, v in obj.items() if not (v in (None, []) and _version(group, k) > 1)}
+
+
+def _version(group: str, key: str) -> int:
+    return next((f.version for f in fields_of(group) if f.key == key), 1)
