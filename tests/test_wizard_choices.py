@@ -134,3 +134,36 @@ def test_back_within_a_step_starts_it_again(run: Run, initialised: Path) -> None
     assert result.exit_code == 0, result.output
     assert rows(initialised, "SELECT text FROM desired_outcome") == [("I want to feel safe in my own home",)]
     assert rows(initialised, "SELECT lacked_capacity FROM safeguarding_case") == [("No, they did not lack capacity",)]
+
+
+def test_enter_alone_records_nothing_in_feedback_and_meetings(
+    run: Run,
+    initialised: Path,
+    write_jsonl,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.helpers import open_case
+
+    monkeypatch.setattr("msp_cli.commands.progress.interactive", lambda: True)
+    case = open_case(case_ref="C-1", concern_received="2025-05-01", enquiry_started="2025-05-02")
+    assert run("import", str(write_jsonl([{**case, "meetings": [], "feedback": []}]))).exit_code == 0
+    e = first_enter
+    feedback = e(text("2025-06-01")) + e(pick("Repr")) + e(pick("4")) + e(pick("Not answered")) + e(pick("2"))
+    feedback += e(pick("1")) + accept()
+    with keyboard() as pipe:
+        pipe.send_text(feedback)
+        result = run("feedback", "add", "C-1")
+    assert result.exit_code == 0, result.output
+    assert rows(
+        initialised,
+        "SELECT given_on, given_by, felt_listened_to, felt_involved, feels_safer, outcomes_met FROM feedback",
+    ) == [("2025-06-01", "Representative", 4, None, 2, 1)]
+    meeting = e(text("2025-06-02")) + e(pick("Strategy meeting")) + e(pick("Person's home")) + e(YES)
+    meeting += tick("Person") + e(NO) + accept() + accept()
+    with keyboard() as pipe:
+        pipe.send_text(meeting)
+        result = run("meeting", "add", "C-1")
+    assert result.exit_code == 0, result.output
+    assert rows(
+        initialised, "SELECT held_on, kind, location, location_chosen_by_person, person_prepared FROM meeting"
+    ) == [("2025-06-02", "Strategy meeting", "Person's home", 1, 0)]
