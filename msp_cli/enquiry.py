@@ -171,9 +171,7 @@ def correct(store: Storage, stored: StoredCase, changes: list[tuple[Any, Any]], 
 
 def discard(store: Storage, case_ref: str, reason: str) -> None:
     """Remove an unfinished (draft) case; the audit trail keeps that it was, and why it went."""
-    stored = store.load_case(case_ref)
-    if stored is None:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list --status draft`.")
+    stored = load_any(store, case_ref)
     if stored.draft_step is None:
         raise MspError(
             f"Case {case_ref} is finished, and a finished case is never discarded.",
