@@ -166,8 +166,11 @@ def no_preselection(question: Any, *, start: int, refuse_unchosen: bool) -> None
     question.application.key_bindings = merge_key_bindings([question.application.key_bindings, keys])
 
 
-def yes_no(message: str, *, default: bool | None, qmark: str = "?") -> Any:
-    """A yes/no question; with no DEFAULT, Enter alone is refused until y or n is typed."""
+def yes_no(message: str, *, default: bool | None, recorded: bool = False, qmark: str = "?") -> Any:
+    """A yes/no question; with no DEFAULT, Enter alone is refused until y or n is typed.
+
+    A RECORDED default repeats what the case already holds, and the hint says so.
+    """
     from prompt_toolkit import PromptSession
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.keys import Keys
@@ -176,6 +179,8 @@ def yes_no(message: str, *, default: bool | None, qmark: str = "?") -> Any:
 
     status: dict[str, Any] = {"answer": None, "done": False, "error": None}
     hint = {None: "(y/n)", True: "(Y/n)", False: "(y/N)"}[default]
+    if recorded and default is not None:
+        hint = f"(y/n; Enter keeps the recorded answer: {'Yes' if default else 'No'})"
 
     def tokens() -> FormattedText:
         out = [("class:qmark", qmark), ("class:question", f" {message} ")]

@@ -111,10 +111,14 @@ def ask_date(
     required: bool = True,
     not_before: str | None = None,
     not_before_name: str = "",
+    recorded: bool = False,
 ) -> str | None:
-    """A date, YYYY-MM-DD, not in the future and not before NOT_BEFORE; re-asked until valid."""
+    """A date, YYYY-MM-DD, not in the future and not before NOT_BEFORE; re-asked until valid.
+
+    A RECORDED default repeats the date the case already holds, and the question says so.
+    """
     answer = ask_text(
-        message + " (YYYY-MM-DD)",
+        message + (" (YYYY-MM-DD; the recorded date is filled in)" if recorded and default else " (YYYY-MM-DD)"),
         default=default or "",
         required=required,
         validate=lambda v: date_problem(v, not_before=not_before, not_before_name=not_before_name),
@@ -167,9 +171,10 @@ def ask_checkbox(
     return chosen
 
 
-def ask_confirm(message: str, *, default: bool | None = None) -> bool:
-    """Yes or no. Facts have no DEFAULT (Enter alone is refused); only navigation questions do."""
-    answer: bool = _ask(yes_no(message, default=default))
+def ask_confirm(message: str, *, default: bool | None = None, recorded: bool = False) -> bool:
+    """Yes or no. Facts have no DEFAULT (Enter alone is refused) unless it repeats what is RECORDED;
+    navigation questions ("Add another?") may have one."""
+    answer: bool = _ask(yes_no(message, default=default, recorded=recorded))
     return answer
 
 

@@ -167,3 +167,28 @@ def test_enter_alone_records_nothing_in_feedback_and_meetings(
     assert rows(
         initialised, "SELECT held_on, kind, location, location_chosen_by_person, person_prepared FROM meeting"
     ) == [("2025-06-02", "Strategy meeting", "Person's home", 1, 0)]
+
+
+def test_going_back_shows_what_is_recorded_and_enter_keeps_it(run: Run, initialised: Path) -> None:
+    keys = (
+        person_step()
+        + concern_step()
+        + CONSENT_GIVEN
+        + CAPACITY_OK
+        + BACK  # step 5's first question: back to step 4
+        + BACK  # step 4's first question: back to step 3
+        + ENTER  # consent sought: the recorded "yes" is kept
+        + ENTER  # consent given: the recorded "yes" is kept
+        + ENTER  # lacked capacity: the recorded answer is kept
+        + NO  # advocacy offered: "no" was recorded as no advocacy, so it is asked again
+        + ONE_OUTCOME
+        + NO
+        + tick()
+    )
+    with keyboard() as pipe:
+        pipe.send_text(keys)
+        result = run("case", "new")
+    assert result.exit_code == 0, result.output
+    assert rows(
+        initialised, "SELECT consent_sought, consent_given, lacked_capacity, draft_step FROM safeguarding_case"
+    ) == [(1, 1, "No, they did not lack capacity", None)]
