@@ -14,7 +14,7 @@ from rich.text import Text
 
 from msp_cli import rules
 from msp_cli.record import Case
-from msp_cli.record.fields import fields_of
+from msp_cli.record.fields import Kind, fields_of
 from msp_cli.storage import CaseHistory
 from msp_cli.ui import DEMO_BANNER
 
@@ -36,9 +36,9 @@ def _facts(record: Case, draft_step: int | None) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     p = record["person"]
-    # every recorded detail of the person, in the field table's order (a date of birth shown as such)
+    # every recorded detail of the person, in the field table's order; a date says what it is
     details = [(f, p.get(f.key)) for f in fields_of("person")]
-    person = " · ".join(f"born {v}" if f.key == "date_of_birth" else str(v) for f, v in details if v)
+    person = " · ".join(f"{f.meaning} {v}" if f.kind is Kind.DATE else str(v) for f, v in details if v)
     kind = {"Section 42": "Section 42 enquiry", "Other": "Other enquiry", "None": "No enquiry"}
     grid.add_row("Status", f"{kind.get(record['enquiry_type'] or '', 'not decided')} · {_status(record, draft_step)}")
     grid.add_row("Person", person)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from msp_cli import vocab
 
@@ -268,6 +269,7 @@ FIELDS: tuple[Field, ...] = (
 )  # fmt: skip
 
 
+@cache
 def fields_of(group: str) -> tuple[Field, ...]:
     """The fields of one object of the format, in the format's order."""
     return tuple(f for f in FIELDS if f.group == group)
@@ -281,5 +283,6 @@ def field(path: str) -> Field:
     raise KeyError(path)
 
 
+@cache
 def keys_of(group: str) -> tuple[str, ...]:
     return tuple(f.key for f in fields_of(group))

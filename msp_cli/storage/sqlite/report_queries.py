@@ -45,11 +45,14 @@ def _when(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
-def _concluded(scope: Scope, kind: Rule = rules.IS_ENQUIRY) -> tuple[str, list[Any]]:
-    """FROM ... WHERE for cases of KIND (enquiries, by default) concluded in the period (aliases c, cl)."""
+def _concluded(scope: Scope, kind: Rule = rules.IS_ENQUIRY, *, join: str = "") -> tuple[str, list[Any]]:
+    """FROM ... WHERE for cases of KIND (enquiries, by default) concluded in the period (aliases c, cl).
+
+    JOIN (more tables) goes between the two parts; a caller may add ` AND ...` conditions after.
+    """
     extra, params = filters(scope)
     sql = (
-        " FROM safeguarding_case c JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
+        f" FROM safeguarding_case c JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL{join}"
         f" WHERE cl.concluded BETWEEN ? AND ? AND {condition(kind)}{extra}"
     )
     return sql, [scope.period.start, scope.period.end, *params]
@@ -90,12 +93,10 @@ def _count_by(
     base: str,
     params: list[Any],
     labels: Sequence[str],
-    join: str = "",
     where: str = "",
 ) -> dict[str, int]:
     """Counts of EXPR over BASE, with every label present (zero where none)."""
-    from_part, where_part = base.split(" WHERE ", 1)
-    query = f"SELECT {expr} AS label, COUNT(*){from_part}{join} WHERE {where_part}{where} GROUP BY {expr}"
+    query = f"SELECT {expr} AS label, COUNT(*){base}{where} GROUP BY {expr}"
     found = dict(conn.execute(query, params).fetchall())
     return {label: int(found.get(label, 0)) for label in labels}
 
@@ -112,6 +113,7 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         [p.start, p.end, p.start, p.end, p.start, p.end, *fparams],
     ).fetchone()
     base, params = _concluded(scope, rules.IS_SECTION_42)
+    with_risks, _ = _concluded(scope, rules.IS_SECTION_42, join=" JOIN case_risk_type rt ON rt.case_id = c.id")
     concluded = int(conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0])
     lacked = condition(rules.LACKED_CAPACITY)
     return {
@@ -119,9 +121,7 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         "section_42_enquiries": int(row[1] or 0),
         "other_enquiries": int(row[2] or 0),
         "concluded_section_42_enquiries": concluded,
-        "type_of_risk": _count_by(
-            conn, "rt.risk_type", base, params, vocab.RISK_TYPE, join=" JOIN case_risk_type rt ON rt.case_id = c.id"
-        ),
+        "type_of_risk": _count_by(conn, "rt.risk_type", with_risks, params, vocab.RISK_TYPE),
         "location_of_risk": _count_by(conn, "c.location_of_risk", base, params, vocab.LOCATION_OF_RISK),
         "source_of_risk": _count_by(conn, "c.source_of_risk", base, params, vocab.SOURCE_OF_RISK),
         "risk_assessment_outcome": _count_by(
@@ -242,10 +242,9 @@ DIMENSIONS: dict[str, tuple[str, str, str, Sequence[str] | None]] = {
 def breakdown(conn: sqlite3.Connection, scope: Scope, by: str) -> list[dict[str, Any]]:
     """The outcome measures for each group of a dimension (the evaluation's 'which groups')."""
     _heading, join, expr, labels = DIMENSIONS[by]
-    base, params = _concluded(scope)
-    from_part, where_part = base.split(" WHERE ", 1)
+    base, params = _concluded(scope, join=join)
     grouped = f"COALESCE({expr}, '{NOT_RECORDED}')"
-    query = f"SELECT {grouped}, {OUTCOME_COLUMNS}{from_part}{join} WHERE {where_part} GROUP BY {grouped}"
+    query = f"SELECT {grouped}, {OUTCOME_COLUMNS}{base} GROUP BY {grouped}"
     found = {row[0]: dict(zip(OUTCOME_KEYS, row[1:], strict=True)) for row in conn.execute(query, params)}
     order = list(labels) if labels is not None else sorted(found, key=lambda k: (-found[k]["concluded"], k))
     if NOT_RECORDED in found and NOT_RECORDED not in order:
@@ -266,19 +265,18 @@ def breakdown(conn: sqlite3.Connection, scope: Scope, by: str) -> list[dict[str,
 
 def desired(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     """Desired outcome categories of enquiries concluded in the period: negotiated, why, achieved."""
-    base, params = _concluded(scope)
-    from_part, where_part = base.split(" WHERE ", 1)
     joins = (
         " JOIN desired_outcome d ON d.case_id = c.id"
         " LEFT JOIN closure_outcome co ON co.closure_id = cl.id AND co.outcome_id = d.id"
     )
+    base, params = _concluded(scope, join=joins)
     counts = ", ".join(
         [_when("d.negotiated_text IS NOT NULL")] + [_when(f"co.achieved = '{a}'") for a in vocab.OUTCOMES_ACHIEVED]
     )
-    query = f"SELECT d.category, COUNT(*), {counts}{from_part}{joins} WHERE {where_part} GROUP BY d.category"
+    query = f"SELECT d.category, COUNT(*), {counts}{base} GROUP BY d.category"
     found = {row[0]: row[1:] for row in conn.execute(query, params)}
     reasons_query = (
-        f"SELECT d.category, d.negotiated_reason, COUNT(*){from_part}{joins} WHERE {where_part}"
+        f"SELECT d.category, d.negotiated_reason, COUNT(*){base}"
         " AND d.negotiated_text IS NOT NULL GROUP BY d.category, d.negotiated_reason"
     )
     reasons: dict[str, dict[str, int]] = {}
@@ -358,13 +356,13 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         f"SELECT c.id, c.concern_received, c.enquiry_started, cl.concluded{base}",
         params,
     ).fetchall()
-    from_part, where_part = base.split(" WHERE ", 1)
+    with_meetings, _ = _concluded(scope, join=" JOIN meeting m ON m.case_id = c.id")
     meetings = conn.execute(
         "SELECT m.case_id, m.held_on, m.minutes_spent, m.person_prepared,"
         " CASE WHEN EXISTS (SELECT 1 FROM meeting_attendee a WHERE a.meeting_id = m.id AND a.attendee = 'Person')"
         " THEN 1 ELSE 0 END,"
         " (SELECT MIN(r.reviewed_on) FROM outcome_review_session r WHERE r.case_id = m.case_id)"
-        f"{from_part} JOIN meeting m ON m.case_id = c.id WHERE {where_part}",
+        f"{with_meetings}",
         params,
     ).fetchall()
     early = [m[2] for m in meetings if m[2] is not None and (m[5] is None or m[1] < m[5])]
@@ -426,13 +424,14 @@ def consented_words(conn: sqlite3.Connection, scope: Scope, limit: int) -> list[
     Only the words, their kind and whether they were achieved leave here, with the person's name
     (to be blanked out of the words by the caller): never a reference.
     """
-    base, params = _concluded(scope)
-    from_part, where_part = base.split(" WHERE ", 1)
+    joins = (
+        " JOIN person p ON p.id = c.person_id JOIN desired_outcome d ON d.case_id = c.id"
+        " LEFT JOIN closure_outcome co ON co.closure_id = cl.id AND co.outcome_id = d.id"
+    )
+    base, params = _concluded(scope, join=joins)
     query = (
         "SELECT d.text, d.category, co.achieved, p.name"
-        f"{from_part} JOIN person p ON p.id = c.person_id JOIN desired_outcome d ON d.case_id = c.id"
-        " LEFT JOIN closure_outcome co ON co.closure_id = cl.id AND co.outcome_id = d.id"
-        f" WHERE {where_part} AND c.consent_given = 1 AND d.expressed_by = 'Person'"
+        f"{base} AND c.consent_given = 1 AND d.expressed_by = 'Person'"
         " ORDER BY cl.concluded, c.id, d.position"
     )
     rows = [
