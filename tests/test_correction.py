@@ -205,3 +205,12 @@ def test_a_finished_case_is_never_discarded(run: Run, two: Path) -> None:
     result = run("case", "discard", "C-OPEN", "--reason", "r")
     assert result.exit_code == 1 and "msp case edit C-OPEN" in result.output
     assert snapshot(two) == before
+
+
+def test_import_update_cannot_move_a_closure_earlier(run: Run, two: Path, write_jsonl: Any) -> None:
+    before = snapshot(two)
+    earlier = full_case(case_ref="C-SHUT", person={"ref": "P-2"}, concluded="2024-06-01")
+    result = run("import", "--update", str(write_jsonl([earlier])))
+    assert result.exit_code == 1, result.output
+    assert "before its closure of 2024-07-01" in result.output and "Traceback" not in result.output
+    assert snapshot(two) == before
