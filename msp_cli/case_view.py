@@ -6,13 +6,14 @@ beside what was negotiated and where it stands now; then the timeline, oldest fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from msp_cli import rules
+from msp_cli.model import FEEDBACK_SCORES
 from msp_cli.record import Case
 from msp_cli.record.fields import Kind, fields_of
 from msp_cli.storage import CaseHistory
@@ -134,11 +135,8 @@ def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]
     for c in history.corrections:
         add(c["on"], _correction_text(c))
     for f in record["feedback"]:
-        scores = ", ".join(
-            f"{k.replace('_', ' ')} {f[k]}"
-            for k in ("felt_listened_to", "felt_involved", "feels_safer", "outcomes_met")
-            if f[k]
-        )
+        given = cast(dict[str, Any], f)
+        scores = ", ".join(f"{k.replace('_', ' ')} {given[k]}" for k in FEEDBACK_SCORES if given[k])
         add(
             f["date"],
             f"Feedback from {f['given_by'] or 'not recorded'}: {scores or 'no scores'}"

@@ -243,10 +243,11 @@ FIELDS: tuple[Field, ...] = (
           _V.EXPRESSED_BY, "Person or Representative"),
     Field("feedback", "felt_listened_to", K.SCORE, "feedback", "felt_listened_to",
           "1 (not at all) to 5 (completely)", "Did they feel listened to?"),
-    Field("feedback", "felt_involved", K.SCORE, "feedback", "felt_involved", "1 to 5", "Did they feel involved?"),
+    Field("feedback", "felt_involved", K.SCORE, "feedback", "felt_involved", "1 to 5",
+          "Did they feel involved in decisions?"),
     Field("feedback", "feels_safer", K.SCORE, "feedback", "feels_safer", "1 to 5", "Do they feel safer?"),
     Field("feedback", "outcomes_met", K.SCORE, "feedback", "outcomes_met", "1 to 5",
-          "Were the outcomes they wanted met?"),
+          "Were their outcomes met?"),
     Field("feedback", "note", K.TEXT, "feedback", "note", "Their words", "Their words", free_text=True),
     # --- closures later reopened -------------------------------------------------------------
     Field("earlier_closure", "concluded", K.DATE, "closure", "concluded", "Date that closure concluded",
