@@ -18,6 +18,14 @@ def _terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("msp_cli.commands.case.interactive", lambda: True)
 
 
+def new_case(run: Run, keys: str) -> None:
+    """`msp case new` typed with KEYS, to the end."""
+    with keyboard() as pipe:
+        pipe.send_text(keys)
+        result = run("case", "new")
+    assert result.exit_code == 0, result.output
+
+
 def first_enter(answer: str) -> str:
     """Enter alone (which must be refused), then the real answer."""
     return ENTER + answer
@@ -37,10 +45,7 @@ def test_enter_alone_records_no_fact(run: Run, initialised: Path) -> None:
         + e(NO)  # negotiated differs?
         + tick()
     )  # fmt: skip
-    with keyboard() as pipe:
-        pipe.send_text(keys)
-        result = run("case", "new")
-    assert result.exit_code == 0, result.output
+    new_case(run, keys)
     assert rows(
         initialised,
         "SELECT consent_sought, consent_given, lacked_capacity, advocacy_offered, location_of_risk,"
@@ -112,10 +117,7 @@ def test_back_from_step_5_to_step_4_changes_capacity(run: Run, initialised: Path
         + NO
         + tick()
     )
-    with keyboard() as pipe:
-        pipe.send_text(keys)
-        result = run("case", "new")
-    assert result.exit_code == 0, result.output
+    new_case(run, keys)
     # step 4 was saved, then saved again with the changed answer: both in the audit trail
     assert len(rows(initialised, "SELECT id FROM audit_log WHERE changes LIKE '%lacked_capacity%'")) == 2
     assert rows(
@@ -128,10 +130,7 @@ def test_back_within_a_step_starts_it_again(run: Run, initialised: Path) -> None
     # in step 5, after the first outcome's words: back to the start of step 5, not to step 4
     step5_started = pick("expressed") + text("words typed wrong") + BACK
     keys = person_step() + concern_step() + CONSENT_GIVEN + CAPACITY_OK + step5_started + ONE_OUTCOME + NO + tick()
-    with keyboard() as pipe:
-        pipe.send_text(keys)
-        result = run("case", "new")
-    assert result.exit_code == 0, result.output
+    new_case(run, keys)
     assert rows(initialised, "SELECT text FROM desired_outcome") == [("I want to feel safe in my own home",)]
     assert rows(initialised, "SELECT lacked_capacity FROM safeguarding_case") == [("No, they did not lack capacity",)]
 
@@ -185,10 +184,7 @@ def test_going_back_shows_what_is_recorded_and_enter_keeps_it(run: Run, initiali
         + NO
         + tick()
     )
-    with keyboard() as pipe:
-        pipe.send_text(keys)
-        result = run("case", "new")
-    assert result.exit_code == 0, result.output
+    new_case(run, keys)
     assert rows(
         initialised, "SELECT consent_sought, consent_given, lacked_capacity, draft_step FROM safeguarding_case"
     ) == [(1, 1, "No, they did not lack capacity", None)]
