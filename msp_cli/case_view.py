@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from msp_cli import rules
+from msp_cli.fit import Fitted
 from msp_cli.model import FEEDBACK_SCORES
 from msp_cli.record import Case
 from msp_cli.record.fields import Kind, fields_of
@@ -192,9 +193,9 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
     parts.append(Text(f"Case {record['case_ref']}", style="bold underline"))
-    parts.append(_facts(record, draft_step))
+    parts.append(Fitted(_facts(record, draft_step)))
     if record["desired_outcomes"]:
-        parts.append(_outcomes(record, history))
+        parts.append(Fitted(_outcomes(record, history)))
     elif rules.NEEDS_OUTCOMES.holds(record):
         parts.append(Text("Outcomes were expressed but none is recorded yet.", style="yellow"))
     timeline = Table(title="Timeline", title_justify="left", expand=True)
@@ -202,5 +203,5 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     timeline.add_column("What happened", overflow="fold")
     for day, text in timeline_events(record, history):
         timeline.add_row(day, text)
-    parts.append(timeline)
+    parts.append(Fitted(timeline))
     return Group(*parts)

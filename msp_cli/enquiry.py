@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, cast
 
 from msp_cli.errors import InvalidRecord, MspError
+from msp_cli.hints import command, no_case_hint, quote
 from msp_cli.model import (
     Record,
     missing_for_closure,
@@ -27,18 +28,16 @@ LATE_FEEDBACK_DAYS = 14
 
 
 def load(store: Storage, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
-    stored = store.load_case(case_ref)
-    if stored is None:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+    stored = load_any(store, case_ref)
     if stored.draft_step is not None:
         raise MspError(
             f"Case {case_ref} is unfinished (the wizard stopped at step {stored.draft_step}).",
-            hint=f"Finish it first with: msp case resume {case_ref}",
+            hint=f"Finish it first with: {command('case resume', quote(case_ref))}",
         )
     if must_be_open and stored.record["concluded"] is not None:
         raise MspError(
             f"Case {case_ref} was closed on {stored.record['concluded']}.",
-            hint=f'To record more, reopen it first: msp case reopen {case_ref} --reason "..."',
+            hint="To record more, reopen it first: " + command("case reopen", quote(case_ref), '--reason "..."'),
         )
     return stored
 
@@ -47,7 +46,7 @@ def load_any(store: Storage, case_ref: str) -> StoredCase:
     """The case, open, closed or unfinished."""
     stored = store.load_case(case_ref)
     if stored is None:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     return stored
 
 
@@ -58,9 +57,11 @@ def _not_before_concern(record: Case, day: str | None, field: str) -> None:
 
 def review(store: Storage, stored: StoredCase, answers: Any) -> Record:
     if not stored.record["desired_outcomes"] and not (isinstance(answers, dict) and answers.get("new_outcomes")):
+        ref = stored.record["case_ref"]
         raise MspError(
-            f"Case {stored.record['case_ref']} has no desired outcomes to review.",
-            hint="Add them in a review's new_outcomes (or in the terminal: msp case review, then 'Add a new outcome').",
+            f"Case {ref} has no desired outcomes to review.",
+            hint=f"Add them in a review's new_outcomes (or in the terminal: {command('case review', quote(ref))},"
+            " then 'Add a new outcome').",
         )
     checked = validate_review(answers, cast(Record, stored.record))
     with store.write() as audit:
@@ -156,7 +157,7 @@ def correct(store: Storage, stored: StoredCase, changes: list[tuple[Any, Any]], 
             raise MspError(
                 f"Case {case_ref} was closed on {stored.record['concluded']}; {', '.join(refused)} is corrected"
                 " after reopening it (only what `msp audit` lists for a closed case is corrected in place).",
-                hint=f'msp case reopen {case_ref} --reason "..."',
+                hint=command("case", "reopen", quote(case_ref), '--reason "..."'),
             )
     draft: Any = stored.record
     for path, value in changes:
@@ -175,7 +176,7 @@ def discard(store: Storage, case_ref: str, reason: str) -> None:
     if stored.draft_step is None:
         raise MspError(
             f"Case {case_ref} is finished, and a finished case is never discarded.",
-            hint=f"Correct what is wrong with: msp case edit {case_ref}",
+            hint=f"Correct what is wrong with: {command('case', 'edit', quote(case_ref))}",
         )
     if not reason.strip():
         raise MspError("Say why the draft is discarded: --reason TEXT (it goes in the audit trail).")

@@ -1,4 +1,4 @@
-"""The case record and its rules (INTERCHANGE.md): pure functions, no I/O.
+"""The case record and its rules (docs/interchange.md): pure functions, no I/O.
 
 Every way data comes in (the wizard, `--answers FILE`, `msp import`) ends in
 `validate_case`, so there is one set of rules for what a valid case is. A validated record
@@ -51,7 +51,10 @@ def describe_label_problem(value: object, allowed: Sequence[str], what: str) -> 
         return f"{shown} is not {what}; did you mean {close[0]!r}?"
     if len(allowed) <= 8:
         return f"{shown} is not {what}; use one of: " + ", ".join(repr(a) for a in allowed)
-    return f"{shown} is not {what} (see VOCABULARY.md for the {len(allowed)} labels)"
+    from msp_cli.labels import name_of
+
+    listed = f"msp labels {name_of(allowed)}" if name_of(allowed) else "docs/vocabularies.md"
+    return f"{shown} is not {what} (the {len(allowed)} labels: {listed})"
 
 
 class _Checker:

@@ -9,6 +9,7 @@ import typer
 from msp_cli.commands.case import case_app
 from msp_cli.context import AppState
 from msp_cli.errors import MspError, UsageProblem
+from msp_cli.hints import command, quote
 from msp_cli.ui import interactive, say
 
 
@@ -57,7 +58,7 @@ def edit(
     if not changed:
         say(f"Case {case_ref}: that is what is recorded already; nothing was changed.")
         return
-    say(f"Case {case_ref}: corrected {', '.join(changed)}. The correction is in: msp history {case_ref}")
+    say(f"Case {case_ref}: corrected {', '.join(changed)}. The correction is in: {command('history', quote(case_ref))}")
 
 
 def _ask_corrections(store: Any, stored: Any) -> tuple[list[tuple[Any, Any]], str]:
@@ -129,4 +130,4 @@ def discard(
 
     store = ctx.obj.open()
     enquiry.discard(store, case_ref, reason)
-    say(f"Draft {case_ref} is discarded; the audit trail keeps why (msp history {case_ref}).")
+    say(f"Draft {case_ref} is discarded; the audit trail keeps why: {command('history', quote(case_ref))}")

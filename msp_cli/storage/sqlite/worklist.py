@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from msp_cli import rules, vocab
 from msp_cli.storage.sqlite.rules_sql import condition
 
+# Fixes are templates: {msp} becomes `msp` with the global options in force and {ref} the case, quoted,
+# so that a fix pasted from the worklist runs on the same file
+
 
 def edit(field: str) -> str:
-    """The correction command for FIELD, as the worklist shows it (it works on closed cases too)."""
-    return f'msp case edit {{ref}} --set {field}="..." --reason "..."'
+    """The correction of FIELD, as the worklist shows it (it works on closed cases too)."""
+    return f'{{msp}} case edit {{ref}} --set {field}="..." --reason "..."'
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,10 @@ RULES = (
     Rule(
         "no-desired-outcomes",
         "Outcomes were expressed, but none is recorded",
-        "Record them in the person's words: msp case review {ref} (add a new outcome)",
+        "Record them in the person's words: {msp} case review {ref} (add a new outcome)",
         condition(rules.NEEDS_OUTCOMES),
-        fix_closed="Reopen it, then record them in the person's words: msp case reopen {ref} --reason \"record"
-        ' the desired outcomes", then msp case review {ref}',
+        fix_closed="Reopen it, then record them in the person's words: {msp} case reopen {ref} --reason \"record"
+        ' the desired outcomes", then {msp} case review {ref}',
     ),
     Rule(
         "asked-missing",
@@ -71,7 +74,7 @@ RULES = (
     Rule(
         "open-no-review",
         f"Open more than {OPEN_DAYS} days with no review of the outcomes",
-        "Review the outcomes with the person: msp case review {ref}",
+        "Review the outcomes with the person: {msp} case review {ref}",
         f"{ENQUIRY} AND cl.id IS NULL AND COALESCE(c.enquiry_started, c.concern_received) < :review_due"
         " AND NOT EXISTS (SELECT 1 FROM outcome_review_session r WHERE r.case_id = c.id)",
     ),
@@ -111,7 +114,7 @@ RULES = (
     Rule(
         "no-feedback",
         "Closed with no feedback gathered from the person or their representative",
-        "Ask how it went, while it is fresh: msp feedback add {ref}",
+        "Ask how it went, while it is fresh: {msp} feedback add {ref}",
         f"{ENQUIRY} AND cl.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.case_id = c.id)",
     ),
 )
@@ -120,7 +123,7 @@ OTHER_RULE = Rule(
     "other-overused",
     "'Other' is used for more than a quarter of this worker's desired outcomes",
     "Use the categories that fit, keeping the person's words beside them:"
-    ' msp case edit CASE_REF --set desired_outcomes[0].category="..." --reason "..."',
+    ' {msp} case edit CASE --set desired_outcomes[0].category="..." --reason "..."',
     "",
 )
 OTHER_SHARE = 0.25
@@ -165,7 +168,9 @@ def findings(
                     "case_ref": ref,
                     "rule": rule.key,
                     "finding": rule.finding,
-                    "fix": (rule.fix_closed if closed and rule.fix_closed else rule.fix).format(ref=ref),
+                    "fix": rule.fix_closed
+                    if closed and rule.fix_closed
+                    else rule.fix,  # a template: the command line fills in {msp} and {ref} (commands/worklist.py)
                 }
             )
     other = (
