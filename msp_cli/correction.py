@@ -44,7 +44,7 @@ def parse_path(text: str) -> Path:
     for part in text.strip().split("."):
         match = _PART.fullmatch(part)
         if match is None:
-            raise UsageProblem(f"{text!r} is not a field name; write it as in INTERCHANGE.md, e.g. person.sex.")
+            raise UsageProblem(f"{text!r} is not a field name; write it as in docs/interchange.md, e.g. person.sex.")
         path.append(match.group(1))
         if match.group(2) is not None:
             path.append(int(match.group(2)))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from msp_cli import ui
 from tests.conftest import Run
 from tests.helpers import full_case, open_case
 
@@ -40,6 +41,7 @@ def bracketed(case_ref: str, maker: Callable[..., dict[str, Any]]) -> dict[str, 
 @pytest.fixture
 def hostile(run: Run, initialised: Path, write_jsonl, monkeypatch: pytest.MonkeyPatch) -> Path:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("COLUMNS", "400")  # wide enough that no cell is folded across lines
+    monkeypatch.setattr(ui.console, "_console", None)  # made again, at that width
     cases = [bracketed(CLOSED_REF, full_case), bracketed(OPEN_REF, open_case)]
     result = run("--worker", WORKER, "import", str(write_jsonl(cases)))
     assert result.exit_code == 0, result.output

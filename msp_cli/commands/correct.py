@@ -25,7 +25,7 @@ def edit(
         [],
         "--set",
         metavar="FIELD=VALUE",
-        help="A field as INTERCHANGE.md names it (person.sex, desired_outcomes[0].category; lists count from 0)"
+        help="A field as docs/interchange.md names it (person.sex, desired_outcomes[0].category; lists count from 0)"
         " and its right value; empty clears it; repeat for several.",
     ),
     reason: str | None = typer.Option(None, "--reason", help="Why it is corrected (kept in the audit trail)."),
