@@ -17,6 +17,7 @@ from typing import IO, Any
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.hints import quote
 from msp_cli.model import validate_case
+from msp_cli.pseudonymised.dates import INTERVALS_KEY
 from msp_cli.storage import Storage
 from msp_cli.ui import DEMO_BANNER
 
@@ -149,6 +150,11 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, sou
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update else store.case_writer(audit, action="case.import")
         for number, obj, problem in read_lines(stream):
+            if isinstance(obj, dict) and INTERVALS_KEY in obj:
+                raise UsageProblem(
+                    "This file is a pseudonymised export, made for analysis: it cannot be imported."
+                    " Import an identifiable export (msp export --identifiable) instead."
+                )
             if not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
                 _mark_demo(store, audit, source)
                 result.demo = True

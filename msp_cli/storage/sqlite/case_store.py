@@ -340,10 +340,18 @@ def _person_select() -> str:
 
 def load_case(conn: sqlite3.Connection, case_ref: str) -> StoredCase | None:
     """The stored case in interchange shape, or None if there is no such case_ref."""
+    return _load_one(conn, "c.case_ref = ?", case_ref)
+
+
+def load_case_by_id(conn: sqlite3.Connection, case_id: int) -> StoredCase | None:
+    return _load_one(conn, "c.id = ?", case_id)
+
+
+def _load_one(conn: sqlite3.Connection, where: str, value: Any) -> StoredCase | None:
     cursor = conn.execute(
         f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
-        " WHERE c.case_ref = ?",
-        (case_ref,),
+        f" WHERE {where}",  # a fixed fragment; the value is a parameter
+        (value,),
     )
     row = next(dict_rows(cursor), None)
     if row is None:
@@ -687,16 +695,44 @@ def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str |
     return " AND ".join(where), params
 
 
-def iter_case_ids(
+def iter_case_refs(
     conn: sqlite3.Connection,
     *,
     period: tuple[str, str] | None = None,
     team: str | None = None,
     worker: str | None = None,
-) -> Iterator[int]:
+) -> Iterator[tuple[int, str]]:
+    """(case id, case_ref) of every finished case matching, without loading the cases."""
     where, params = _case_filter(period, team, worker)
-    for (case_id,) in conn.execute(f"SELECT c.id FROM safeguarding_case c WHERE {where}", params):  # noqa: S608
-        yield int(case_id)
+    sql = f"SELECT c.id, c.case_ref FROM safeguarding_case c WHERE {where}"  # noqa: S608
+    for case_id, case_ref in conn.execute(sql, params):
+        yield int(case_id), str(case_ref)
+
+
+def iter_people_in_groups(
+    conn: sqlite3.Connection, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+) -> Iterator[tuple[int, str | None, str | None, str | None, str | None, str | None]]:
+    """(person id, age band, sex, ethnicity, primary support reason, team) once for each person and team
+    among the finished cases matching, in person order."""
+    where, params = _case_filter(period, team, worker)
+    sql = (
+        "SELECT DISTINCT p.id, p.age_band, p.sex, p.ethnicity, p.primary_support_reason, c.team"  # noqa: S608
+        f" FROM safeguarding_case c JOIN person p ON p.id = c.person_id WHERE {where} ORDER BY p.id"
+    )
+    yield from conn.execute(sql, params)
+
+
+def recorded_names(conn: sqlite3.Connection) -> Iterator[str]:
+    """Every name of a person or worker held anywhere in the database, each once."""
+    sql = (
+        "SELECT name FROM person WHERE name IS NOT NULL"
+        " UNION SELECT worker FROM safeguarding_case WHERE worker IS NOT NULL"
+        " UNION SELECT worker FROM outcome_review_session WHERE worker IS NOT NULL"
+        " UNION SELECT worker FROM audit_log WHERE worker IS NOT NULL"
+        " UNION SELECT value FROM settings WHERE key = 'worker'"
+    )
+    for (name,) in conn.execute(sql):
+        yield str(name)
 
 
 def iter_cases(

@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -143,7 +143,26 @@ class Store:
         return case_store.iter_cases(self.conn, period=period, team=team, worker=worker)
 
     def count_cases_matching(self, *, period: tuple[str, str] | None, team: str | None, worker: str | None) -> int:
-        return sum(1 for _ in case_store.iter_case_ids(self.conn, period=period, team=team, worker=worker))
+        return sum(1 for _ in case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker))
+
+    def iter_case_refs(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[tuple[int, str]]:
+        return case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker)
+
+    def iter_cases_by_id(self, case_ids: Iterable[int]) -> Iterator[StoredCase]:
+        for case_id in case_ids:
+            stored = case_store.load_case_by_id(self.conn, case_id)
+            if stored is not None:
+                yield stored
+
+    def iter_people_in_groups(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[tuple[int, str | None, str | None, str | None, str | None, str | None]]:
+        return case_store.iter_people_in_groups(self.conn, period=period, team=team, worker=worker)
+
+    def recorded_names(self) -> Iterator[str]:
+        return case_store.recorded_names(self.conn)
 
     def count_people(self) -> int:
         return case_store.count_rows(self.conn, "person")
