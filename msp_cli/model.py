@@ -395,12 +395,10 @@ def _contradictions(c: _Checker, r: Record) -> None:
 
 def capacity_contradiction(consent: dict[str, Any] | None, capacity: dict[str, Any] | None) -> str | None:
     """Why the capacity answer contradicts the reason for going ahead without consent, or None."""
-    reason = (consent or {}).get("proceeded_without_consent_reason")
-    lacked = (capacity or {}).get("lacked_capacity")
-    if reason == vocab.CONSENT_LACKS_CAPACITY and lacked == vocab.LACKED_CAPACITY_NO:
+    if rules.CAPACITY_CONTRADICTS_CONSENT.holds(cast(Case, {"consent": consent, "capacity": capacity})):
         return (
-            f"is {lacked!r}, but the enquiry went ahead without consent because {reason.lower()!r}:"
-            " correct one of the two"
+            f"is {vocab.LACKED_CAPACITY_NO!r}, but the enquiry went ahead without consent because"
+            f" {vocab.CONSENT_LACKS_CAPACITY.lower()!r}: correct one of the two"
         )
     return None
 

@@ -68,8 +68,7 @@ RULES = (
         f"Went ahead without consent because {vocab.CONSENT_LACKS_CAPACITY.lower()}, yet recorded as not"
         " lacking capacity",
         "Correct whichever is wrong: " + edit("capacity.lacked_capacity"),
-        f"c.consent_override_reason = '{vocab.CONSENT_LACKS_CAPACITY}'"
-        f" AND c.lacked_capacity = '{vocab.LACKED_CAPACITY_NO}'",
+        condition(rules.CAPACITY_CONTRADICTS_CONSENT),
     ),
     Rule(
         "open-no-review",
