@@ -153,6 +153,7 @@ def _register() -> None:
     from msp_cli.commands import (
         admin,
         case,
+        correct,
         data,
         demo,
         extract,
@@ -163,11 +164,12 @@ def _register() -> None:
         tutorial,
         use,
         worklist,
-    )  # fmt: skip
+    )
 
     admin.register(app)
     case.register(app)
     progress.register(app)
+    correct.register(app)
     report.register(app)
     data.register(app)
     extract.register(app)

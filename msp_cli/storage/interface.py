@@ -8,9 +8,9 @@ server backend is another class with these methods.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -36,6 +36,7 @@ class CaseHistory:
     closures: list[dict[str, Any]]
     earlier_wording: list[dict[str, Any]]
     source: tuple[str, str] | None = None  # (extract file name, date imported) for `msp import --map`
+    corrections: list[dict[str, Any]] = field(default_factory=list)  # `msp case edit`: when, who, old/new, why
 
     def latest_progress(self) -> dict[int, str]:
         """Each desired outcome's progress at its latest review, by position."""
@@ -98,8 +99,15 @@ class Storage(Protocol):
     def load_case(self, case_ref: str) -> StoredCase | None: ...
     def case_exists(self, case_ref: str) -> bool: ...
     def save_case(
-        self, audit: Any, record: Case, *, draft_step: int | None = None, action: str | None = None
+        self,
+        audit: Any,
+        record: Case,
+        *,
+        draft_step: int | None = None,
+        action: str | None = None,
+        correction: str | None = None,
     ) -> str: ...
+    def discard_draft(self, audit: Any, stored: StoredCase, reason: str) -> None: ...
     def case_writer(self, audit: Any, *, action: str, source: tuple[str, str] | None = None) -> CaseWriter: ...
     def load_person(self, ref: str) -> Person | None: ...
     def earlier_cases(self, person_ref: str) -> list[tuple[str, str | None, str | None]]: ...
@@ -110,6 +118,16 @@ class Storage(Protocol):
         self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
     ) -> Iterator[StoredCase]: ...
     def count_cases_matching(self, *, period: tuple[str, str] | None, team: str | None, worker: str | None) -> int: ...
+
+    # pseudonymised exports: cases in an order of their own, the small-groups check, names to remove
+    def iter_case_refs(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[tuple[int, str]]: ...
+    def iter_cases_by_id(self, case_ids: Iterable[int]) -> Iterator[StoredCase]: ...
+    def iter_people_in_groups(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[tuple[int, str | None, str | None, str | None, str | None, str | None]]: ...
+    def recorded_names(self) -> Iterator[str]: ...
     def count_people(self) -> int: ...
     def count_cases(self) -> int: ...
     def count_drafts(self) -> int: ...
@@ -123,7 +141,14 @@ class Storage(Protocol):
     # reports, the worklist and the audit trail
     def report(self, name: str, scope: Scope, *extra: Any) -> Any: ...
     def worklist(
-        self, *, today: dt.date, days: int, worker: str | None, team: str | None, source: str | None = None
+        self,
+        *,
+        today: dt.date,
+        days: int,
+        worker: str | None,
+        team: str | None,
+        case_ref: str | None = None,
+        source: str | None = None,
     ) -> list[dict[str, str | None]]: ...
     def history(self, *, row_key: str | None, limit: int) -> list[dict[str, Any]]: ...
 
