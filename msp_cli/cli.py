@@ -150,13 +150,29 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, labels, progress, report, safety, tutorial, use, worklist
+    from msp_cli.commands import (
+        admin,
+        case,
+        correct,
+        data,
+        demo,
+        extract,
+        labels,
+        progress,
+        report,
+        safety,
+        tutorial,
+        use,
+        worklist,
+    )
 
     admin.register(app)
     case.register(app)
     progress.register(app)
+    correct.register(app)
     report.register(app)
     data.register(app)
+    extract.register(app)
     demo.register(app)
     tutorial.register(app)
     labels.register(app)

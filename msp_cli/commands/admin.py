@@ -107,13 +107,17 @@ def history(
     for heading in ("#", "when (UTC)", "worker (user)", "action", "case / key", "fields changed"):
         table.add_column(heading)
     for e in entries:
-        fields = list(json.loads(e["changes"]).keys()) if e["changes"] else []
+        changes = json.loads(e["changes"]) if e["changes"] else {}
+        fields = list(changes.keys())
+        source = (changes.get("source") or [None, None])[1]
+        action = e["action"] + (f" from {source['file']}" if isinstance(source, dict) else "")
         listed = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
         table.add_row(  # recorded text: no markup, no escape sequences replayed to the terminal
             str(e["id"]),
             e["at"][:19].replace("T", " "),
             ui.shown(f"{e['worker'] or '-'} ({e['os_user'] or '-'})"),
-            *(ui.shown(e[k]) for k in ("action", "key")),
+            ui.shown(action),
+            ui.shown(e["key"]),
             ui.shown(listed),
         )
     from msp_cli.fit import Fitted

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -35,6 +35,8 @@ class CaseHistory:
     reviews: list[dict[str, Any]]
     closures: list[dict[str, Any]]
     earlier_wording: list[dict[str, Any]]
+    source: tuple[str, str] | None = None  # (extract file name, date imported) for `msp import --map`
+    corrections: list[dict[str, Any]] = field(default_factory=list)  # `msp case edit`: when, who, old/new, why
 
     def latest_progress(self) -> dict[int, str]:
         """Each desired outcome's progress at its latest review, by position."""
@@ -47,11 +49,12 @@ class CaseHistory:
 
 @dataclass(frozen=True)
 class Scope:
-    """Which cases a report counts: a period, and optionally one team or worker."""
+    """Which cases a report counts: a period, and optionally one team, worker or source extract."""
 
     period: Period
     team: str | None = None
     worker: str | None = None
+    source: str | None = None  # the file name of the extract the cases were imported from
 
 
 class Audit(Protocol):
@@ -100,9 +103,16 @@ class Storage(Protocol):
     def load_case(self, case_ref: str) -> StoredCase | None: ...
     def case_exists(self, case_ref: str) -> bool: ...
     def save_case(
-        self, audit: Any, record: Case, *, draft_step: int | None = None, action: str | None = None
+        self,
+        audit: Any,
+        record: Case,
+        *,
+        draft_step: int | None = None,
+        action: str | None = None,
+        correction: str | None = None,
     ) -> str: ...
-    def case_writer(self, audit: Any, *, action: str) -> CaseWriter: ...
+    def discard_draft(self, audit: Any, stored: StoredCase, reason: str) -> None: ...
+    def case_writer(self, audit: Any, *, action: str, source: tuple[str, str] | None = None) -> CaseWriter: ...
     def load_person(self, ref: str) -> Person | None: ...
     def earlier_cases(self, person_ref: str) -> list[tuple[str, str | None, str | None]]: ...
     def count_case_refs_with_prefix(self, prefix: str) -> int: ...
@@ -135,7 +145,14 @@ class Storage(Protocol):
     # reports, the worklist and the audit trail
     def report(self, name: str, scope: Scope, *extra: Any) -> Any: ...
     def worklist(
-        self, *, today: dt.date, days: int, worker: str | None, team: str | None
+        self,
+        *,
+        today: dt.date,
+        days: int,
+        worker: str | None,
+        team: str | None,
+        case_ref: str | None = None,
+        source: str | None = None,
     ) -> list[dict[str, str | None]]: ...
     def history(self, *, row_key: str | None, limit: int) -> list[dict[str, Any]]: ...
 

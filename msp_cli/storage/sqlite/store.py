@@ -30,7 +30,7 @@ from msp_cli.storage.sqlite.audit import Actor, AuditWriter
 if TYPE_CHECKING:
     from msp_cli.storage.sqlite.bulk import BulkWriter
 
-SCHEMA_VERSION = 3  # the number of the newest migration in migrations.py
+SCHEMA_VERSION = 4  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
 
@@ -130,14 +130,25 @@ class Store:
         return case_store.case_id_for(self.conn, case_ref) is not None
 
     def save_case(
-        self, audit: AuditWriter, record: Case, *, draft_step: int | None = None, action: str | None = None
+        self,
+        audit: AuditWriter,
+        record: Case,
+        *,
+        draft_step: int | None = None,
+        action: str | None = None,
+        correction: str | None = None,
     ) -> str:
-        return case_store.save_case(self.conn, audit, record, draft_step=draft_step, action=action)
+        return case_store.save_case(
+            self.conn, audit, record, draft_step=draft_step, action=action, correction=correction
+        )
 
-    def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
+    def discard_draft(self, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+        case_store.discard_draft(self.conn, audit, stored, reason)
+
+    def case_writer(self, audit: AuditWriter, *, action: str, source: tuple[str, str] | None = None) -> BulkWriter:
         from msp_cli.storage.sqlite.bulk import BulkWriter
 
-        return BulkWriter(self.conn, audit, action=action)
+        return BulkWriter(self.conn, audit, action=action, source=source)
 
     def load_person(self, ref: str) -> Person | None:
         return case_store.load_person(self.conn, ref)
@@ -221,11 +232,20 @@ class Store:
         return getattr(report_queries, name)(self.conn, scope, *extra)
 
     def worklist(
-        self, *, today: dt.date, days: int, worker: str | None, team: str | None
+        self,
+        *,
+        today: dt.date,
+        days: int,
+        worker: str | None,
+        team: str | None,
+        case_ref: str | None = None,
+        source: str | None = None,
     ) -> list[dict[str, str | None]]:
         from msp_cli.storage.sqlite import worklist
 
-        return worklist.findings(self.conn, today=today, days=days, worker=worker, team=team)
+        return worklist.findings(
+            self.conn, today=today, days=days, worker=worker, team=team, case_ref=case_ref, source=source
+        )
 
     def history(self, *, row_key: str | None, limit: int) -> list[dict[str, Any]]:
         from msp_cli.storage.sqlite import audit
