@@ -189,11 +189,12 @@ def import_objects(
     bad: list[LineProblem] = []
     total_bad = 0
     seen: dict[str, int] = {}
-    people_before = store.count_people()
-    # into an empty database nothing can clash but the file with itself: skip a lookup a line
-    empty_at_start = store.count_cases() == 0
     keep_all = keep_going or dry_run or list_every_problem
     with contextlib.nullcontext(None) if dry_run else store.write() as audit:
+        # counted inside the transaction: another import may have filled the database meanwhile
+        people_before = store.count_people()
+        # into an empty database nothing can clash but the file with itself: skip a lookup a line
+        empty_at_start = store.count_cases() == 0
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update or audit is None else store.case_writer(audit, action="case.import", source=source)
         for number, obj, problems in candidates:

@@ -90,6 +90,9 @@ def _replay(conn: sqlite3.Connection) -> tuple[dict[str, _Case], dict[str, dict[
     cases: dict[str, _Case] = {}
     people: dict[str, dict[str, Any]] = {}
     for action, ref, changes in _case_entries(conn):
+        if action == "case.discard":  # an unfinished case deleted through msp, with its entry
+            cases.pop(ref, None)
+            continue
         state = cases.setdefault(ref, _Case())
         tree = state.tree
         was_concluded = tree.get("concluded") is not None
