@@ -47,7 +47,7 @@ class MspGroup(TyperGroup):
 
             if isinstance(exc, database_errors()):
                 state = ctx.find_object(AppState)
-                path = state.db_path()[0] if state else Path("database")
+                path = state.db_label() if state else Path("database")
                 _report(explain_database_error(exc, path).message)
                 raise typer.Exit(74) from None
             _report(
@@ -94,7 +94,8 @@ def root(
         None,
         "--db",
         metavar="PATH",
-        help="The database file. Default: $MSP_DB, else your per-user data folder (see `msp where`).",
+        help="The database file, or a server (postgresql://host/dbname). Default: $MSP_DB, else your per-user"
+        " data folder (see `msp where`).",
     ),
     worker: str | None = typer.Option(
         None,
@@ -110,7 +111,7 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report, safety, tutorial, worklist
+    from msp_cli.commands import admin, case, data, demo, progress, report, safety, tutorial, users, worklist
 
     admin.register(app)
     case.register(app)
@@ -121,6 +122,7 @@ def _register() -> None:
     tutorial.register(app)
     worklist.register(app)
     safety.register(app)
+    users.register(app)
 
 
 _register()

@@ -45,11 +45,15 @@ class BulkWriter:
         self.conn, self.audit, self.action, self.batch = conn, audit, action, batch
         self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in self.TABLES}
         self.people: dict[str, tuple[int, Person]] = {}
-        self.next_id = {
-            t: int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]) + 1  # noqa: S608 (fixed names)
+        self.next_id = self._first_ids()
+        self.pending = 0
+
+    def _first_ids(self) -> dict[str, int]:
+        """The next free id of each table (one writer at a time: BEGIN IMMEDIATE holds the file)."""
+        return {
+            t: int(self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]) + 1  # noqa: S608
             for t in self.WITH_IDS
         }
-        self.pending = 0
 
     def _id(self, table: str) -> int:
         value = self.next_id[table]
