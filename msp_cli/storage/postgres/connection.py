@@ -116,7 +116,9 @@ class ServerConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> ServerCursor:
         text = translate(sql)
-        cursor = self.raw.cursor()
+        # named parameters are the worklist's `(:worker IS NULL OR c.worker = :worker)`, whose type the
+        # server cannot infer from `IS NULL`: those statements have their values bound here instead
+        cursor = psycopg.ClientCursor(self.raw) if isinstance(params, Mapping) else self.raw.cursor()
         if _returns_id(sql):
             cursor.execute(text + " RETURNING id", params)  # type: ignore[arg-type]
             row = cursor.fetchone()
