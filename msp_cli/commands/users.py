@@ -8,7 +8,7 @@ import typer
 
 from msp_cli.context import AppState
 from msp_cli.errors import MspError, UsageProblem
-from msp_cli.ui import console, interactive, say
+from msp_cli.ui import interactive, say
 
 user_app = typer.Typer(help="Who may use a server database: logins, their role and team (server only).")
 
@@ -67,7 +67,7 @@ def list_(ctx: typer.Context) -> None:
 
     state: AppState = ctx.obj
     for user in server_users().list_users(_admin(state)):
-        console.print(f"{user['login']}\t{user['role']}\t{', '.join(user['teams'])}", markup=False)
+        typer.echo(f"{user['login']}\t{user['role']}\t{', '.join(user['teams'])}")  # tab-separated, for programs too
 
 
 @user_app.command("remove")

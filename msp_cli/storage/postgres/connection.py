@@ -108,6 +108,7 @@ class ServerConnection:
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+        self.masked: tuple[str, ...] = ()  # person columns this login may not read (an auditor's)
         raw.adapters.register_loader("date", TextLoader)  # ISO text, as SQLite keeps dates
 
     @property
@@ -116,6 +117,8 @@ class ServerConnection:
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> ServerCursor:
         text = translate(sql)
+        for column in self.masked:  # read as empty, the way a case leaves them out (case_store._person_select)
+            text = text.replace(f"p.{column} AS person__{column}", f"NULL AS person__{column}")
         # named parameters are the worklist's `(:worker IS NULL OR c.worker = :worker)`, whose type the
         # server cannot infer from `IS NULL`: those statements have their values bound here instead
         cursor = psycopg.ClientCursor(self.raw) if isinstance(params, Mapping) else self.raw.cursor()

@@ -31,7 +31,8 @@ from msp_cli.storage.sqlite.bulk import BulkWriter
 from msp_cli.storage.sqlite.store import Store
 
 WRITE_LOCK = 0x6D737077  # the advisory lock every write transaction holds: one audit chain, no forks
-ROLES = ("worker", "manager", "auditor")
+ROLES = ("manager", "worker", "auditor")  # a login in two groups is taken as the first
+AUDITOR_CANNOT_READ = ("name", "date_of_birth")  # who the person is (column grants in security.sql)
 
 
 class ServerAuditWriter(AuditWriter):
@@ -232,6 +233,8 @@ def open_server(
         raw.close()
         raise
     actor = Actor.current(login)
+    if role == "auditor":
+        conn.masked = AUDITOR_CANNOT_READ
     name = Path(raw.info.dbname or "msp")
     return ServerStore(
         conn=cast(Any, conn), path=name, actor=actor, location=location, created=created, role=role

@@ -49,18 +49,22 @@ def add_user(store: ServerStore, login: str, *, teams: list[str], role: str, pas
 
 
 def list_users(store: ServerStore) -> list[dict[str, Any]]:
-    """Every login with an msp role: its role and teams, by login."""
+    """Every login with an msp role and a team in this database: its role and teams, by login.
+
+    Roles belong to the whole server, teams to one database: a login of another msp database is not listed.
+    """
     rows = store.server.raw.execute(
         "SELECT r.rolname, g.rolname, coalesce((SELECT array_agg(t.team ORDER BY t.team) FROM msp_team_member t"
         " WHERE t.login = r.rolname), '{}')"
         " FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid"
-        " WHERE g.rolname IN ('msp_worker', 'msp_manager', 'msp_auditor') ORDER BY r.rolname COLLATE \"C\""
+        " WHERE g.rolname IN ('msp_worker', 'msp_manager', 'msp_auditor')"
+        " AND EXISTS (SELECT 1 FROM msp_team_member t WHERE t.login = r.rolname) ORDER BY r.rolname COLLATE \"C\""
     ).fetchall()
     return [{"login": login, "role": group.removeprefix("msp_"), "teams": list(teams)} for login, group, teams in rows]
 
 
 def remove_user(store: ServerStore, login: str) -> None:
-    """Take LOGIN's msp roles and teams away (the login itself stays: it may be used elsewhere)."""
+    """Take LOGIN's msp role (server-wide: roles are) and its teams here away; the login itself stays."""
     _check_admin(store)
     raw = store.server.raw
     if not any(u["login"] == login for u in list_users(store)):
