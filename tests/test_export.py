@@ -84,7 +84,9 @@ def _all_text(path: Path) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx"])
-def test_pseudonymised_export_holds_no_reference_name_or_note(run: Run, loaded: Backend, tmp_path: Path, fmt: str) -> None:
+def test_pseudonymised_export_holds_no_reference_name_or_note(
+    run: Run, loaded: Backend, tmp_path: Path, fmt: str
+) -> None:
     out = tmp_path / f"out.{fmt}" if fmt != "csv" else tmp_path / "out"
     result = run("export", str(out), "--format", fmt)
     assert result.exit_code == 0, result.output

@@ -34,9 +34,7 @@ def test_import_stores_the_case_rows(run: Run, backend: Backend, write_jsonl) ->
     assert backend.rows("SELECT text, negotiated_reason FROM desired_outcome WHERE case_id = 1") == [
         (full_case()["desired_outcomes"][0]["text"], "Risk to other adults")
     ]
-    assert backend.rows("SELECT concluded, outcomes_achieved FROM closure") == [
-        ("2024-07-01", "Partially Achieved")
-    ]
+    assert backend.rows("SELECT concluded, outcomes_achieved FROM closure") == [("2024-07-01", "Partially Achieved")]
     assert backend.rows("SELECT achieved FROM closure_outcome") == [("Partially Achieved",)]
     assert backend.rows("SELECT attendee FROM meeting_attendee WHERE meeting_id = 1 ORDER BY rowid") == [
         ("Person",),

@@ -191,7 +191,9 @@ def test_identifiable_exports_are_for_managers_only(
         assert refused.exit_code == 1 and "identifiable exports are for managers" in refused.output
         assert not target.exists()
     target = tmp_path / "meg.jsonl"
-    done = as_login(run, monkeypatch, team, team.meg)("export", str(target), "--identifiable", "--reason", "SAR", "--yes")
+    done = as_login(run, monkeypatch, team, team.meg)(
+        "export", str(target), "--identifiable", "--reason", "SAR", "--yes"
+    )
     assert done.exit_code == 0, done.output
     assert "Nora North" in target.read_text(encoding="utf-8") and "Sid South" in target.read_text(encoding="utf-8")
     assert owner_rows(team, "SELECT worker FROM audit_log WHERE action = 'export.identifiable'") == [(team.meg,)]
@@ -285,8 +287,12 @@ def test_sixteen_processes_save_at_once_and_the_chain_holds(
         "    try:\n        app(args)\n    except SystemExit as done:\n        if done.code:\n            raise\n"
     )
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, str(n), str(f), str(review)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(n), str(f), str(review)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
         for n, f in enumerate(files)
     ]
     outputs = [p.communicate(timeout=110)[0].decode() for p in procs]

@@ -90,9 +90,7 @@ def where(ctx: typer.Context) -> None:
     """Say which database file msp uses, and why."""
     state: AppState = ctx.obj
     if state.server_url() is not None:
-        from msp_cli.location import resolve_db_path
-
-        from msp_cli.location import redacted
+        from msp_cli.location import redacted, resolve_db_path
 
         console.print(redacted(state.server_url() or ""), markup=False)
         say(f"  chosen: {resolve_db_path(state.db_option)[1]}; a PostgreSQL server")

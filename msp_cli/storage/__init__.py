@@ -18,14 +18,13 @@ from msp_cli.storage.sqlite.audit import Actor
 from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
 from msp_cli.storage.sqlite.report_queries import DIMENSIONS, SMALL_GROUP
 from msp_cli.storage.sqlite.safety import check_file, restore
-from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
 from msp_cli.storage.sqlite.store import (
     create_private_file,
     explain_sqlite_error,
     open_store,
 )
+from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
 from msp_cli.storage.sqlite.worklist import summary as worklist_summary
-
 
 
 def open_storage(target: Path | str, **options: Any) -> Storage:
@@ -35,7 +34,7 @@ def open_storage(target: Path | str, **options: Any) -> Storage:
             from msp_cli.storage.postgres.store import open_server
         except ImportError as exc:
             raise MspError(
-                "A PostgreSQL database needs msp's server extra (psycopg): pip install \"msp[server]\"."
+                'A PostgreSQL database needs msp\'s server extra (psycopg): pip install "msp[server]".'
             ) from exc
 
         options.pop("encrypt", None)  # the server protects its own data
@@ -64,6 +63,7 @@ def database_errors() -> tuple[type[Exception], ...]:
     """The errors of every database driver loaded: sqlite3, sqlcipher3, psycopg."""
     server = sys.modules.get("psycopg")
     return (*sqlite_errors(), *([server.Error] if server is not None else []))
+
 
 BREAKDOWNS = {name: heading for name, (heading, *_) in DIMENSIONS.items()}  # --by NAME: its heading
 

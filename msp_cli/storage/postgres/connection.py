@@ -30,8 +30,6 @@ _DATE_SHIFT = re.compile(r"date\(([\w.]+), '-(\d+) days'\)")  # SQLite: date(x, 
 _INSERT_INTO = re.compile(r"\s*INSERT INTO (\w+) \(([^)]*)\)", re.IGNORECASE)
 
 
-
-
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
     """SQLITE_SQL in PostgreSQL: parameters, date arithmetic; quoted text is left as it is."""
@@ -123,17 +121,17 @@ class ServerConnection:
         # server cannot infer from `IS NULL`: those statements have their values bound here instead
         cursor = psycopg.ClientCursor(self.raw) if isinstance(params, Mapping) else self.raw.cursor()
         if _returns_id(sql):
-            cursor.execute(text + " RETURNING id", params)  # type: ignore[arg-type]
+            cursor.execute(text + " RETURNING id", params)
             row = cursor.fetchone()
             return ServerCursor(cursor, int(row[0]) if row else None)
-        cursor.execute(text, params)  # type: ignore[arg-type]  # always parsed, so %% is %
+        cursor.execute(text, params)  # always parsed, so %% is %
         return ServerCursor(cursor)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         batch = list(rows)
         if batch:
             with self.raw.cursor() as cursor:
-                cursor.executemany(translate(sql), batch)  # type: ignore[arg-type]
+                cursor.executemany(translate(sql), batch)
 
     def close(self) -> None:
         self.raw.close()

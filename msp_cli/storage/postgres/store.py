@@ -110,7 +110,9 @@ class ServerStore(Store):
     def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
         return SequencedBulkWriter(self.conn, audit, action=action)
 
-    def save_case(self, audit: AuditWriter, record: Any, *, draft_step: int | None = None, action: str | None = None) -> str:
+    def save_case(
+        self, audit: AuditWriter, record: Any, *, draft_step: int | None = None, action: str | None = None
+    ) -> str:
         from msp_cli.storage.sqlite import case_store
 
         existing = case_store.load_case(self.conn, record["case_ref"])
@@ -129,13 +131,17 @@ class ServerStore(Store):
         if number != migrations.LATEST:
             found.append(f"schema version {number}, expected {migrations.LATEST}")
         if self.role in (None, "manager", "auditor"):  # a worker sees only part of the trail
-            found.extend(f"audit trail: {p}" for p in audit_mod.verify(self.conn))  # type: ignore[arg-type]
+            found.extend(f"audit trail: {p}" for p in audit_mod.verify(self.conn))
         return found
 
     def summary(self) -> str:
         entries = self.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
         cases = self.conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0]
-        chain = f"audit chain ({entries} entries)" if self.role != "worker" else "audit trail not checked (workers see part of it)"
+        chain = (
+            f"audit chain ({entries} entries)"
+            if self.role != "worker"
+            else "audit trail not checked (workers see part of it)"
+        )
         return (
             f"ok: {chain}, schema version {migrations.LATEST}; {cases} cases you may see;"
             f" on the server {self.location} as {self.actor.worker} ({self.role or 'owner'})"
@@ -155,7 +161,9 @@ class ServerStore(Store):
             self.server.close()
 
 
-def explain_server_error(exc: BaseException, location: str, *, login: str | None = None, role: str | None = None) -> MspError:
+def explain_server_error(
+    exc: BaseException, location: str, *, login: str | None = None, role: str | None = None
+) -> MspError:
     """The server's refusal or failure in one line: what happened and what to do; nothing personal."""
     who = f"your login ({login}, {role or 'owner'})" if login else "your login"
     if isinstance(exc, pg_errors.InsufficientPrivilege):
@@ -165,7 +173,9 @@ def explain_server_error(exc: BaseException, location: str, *, login: str | None
         )
     if isinstance(exc, pg_errors.UniqueViolation):
         constraint = getattr(exc.diag, "constraint_name", None) or ""
-        what = {"person_ref_key": "person reference", "safeguarding_case_case_ref_key": "case reference"}.get(constraint)
+        what = {"person_ref_key": "person reference", "safeguarding_case_case_ref_key": "case reference"}.get(
+            constraint
+        )
         if what:
             return MspError(
                 f"That {what} is already used on the server by a case you may not see (another team's);"
@@ -202,9 +212,7 @@ def open_server(
     """Open (with create=True: set up) the msp database at URL; refuse anything else with one line."""
     location = redacted(url)
     if worker is not None:
-        raise MspError(
-            "On a server the audit trail records your login, not a name: leave out --worker and MSP_WORKER."
-        )
+        raise MspError("On a server the audit trail records your login, not a name: leave out --worker and MSP_WORKER.")
     raw = _connect(url, interactive=interactive)
     conn = ServerConnection(raw)
     try:
@@ -236,9 +244,7 @@ def open_server(
     if role == "auditor":
         conn.masked = AUDITOR_CANNOT_READ
     name = Path(raw.info.dbname or "msp")
-    return ServerStore(
-        conn=cast(Any, conn), path=name, actor=actor, location=location, created=created, role=role
-    )
+    return ServerStore(conn=cast(Any, conn), path=name, actor=actor, location=location, created=created, role=role)
 
 
 def _identity(conn: ServerConnection) -> tuple[str, str | None]:

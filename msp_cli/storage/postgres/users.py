@@ -42,7 +42,9 @@ def add_user(store: ServerStore, login: str, *, teams: list[str], role: str, pas
                 raw.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(f"msp_{other}"), sql.Identifier(login)))
         raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(f"msp_{role}"), sql.Identifier(login)))
         for team in teams:
-            raw.execute("INSERT INTO msp_team_member (login, team) VALUES (%s, %s) ON CONFLICT DO NOTHING", (login, team))
+            raw.execute(
+                "INSERT INTO msp_team_member (login, team) VALUES (%s, %s) ON CONFLICT DO NOTHING", (login, team)
+            )
         changes = {"role": [None, role], "teams": [None, teams], "login_created": [None, created]}
         audit.append("user.add", table="msp_team_member", row_key=login, changes=changes)
     return created
@@ -58,7 +60,7 @@ def list_users(store: ServerStore) -> list[dict[str, Any]]:
         " WHERE t.login = r.rolname), '{}')"
         " FROM pg_roles r JOIN pg_auth_members m ON m.member = r.oid JOIN pg_roles g ON g.oid = m.roleid"
         " WHERE g.rolname IN ('msp_worker', 'msp_manager', 'msp_auditor')"
-        " AND EXISTS (SELECT 1 FROM msp_team_member t WHERE t.login = r.rolname) ORDER BY r.rolname COLLATE \"C\""
+        ' AND EXISTS (SELECT 1 FROM msp_team_member t WHERE t.login = r.rolname) ORDER BY r.rolname COLLATE "C"'
     ).fetchall()
     return [{"login": login, "role": group.removeprefix("msp_"), "teams": list(teams)} for login, group, teams in rows]
 
