@@ -317,3 +317,28 @@ def test_reports_answer_through_the_storage_door_with_a_scope(pg_url: str) -> No
     finally:
         store.close()
     assert figures["concluded"] == 0
+
+
+def test_two_saves_of_one_case_the_second_is_refused_naming_who(run: Run, team: Team, write_jsonl: Any) -> None:
+    from msp_cli.errors import MspError
+    from msp_cli.storage import open_storage
+
+    north_and_south(run, write_jsonl)
+    feedback = {"date": "2025-01-02", "given_by": "Person", "felt_listened_to": 4, "felt_involved": None,
+                "feels_safer": None, "outcomes_met": None, "note": None}  # fmt: skip
+    ann, meg = open_storage(team.url(team.ann)), open_storage(team.url(team.meg))
+    try:
+        first, second = ann.load_case("C-NORTH"), meg.load_case("C-NORTH")  # both open the case
+        assert first is not None and second is not None
+        with meg.write() as audit:
+            meg.add_feedback(audit, second, feedback)  # type: ignore[arg-type]
+        with pytest.raises(MspError, match=f"C-NORTH was changed by {team.meg} at .* since you opened it"):
+            with ann.write() as audit:
+                ann.add_feedback(audit, first, feedback)  # type: ignore[arg-type]
+        with meg.write() as audit:  # meg's own change does not stop meg
+            meg.add_feedback(audit, second, feedback)  # type: ignore[arg-type]
+    finally:
+        ann.close()
+        meg.close()
+    assert owner_rows(team, "SELECT count(*) FROM feedback WHERE given_on = '2025-01-02'") == [(2,)]
+    assert owner_rows(team, "SELECT worker FROM audit_log WHERE action = 'feedback.add'") == [(team.meg,), (team.meg,)]

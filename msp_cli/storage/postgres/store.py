@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import getpass
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,6 +26,8 @@ from msp_cli.location import redacted
 from msp_cli.storage.postgres import migrations
 from msp_cli.storage.postgres.connection import ServerConnection
 from msp_cli.storage.sqlite import audit as audit_mod
+from msp_cli.record import Feedback, Meeting
+from msp_cli.storage.interface import StoredCase
 from msp_cli.storage.sqlite.audit import Actor, AuditWriter
 from msp_cli.storage.sqlite.bulk import BulkWriter
 from msp_cli.storage.sqlite.store import Store
@@ -65,6 +67,7 @@ class ServerStore(Store):
     location: str = ""  # the URL, without any password
     created: bool = False  # made by this open (msp init)
     role: str | None = None  # worker, manager, auditor, or None for the owner
+    opened: dict[str, int] = field(default_factory=dict)  # case_ref -> its newest audit entry when read
 
     @property
     def server(self) -> ServerConnection:
@@ -110,18 +113,66 @@ class ServerStore(Store):
     def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
         return SequencedBulkWriter(self.conn, audit, action=action)
 
+    # --- two people on one case: the second save is refused, never written over ------------
+
+    def load_case(self, case_ref: str) -> StoredCase | None:
+        from msp_cli.storage.sqlite import case_store
+
+        stored = case_store.load_case(self.conn, case_ref)
+        if stored is not None:
+            self.opened.setdefault(case_ref, self._newest_entry(case_ref)[0])
+        return stored
+
+    def _newest_entry(self, case_ref: str) -> tuple[int, str | None, str | None]:
+        row = self.conn.execute(
+            "SELECT id, worker, at FROM audit_log WHERE row_key = ? ORDER BY id DESC LIMIT 1", (case_ref,)
+        ).fetchone()
+        return (0, None, None) if row is None else (int(row[0]), row[1], row[2])
+
+    @contextlib.contextmanager
+    def _one_change(self, audit: AuditWriter, case_ref: str) -> Iterator[None]:
+        """Refuse a change to CASE_REF if someone else changed it after this msp read it (under the write lock).
+
+        After the change, this msp has seen every entry up to the chain's head (the lock keeps others out).
+        """
+        if case_ref in self.opened:
+            newest, who, when = self._newest_entry(case_ref)
+            if newest > self.opened[case_ref]:
+                raise MspError(
+                    f"{case_ref} was changed by {who} at {str(when)[:16].replace('T', ' ')} UTC since you opened it;"
+                    f" nothing was saved. Open it again (msp case show {case_ref}) and make your change to that."
+                )
+        yield
+        self.opened[case_ref] = audit.last_id
+
+    def add_review(self, audit: AuditWriter, stored: StoredCase, review: dict[str, Any]) -> None:
+        with self._one_change(audit, stored.record["case_ref"]):
+            super().add_review(audit, stored, review)
+
+    def add_meeting(self, audit: AuditWriter, stored: StoredCase, meeting: Meeting) -> None:
+        with self._one_change(audit, stored.record["case_ref"]):
+            super().add_meeting(audit, stored, meeting)
+
+    def add_feedback(self, audit: AuditWriter, stored: StoredCase, feedback: Feedback) -> None:
+        with self._one_change(audit, stored.record["case_ref"]):
+            super().add_feedback(audit, stored, feedback)
+
+    def reopen(self, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+        with self._one_change(audit, stored.record["case_ref"]):
+            super().reopen(audit, stored, reason)
+
     def save_case(
         self, audit: AuditWriter, record: Any, *, draft_step: int | None = None, action: str | None = None
     ) -> str:
         from msp_cli.storage.sqlite import case_store
 
-        existing = case_store.load_case(self.conn, record["case_ref"])
-        if existing is None:  # a new case: the sequenced writer, not max(id)
-            writer = SequencedBulkWriter(self.conn, audit, action=action or "case.create", batch=1)
-            writer.add(record, draft_step=draft_step)
-            writer.flush()
-            return "created"
-        return case_store.save_case(self.conn, audit, record, draft_step=draft_step, action=action)
+        with self._one_change(audit, record["case_ref"]):
+            if case_store.case_id_for(self.conn, record["case_ref"]) is None:  # new: ids from the sequences
+                writer = SequencedBulkWriter(self.conn, audit, action=action or "case.create", batch=1)
+                writer.add(record, draft_step=draft_step)
+                writer.flush()
+                return "created"
+            return case_store.save_case(self.conn, audit, record, draft_step=draft_step, action=action)
 
     # --- keeping it safe ---------------------------------------------------------------------
 
