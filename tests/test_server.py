@@ -332,9 +332,9 @@ def test_two_saves_of_one_case_the_second_is_refused_naming_who(run: Run, team: 
         assert first is not None and second is not None
         with meg.write() as audit:
             meg.add_feedback(audit, second, feedback)  # type: ignore[arg-type]
-        with pytest.raises(MspError, match=f"C-NORTH was changed by {team.meg} at .* since you opened it"):
-            with ann.write() as audit:
-                ann.add_feedback(audit, first, feedback)  # type: ignore[arg-type]
+        refused = pytest.raises(MspError, match=f"C-NORTH was changed by {team.meg} at .* since you opened it")
+        with refused, ann.write() as audit:
+            ann.add_feedback(audit, first, feedback)  # type: ignore[arg-type]
         with meg.write() as audit:  # meg's own change does not stop meg
             meg.add_feedback(audit, second, feedback)  # type: ignore[arg-type]
     finally:

@@ -23,11 +23,11 @@ from psycopg import errors as pg_errors
 
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import redacted
+from msp_cli.record import Feedback, Meeting
+from msp_cli.storage.interface import StoredCase
 from msp_cli.storage.postgres import migrations
 from msp_cli.storage.postgres.connection import ServerConnection
 from msp_cli.storage.sqlite import audit as audit_mod
-from msp_cli.record import Feedback, Meeting
-from msp_cli.storage.interface import StoredCase
 from msp_cli.storage.sqlite.audit import Actor, AuditWriter
 from msp_cli.storage.sqlite.bulk import BulkWriter
 from msp_cli.storage.sqlite.store import Store
