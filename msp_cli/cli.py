@@ -111,7 +111,7 @@ def root(
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, data, demo, progress, report, safety, tutorial, users, worklist
+    from msp_cli.commands import admin, case, copy, data, demo, progress, report, safety, tutorial, users, worklist
 
     admin.register(app)
     case.register(app)
@@ -123,6 +123,7 @@ def _register() -> None:
     worklist.register(app)
     safety.register(app)
     users.register(app)
+    copy.register(app)
 
 
 _register()

@@ -20,7 +20,7 @@ import pytest
 
 from msp_cli.storage.interface import Scope
 from msp_cli.storage.sqlite.report_queries import DIMENSIONS
-from tests.conftest import Backend, Run, pg_admin, pg_url_for
+from tests.conftest import Backend, Run, pg_admin, pg_url_for, rows
 from tests.helpers import full_case, minimal_case, open_case
 from tests.report_fixture import CASES
 
@@ -342,3 +342,52 @@ def test_two_saves_of_one_case_the_second_is_refused_naming_who(run: Run, team: 
         meg.close()
     assert owner_rows(team, "SELECT count(*) FROM feedback WHERE given_on = '2025-01-02'") == [(2,)]
     assert owner_rows(team, "SELECT worker FROM audit_log WHERE action = 'feedback.add'") == [(team.meg,), (team.meg,)]
+
+
+def test_copy_a_file_to_the_server_and_back_keeps_everything(
+    run: Run, pg_template: Any, write_jsonl: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin_url = pg_template[0]
+    name = f"msp_copy_{uuid.uuid4().hex[:10]}"
+    pg_admin(admin_url, f'CREATE DATABASE "{name}"')  # empty: msp copy sets it up
+    server = pg_url_for(admin_url, name)
+    try:
+        a, b = tmp_path / "a.db", tmp_path / "b.db"
+        monkeypatch.setenv("MSP_DB", str(a))
+        assert run("init", "--worker", "Test Worker", "--team", "North").exit_code == 0
+        assert run("import", str(write_jsonl([full_case(), open_case(case_ref="C-OPEN"), *CASES]))).exit_code == 0
+        assert run("case", "reopen", "C-2024-0001", "--reason", "new concern").exit_code == 0
+        to_server = run("copy", str(a), server)
+        assert to_server.exit_code == 0, to_server.output
+        assert "Copied 9 cases" in to_server.output and "audit chain verifies" in to_server.output
+        assert run("copy", str(a), server).exit_code == 1  # the destination holds cases now
+        back = run("copy", server, str(b))
+        assert back.exit_code == 0, back.output
+        exports = []
+        for db in (a, b):
+            target = tmp_path / f"{db.stem}.jsonl"
+            result = run("--db", str(db), "export", str(target), "--identifiable", "--reason", "copy test", "--yes")
+            assert result.exit_code == 0, result.output
+            exports.append(target.read_bytes())
+        assert exports[0] == exports[1] and b"Edna Example" in exports[0]
+        trail_a = [r[1:] for r in rows(a, "SELECT id, at, worker, action, row_key, changes, hash FROM audit_log")]
+        trail_b = [r[1:] for r in rows(b, "SELECT id, at, worker, action, row_key, changes, hash FROM audit_log")]
+        assert trail_b[: len(trail_a) - 1] == trail_a[:-1]  # a's last entry is its own export, after the copies
+        assert [r[2] for r in trail_b[len(trail_a) - 1 :]][:2] == ["database.copy", "database.copy"]
+        assert rows(a, "SELECT key, value FROM settings ORDER BY key") == rows(
+            b, "SELECT key, value FROM settings ORDER BY key"
+        )
+        assert run("--db", str(b), "check").exit_code == 0
+        assert run("--db", server, "check").exit_code == 0
+    finally:
+        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_backup_of_a_server_is_a_checked_file(run: Run, backend: Backend, write_jsonl: Any, tmp_path: Path) -> None:
+    assert run("import", str(write_jsonl(CASES))).exit_code == 0
+    target = tmp_path / "backup.db"
+    result = run("backup", str(target))
+    assert result.exit_code == 0, result.output
+    assert rows(target, "SELECT count(*) FROM safeguarding_case") == [(len(CASES),)]
+    assert run("--db", str(target), "check").exit_code == 0
+    assert run("backup", str(target)).exit_code != 0  # never overwritten without --force

@@ -43,6 +43,13 @@ def open_storage(target: Path | str, **options: Any) -> Storage:
     return open_store(target, **options)
 
 
+def copy_database(source: Storage, dest: Storage, *, source_label: str) -> Any:
+    """Copy all of SOURCE into the empty DEST (storage/copy.py)."""
+    from msp_cli.storage.copy import copy_database as copy_all
+
+    return copy_all(source, dest, source_label=source_label)
+
+
 def server_users() -> Any:
     """The user administration of a server database (storage/postgres/users.py)."""
     from msp_cli.storage.postgres import users

@@ -40,7 +40,7 @@ AUDITOR_CANNOT_READ = ("name", "date_of_birth")  # who the person is (column gra
 class ServerAuditWriter(AuditWriter):
     """Chains onto the newest entry, which msp_audit_head() shows to every login (it holds no case data)."""
 
-    def _head(self) -> Any:
+    def head(self) -> Any:
         return self.conn.execute("SELECT id, hash FROM msp_audit_head()").fetchone()
 
 
@@ -174,6 +174,16 @@ class ServerStore(Store):
                 return "created"
             return case_store.save_case(self.conn, audit, record, draft_step=draft_step, action=action)
 
+    def restart_ids(self) -> None:
+        """After rows were copied in with their ids: each identity sequence continues after the largest."""
+        from msp_cli.storage.postgres.connection import TABLES_WITH_ID
+
+        for table in sorted(TABLES_WITH_ID):
+            self.conn.execute(
+                f"SELECT setval(pg_get_serial_sequence(?, 'id'), coalesce(max(id), 0) + 1, false) FROM {table}",  # noqa: S608
+                (table,),
+            )
+
     # --- keeping it safe ---------------------------------------------------------------------
 
     def problems(self) -> list[str]:
@@ -199,10 +209,26 @@ class ServerStore(Store):
         )
 
     def backup(self, target: Path, *, force: bool) -> None:
-        raise MspError(
-            "msp backup of a server is not available yet; use the server's own backups"
-            " (pg_dump, point-in-time recovery)."
-        )
+        """A checked msp SQLite file of everything on the server (restorable with msp copy)."""
+        from msp_cli.storage.copy import copy_database
+        from msp_cli.storage.sqlite.store import open_store
+
+        if target.exists() and not force:
+            raise MspError(f"{target} already exists; msp will not overwrite it.", hint="Add --force to replace it.")
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        try:
+            copy = open_store(partial, create=True)
+            try:
+                copy_database(self, copy, source_label=self.location)
+                problems = copy.problems()
+            finally:
+                copy.close()
+            if problems:
+                raise MspError(f"The backup did not check out ({problems[0]}); nothing was kept.")
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
 
     def rekey(self, new_passphrase: str) -> None:
         raise MspError("A server database has no msp passphrase; the server protects it (TLS, disk encryption).")

@@ -53,12 +53,12 @@ class AuditWriter:
     def __init__(self, conn: sqlite3.Connection, actor: Actor) -> None:
         self.conn = conn
         self.actor = actor
-        row = self._head()
+        row = self.head()
         self.last_id: int = row[0] if row and row[0] is not None else 0
         self.last_hash: str = row[1] if row and row[1] is not None else GENESIS
         self.deferred: list[tuple[Any, ...]] = []  # bulk writers send entries in batches
 
-    def _head(self) -> Any:
+    def head(self) -> Any:
         """The newest entry's (id, hash), or None: the chain's head, which the next entry follows."""
         return self.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
 
