@@ -39,8 +39,9 @@ def copy(
         src_store.close()
     rows = copied.rows
     say(
-        f"Copied {rows['safeguarding_case']} cases of {rows['person']} people ({rows['outcome_review_session']} reviews,"
-        f" {rows['closure']} closures), {rows['settings']} settings and {copied.audit_entries} audit entries"
+        f"Copied {rows['safeguarding_case']} cases of {rows['person']} people"
+        f" ({rows['outcome_review_session']} reviews, {rows['closure']} closures), {rows['settings']} settings"
+        f" and {copied.audit_entries} audit entries"
         f" to {redacted(dest_url) if dest_url else dest}; its audit chain verifies."
     )
     if problems:

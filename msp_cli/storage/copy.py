@@ -72,9 +72,9 @@ def copy_database(source: Storage, dest: Storage, *, source_label: str) -> Copie
                 marks = ", ".join("?" for _ in columns)
                 dest_conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)  # noqa: S608
                 counts[table] += len(batch)
-        restart = getattr(dest, "restart_ids", None)
-        if restart is not None:
-            restart()
+        after_copy = getattr(dest, "after_copy", None)  # a server's sequences and statistics
+        if after_copy is not None:
+            after_copy()
         head = audit.head()  # the copied chain's head: the copy's own entry follows it
         audit.last_id, audit.last_hash = (
             (int(head[0]), str(head[1])) if head and head[0] is not None else (0, audit.last_hash)

@@ -174,8 +174,8 @@ class ServerStore(Store):
                 return "created"
             return case_store.save_case(self.conn, audit, record, draft_step=draft_step, action=action)
 
-    def restart_ids(self) -> None:
-        """After rows were copied in with their ids: each identity sequence continues after the largest."""
+    def after_copy(self) -> None:
+        """After rows were copied in with their ids: sequences continue after the largest; fresh statistics."""
         from msp_cli.storage.postgres.connection import TABLES_WITH_ID
 
         for table in sorted(TABLES_WITH_ID):
@@ -183,6 +183,7 @@ class ServerStore(Store):
                 f"SELECT setval(pg_get_serial_sequence(?, 'id'), coalesce(max(id), 0) + 1, false) FROM {table}",  # noqa: S608
                 (table,),
             )
+        self.conn.execute("ANALYZE")  # the planner's statistics, so reports on the copy are quick at once
 
     # --- keeping it safe ---------------------------------------------------------------------
 
