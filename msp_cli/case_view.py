@@ -12,8 +12,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from msp_cli import vocab
+from msp_cli import rules
 from msp_cli.record import Case
+from msp_cli.record.fields import Kind, fields_of
 from msp_cli.storage import CaseHistory
 from msp_cli.ui import DEMO_BANNER
 
@@ -35,9 +36,9 @@ def _facts(record: Case, draft_step: int | None) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     p = record["person"]
-    person = " · ".join(
-        str(x) for x in (p["ref"], p["name"], p["age_band"], p["sex"], p["ethnicity"], p["primary_support_reason"]) if x
-    )
+    # every recorded detail of the person, in the field table's order; a date says what it is
+    details = [(f, p.get(f.key)) for f in fields_of("person")]
+    person = " · ".join(f"{f.meaning} {v}" if f.kind is Kind.DATE else str(v) for f, v in details if v)
     kind = {"Section 42": "Section 42 enquiry", "Other": "Other enquiry", "None": "No enquiry"}
     grid.add_row("Status", f"{kind.get(record['enquiry_type'] or '', 'not decided')} · {_status(record, draft_step)}")
     grid.add_row("Person", person)
@@ -179,7 +180,7 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     parts.append(_facts(record, draft_step))
     if record["desired_outcomes"]:
         parts.append(_outcomes(record, history))
-    elif record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
+    elif rules.NEEDS_OUTCOMES.holds(record):
         parts.append(Text("Outcomes were expressed but none is recorded yet.", style="yellow"))
     timeline = Table(title="Timeline", title_justify="left", expand=True)
     timeline.add_column("Date", no_wrap=True)

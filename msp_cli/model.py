@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, cast
 
-from msp_cli import vocab
+from msp_cli import rules, vocab
 from msp_cli.errors import InvalidRecord
 from msp_cli.record import Case, Feedback, Meeting
 from msp_cli.record.fields import GROUPS, Field, Kind, fields_of, keys_of
@@ -302,7 +302,7 @@ def validate_case(obj: Any, *, today: dt.date | None = None, draft: bool = False
         raise InvalidRecord(["the case must be a JSON object ({...})"])
     complete = not draft
     required = frozenset(("concern_received", "enquiry_type") if complete else ())
-    if complete and obj.get("enquiry_type") in (vocab.SECTION_42, "Other"):
+    if complete and obj.get("enquiry_type") in rules.ENQUIRY_TYPES:
         required |= {"enquiry_started"}
     r = _object(c, "", obj, "case", also_required=required | {"person"})
     if r is None:
@@ -527,28 +527,25 @@ def closure_answers(obj: Any) -> Record:
     return out
 
 
+# what closing needs, in words a worker understands; the worklist finds the same on closed cases
+CLOSURE_NEEDS = (
+    (rules.NEEDS_ASKED, '"asked about outcomes" (SG4a): was the person asked what they want?'),
+    (rules.NEEDS_CAPACITY, '"lacked capacity" (SG3a) for the decisions about this enquiry'),
+    (rules.NEEDS_RISK_ASSESSMENT, "the risk assessment outcome (SG2c)"),
+    (rules.NEEDS_RISK_OUTCOME, "the risk outcome (SG2e), needed where risk was identified and action taken"),
+    (rules.NEEDS_OUTCOMES, "the desired outcomes: outcomes were expressed but none is recorded (msp case review)"),
+)
+
+
 def missing_for_closure(record: Case) -> list[str]:
     """What a case still needs before it can be closed, in words a worker understands."""
-    missing = []
-    enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
-    if record["concluded"] is None:
-        missing.append("the date the enquiry concluded (concluded)")
-    if enquiry:
-        if record["asked_about_outcomes"] is None:
-            missing.append('"asked about outcomes" (SG4a): was the person asked what they want?')
-        if record["capacity"] is None or record["capacity"]["lacked_capacity"] is None:
-            missing.append('"lacked capacity" (SG3a) for the decisions about this enquiry')
-        if record["risk_assessment_outcome"] is None:
-            missing.append("the risk assessment outcome (SG2c)")
-        elif record["risk_assessment_outcome"] == vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN and not record["risk_outcome"]:
-            missing.append("the risk outcome (SG2e), needed where risk was identified and action taken")
-    if record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED:
-        if not record["desired_outcomes"]:
-            missing.append("the desired outcomes: outcomes were expressed but none is recorded (msp case review)")
+    missing = [] if rules.IS_CONCLUDED.holds(record) else ["the date the enquiry concluded (concluded)"]
+    missing += [words for rule, words in CLOSURE_NEEDS if rule.holds(record)]
+    if rules.OUTCOMES_EXPRESSED.holds(record):
         for i, outcome in enumerate(record["desired_outcomes"], start=1):
             if outcome["achieved"] is None:
                 missing.append(f"whether desired outcome {i} was achieved")
-        if record["outcomes_achieved"] is None:
+        if rules.NEEDS_ACHIEVED.holds(record):
             suggestion = suggest_overall_achieved([o["achieved"] for o in record["desired_outcomes"]])
             hint = f" (suggested: {suggestion})" if suggestion else ""
             missing.append(f"whether the outcomes were achieved overall (outcomes_achieved){hint}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from msp_cli import prompts, vocab
+from msp_cli import prompts, rules, vocab
 from msp_cli.model import suggest_overall_achieved
 from msp_cli.record import Case
 
@@ -126,13 +126,13 @@ def ask_feedback(record: Case, given: dict[str, Any]) -> dict[str, Any]:
 def ask_closure(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     """Closure answers for an open case, asking only what GIVEN leaves out."""
     a = dict(given)
-    enquiry = record["enquiry_type"] in (vocab.SECTION_42, "Other")
+    enquiry = rules.IS_ENQUIRY.holds(record)
     if a.get("concluded") is None:
         start = record["enquiry_started"] or record["concern_received"]
         a["concluded"] = prompts.ask_date(
             "Date the enquiry concluded", default=today(), not_before=start, not_before_name="its start"
         )
-    expressed = record["asked_about_outcomes"] == vocab.ASKED_AND_EXPRESSED
+    expressed = rules.OUTCOMES_EXPRESSED.holds(record)
     outcomes = record["desired_outcomes"]
     achieved = list(a.get("achieved") or [])
     achieved += [None] * (len(outcomes) - len(achieved))

@@ -188,3 +188,54 @@ CASES = [
         risk_assessment_outcome="Risk identified and no action taken",
     ),
 ]
+
+
+# SG1a-SG1d: people, counted by hand. Period 2024-25 (last day 2025-03-31).
+#   P10 DOB 1950-01-01 (75: 75-84, though the recorded band says 65-74); three Section 42 enquiries
+#   P11 DOB 1940-02-15 (85th birthday 2025-02-15, inside the period: 85-94); an Other enquiry
+#   P12 no date of birth, recorded band 95+, nothing else recorded; a concern only
+#   P13 DOB 1990-03-31 (35: 18-64); a concern that became a Section 42 enquiry
+#   P14 band 65-74; a Section 42 enquiry started before the period and concluded in it: not in SG1
+#   P15 DOB 1960-03-31 (65 on the last day: 65-74); a concern in the period, enquiry started after it
+def _person(
+    ref: str, born: str | None, age_band: str, sex: str | None, ethnicity: str | None, reason: str | None
+) -> Any:
+    fields = {"date_of_birth": born, "age_band": age_band, "sex": sex, "ethnicity": ethnicity}
+    fields["primary_support_reason"] = reason
+    return {"ref": ref, **{k: v for k, v in fields.items() if v is not None}}
+
+
+P10 = _person("P10", "1950-01-01", "65-74", "Male", "Asian / Asian British", "Mental Health Support")
+P11 = _person("P11", "1940-02-15", "75-84", "Female", "White", "Physical Support")
+P12 = _person("P12", None, "95+", None, None, None)
+BLACK = "Black / African / Caribbean / Black British"
+P13 = _person("P13", "1990-03-31", "18-64", "Female", BLACK, "Learning Disability Support")
+P14 = _person("P14", None, "65-74", "Male", "White", "Physical Support")
+P15 = _person("P15", "1960-03-31", "65-74", "Male", "White", "Sensory Support")
+
+
+def _sg1_case(ref: str, person: dict[str, Any], received: str, kind: str, started: str | None, **more: Any) -> Any:
+    case = {"case_ref": ref, "person": person, "team": "North", "concern_received": received, "enquiry_type": kind}
+    case.update(risk_types=["Neglect and Acts of Omission"], enquiry_started=started, **more)
+    return case
+
+
+SG1_CASES = [
+    _sg1_case("S1", P10, "2024-05-01", "Section 42", "2024-05-01"),
+    _sg1_case("S2", P10, "2024-08-01", "Section 42", "2024-08-02"),
+    _sg1_case("S3", P10, "2024-12-01", "Section 42", "2024-12-03"),
+    _sg1_case("S4", P11, "2024-06-01", "Other", "2024-06-02"),
+    _sg1_case("S5", P12, "2024-09-01", "None", None),
+    _sg1_case("S6", P13, "2024-10-01", "Section 42", "2024-10-05"),
+    _sg1_case(
+        "S7",
+        P14,
+        "2024-02-01",
+        "Section 42",
+        "2024-02-10",
+        concluded="2024-06-01",
+        asked_about_outcomes="No",
+        risk_assessment_outcome="No risk identified and no action taken",
+    ),
+    _sg1_case("S8", P15, "2025-03-20", "Section 42", "2025-04-02"),
+]

@@ -86,6 +86,10 @@ def test_sac(reports: Run) -> None:
         "Not Recorded": 0,
     }
     assert r["outcomes_achieved"] == {"Fully Achieved": 1, "Partially Achieved": 1, "Not Achieved": 0}
+    # SG1: six people raised the seven concerns; P1's two Section 42 enquiries (A, D) count once
+    assert r["individuals_by_sex"]["Safeguarding Concerns"] == {"Male": 0, "Female": 6, "Not Known": 0}
+    assert r["individuals_by_sex"]["Section 42 Enquiries"]["Female"] == 4  # P1 P2 P4 P6
+    assert r["individuals_by_age_band"]["Other Enquiries"]["65-74"] == 1  # P3
 
 
 EXPRESSED = "Yes they were asked and outcomes were expressed"
@@ -94,9 +98,10 @@ EXPRESSED = "Yes they were asked and outcomes were expressed"
 def test_sac_csv_has_every_row_in_the_layout_of_the_return(run: Run, reports: Run) -> None:
     out = run("report", "sac", *YEAR, "--csv").output
     table = list(csv.reader(io.StringIO(out)))
-    assert table[0] == ["table", "row", "count", "out_of", "percent"]
-    risk_rows = [r for r in table if r and r[0].startswith("SG2a")]
-    assert len(risk_rows) == 11 and risk_rows[9][1:3] == ["Modern Slavery", "0"]
+    assert table[0] == ["TABLE_REFERENCE", "ENQUIRY_TYPE", "CATEGORY", "SUBCATEGORY", "VALUE"]
+    risk_rows = [r for r in table if r and r[0] == "SG2a"]
+    assert len(risk_rows) == 11
+    assert risk_rows[9] == ["SG2a", "Concluded Section 42 Enquiries", "Modern Slavery", "", "0"]
 
 
 def test_breakdown(reports: Run) -> None:

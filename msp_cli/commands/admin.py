@@ -23,6 +23,7 @@ def init(
     ctx: typer.Context,
     worker: str | None = typer.Option(None, "--worker", help="Your name, as the audit trail shows it."),
     team: str | None = typer.Option(None, "--team", help="Your team, used as the default for new cases."),
+    council: str | None = typer.Option(None, "--council", help="The council, as the national return names it."),
     encrypt: bool = typer.Option(
         False, "--encrypt", help="Encrypt the new database with a passphrase (asked for, or MSP_PASSPHRASE)."
     ),
@@ -54,8 +55,10 @@ def init(
             store.set_setting(audit, "worker", worker)
         if team:
             store.set_setting(audit, "team", team)
+        if council:
+            store.set_setting(audit, "council", council)
     if existed:
-        changed = "settings updated" if worker or team else "nothing changed"
+        changed = "settings updated" if worker or team or council else "nothing changed"
         say(f"{path} is already an msp database; {changed}.")
     else:
         locked = " It is encrypted: keep the passphrase safe, msp cannot recover it." if store.encrypted else ""

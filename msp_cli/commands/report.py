@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from msp_cli.errors import UsageProblem
 from msp_cli.ui import console
+
+if TYPE_CHECKING:
+    from msp_cli.reports.period import Period
 
 report_app = typer.Typer(
     rich_markup_mode=None,
@@ -33,7 +37,55 @@ PUBLISH = typer.Option(False, "--publish", help="Apply the national publication 
 
 
 def register(app: typer.Typer) -> None:
+    from msp_cli.commands import report_board, report_sac
+
+    report_sac.register(report_app)
+    report_board.register(report_app)
     app.add_typer(report_app, name="report")
+
+
+@dataclass
+class Computed:
+    """One report counted and shaped: what every output of it is drawn from."""
+
+    title: str
+    period: Period
+    head: dict[str, Any]  # what the JSON says before the figures: report, period, filters, demo, published
+    items: list[Any]
+    obj: dict[str, Any]
+    publish: bool
+    demo: bool
+    store: Any
+
+
+def compute(
+    ctx: typer.Context,
+    title: str,
+    options: dict[str, Any],
+    name: str,
+    shape: Callable[..., tuple[list[Any], dict[str, Any]]],
+    *extra: Any,
+) -> Computed:
+    from msp_cli.reports.period import parse_period
+    from msp_cli.reports.publish import RULE
+    from msp_cli.storage import Scope
+
+    period = parse_period(options["year"], options["quarter"], options["date_from"], options["date_to"])
+    store = ctx.obj.open()
+    scope = Scope(period=period, team=options["team"], worker=options["worker"])
+    data = store.report(name, scope, *extra)
+    publish = options["publish"]
+    items, obj = shape(data, *extra, publish)
+    demo = store.is_demo()
+    head: dict[str, Any] = {"report": title, "period": {"label": period.label, "from": period.start, "to": period.end}}
+    if options["team"] or options["worker"]:
+        head["filters"] = {"team": options["team"], "worker": options["worker"]}
+    if demo:
+        head["demonstration_data"] = True
+    head["published"] = publish
+    if publish:
+        head["publication_rule"] = RULE
+    return Computed(title, period, head, items, obj, publish, demo, store)
 
 
 def _run(
@@ -44,44 +96,23 @@ def _run(
     shape: Callable[..., tuple[list[Any], dict[str, Any]]],
     *extra: Any,
 ) -> None:
-    from msp_cli.reports.period import parse_period
-    from msp_cli.reports.publish import RULE
-    from msp_cli.storage import Scope
-
     if options["as_json"] and options["as_csv"]:
         raise UsageProblem("Choose one of --json and --csv.")
-    period = parse_period(options["year"], options["quarter"], options["date_from"], options["date_to"])
-    store = ctx.obj.open()
-    scope = Scope(period=period, team=options["team"], worker=options["worker"])
-    data = store.report(name, scope, *extra)
-    publish = options["publish"]
-    items, obj = shape(data, *extra, publish)
-    demo = store.is_demo()
+    done = compute(ctx, title, options, name, shape, *extra)
     if options["as_json"]:
-        head: dict[str, Any] = {
-            "report": title,
-            "period": {"label": period.label, "from": period.start, "to": period.end},
-        }
-        if options["team"] or options["worker"]:
-            head["filters"] = {"team": options["team"], "worker": options["worker"]}
-        if demo:
-            head["demonstration_data"] = True
-        head["published"] = publish
-        if publish:
-            head["publication_rule"] = RULE
-        print(json.dumps({**head, **obj}, ensure_ascii=False, indent=2))
+        print(json.dumps({**done.head, **done.obj}, ensure_ascii=False, indent=2))
         return
     if options["as_csv"]:
         from msp_cli.reports.render import to_csv
 
-        print(to_csv(items, publish=publish, demo=demo), end="")
+        print(to_csv(done.items, publish=done.publish, demo=done.demo), end="")
         return
     from msp_cli.reports.render import render
 
-    label = period.label + "".join(
+    label = done.period.label + "".join(
         f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"])) if v
     )
-    console.print(render(title, label, items, publish=publish, demo=demo, console=console))
+    console.print(render(title, label, done.items, publish=done.publish, demo=done.demo, console=console))
 
 
 # name -> (title, what it answers); each is `msp report NAME` with the shared period, filters and output
@@ -90,10 +121,6 @@ SIMPLE_REPORTS = {
     "outcomes": (
         "Sector outcome measures",
         "The sector outcome measures: enquiries concluded, outcomes expressed, and how many were achieved.",
-    ),
-    "sac": (
-        "Safeguarding Adults Collection",
-        "The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a), counted by its rules.",
     ),
     "desired": (
         "Desired outcomes",

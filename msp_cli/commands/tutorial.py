@@ -22,7 +22,7 @@ def tutorial(
     ),
 ) -> None:
     """A guided case for training: coaching notes before each step, then where the case is counted."""
-    from msp_cli import prompts, tutorial, vocab, wizard
+    from msp_cli import prompts, rules, tutorial, vocab, wizard
 
     state: AppState = ctx.obj
     chosen = tutorial.scenario(scenario_key)
@@ -54,7 +54,7 @@ def tutorial(
         "Where this case is counted:",
         f"- msp report sac: a concern received on {r['concern_received']} (SG1f)",
     ]
-    if r["enquiry_type"] in (vocab.SECTION_42, "Other"):
+    if r["enquiry_type"] in rules.ENQUIRY_TYPES:
         kind = "a Section 42 enquiry" if r["enquiry_type"] == vocab.SECTION_42 else "an other enquiry"
         where.append(f"- msp report sac: {kind} started on {r['enquiry_started']} (SG1f)")
         if r["enquiry_type"] == vocab.SECTION_42:

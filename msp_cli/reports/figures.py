@@ -97,7 +97,33 @@ def sac(data: dict[str, Any], publish: bool) -> tuple[list[Item], JsonObj]:
     for key, _title in SAC_TABLES:
         obj[key] = _publish_map(data[key], publish)
     obj["lacked_capacity_supported"] = shown_count(data["lacked_capacity_supported"], publish)
-    return items, obj
+    grids: list[Item] = []
+    for key, title in SG1_TABLES:
+        columns = {column: _publish_map(counts, publish) for column, counts in data["individuals"][key].items()}
+        obj[f"individuals_by_{key}"] = columns
+        grids.append(_individuals_grid(title, columns))
+    return grids + items, obj
+
+
+# SG1a-SG1d: key of the query's "individuals" -> title
+SG1_TABLES = (
+    ("age_band", "SG1a Individuals by age band (age on the last day of the period)"),
+    ("sex", "SG1b Individuals by sex"),
+    ("ethnicity", "SG1c Individuals by ethnicity"),
+    ("primary_support_reason", "SG1d Individuals by primary support reason"),
+)
+
+
+def _individuals_grid(title: str, columns: dict[str, dict[str, Any]]) -> Grid:
+    first = next(iter(columns.values()))
+    grid = Grid(
+        title,
+        ["", *columns],
+        note="People, each counted once per column however many concerns or enquiries they had;"
+        " enquiries started in the period. Section 42 is the mandatory column.",
+    )
+    grid.rows = [[label, *(counts[label] for counts in columns.values())] for label in first]
+    return grid
 
 
 # --- breakdowns -----------------------------------------------------------------------------

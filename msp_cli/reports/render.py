@@ -104,7 +104,8 @@ def grid_table(grid: Grid) -> Table:
     for i, heading in enumerate(grid.headers):
         table.add_column(heading, justify="left" if i == 0 else "right", overflow="fold")
     for row in grid.rows:
-        table.add_row(*(_fmt(cell) if not isinstance(cell, str) else cell for cell in row))
+        # Text, not markup: "[c]" (a suppressed count) would otherwise vanish as a markup tag
+        table.add_row(*(Text(cell if isinstance(cell, str) else _fmt(cell)) for cell in row))
     if grid.note:
         table.caption = grid.note
         table.caption_justify = "left"

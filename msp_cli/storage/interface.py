@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from msp_cli.record import Case, Feedback, Meeting, Person
+from msp_cli.rules import Rule
 
 if TYPE_CHECKING:
     from msp_cli.reports.period import Period
@@ -114,6 +115,8 @@ class Storage(Protocol):
     def add_meeting(self, audit: Any, stored: StoredCase, meeting: Meeting) -> None: ...
     def add_feedback(self, audit: Any, stored: StoredCase, feedback: Feedback) -> None: ...
     def reopen(self, audit: Any, stored: StoredCase, reason: str) -> None: ...
+
+    def case_refs_where(self, rule: Rule) -> set[str]: ...
 
     # reports, the worklist and the audit trail
     def report(self, name: str, scope: Scope, *extra: Any) -> Any: ...

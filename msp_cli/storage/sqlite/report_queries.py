@@ -1,7 +1,8 @@
 """The SQL of every report: questions to plain numbers, nothing drawn here.
 
 Counting rules (the national return's, and the evaluation's Table 16):
-- SG1 counts concerns received, and enquiries started, in the period;
+- SG1 counts concerns received, and enquiries started, in the period (SG1a-d counting people,
+  each once per column);
 - SG2 to SG4 count Section 42 enquiries concluded in the period, each type of risk at most
   once per enquiry (the primary key of case_risk_type makes that so);
 - the sector outcome measures count enquiries, Section 42 and other, concluded in the period;
@@ -19,10 +20,11 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from msp_cli import vocab
+from msp_cli import rules, vocab
+from msp_cli.rules import Rule
 from msp_cli.storage.interface import Scope
+from msp_cli.storage.sqlite.rules_sql import condition
 
-ENQUIRY_TYPES = (vocab.SECTION_42, "Other")
 NOT_RECORDED = "Not recorded"
 SMALL_GROUP = 10  # groups smaller than this are flagged as too small to compare
 
@@ -43,21 +45,20 @@ def _when(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
 
-def _in(values: Sequence[str]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
+def _concluded(scope: Scope, kind: Rule = rules.IS_ENQUIRY, *, join: str = "") -> tuple[str, list[Any]]:
+    """FROM ... WHERE for cases of KIND (enquiries, by default) concluded in the period (aliases c, cl).
 
-
-def _concluded(scope: Scope, types: Sequence[str] = ENQUIRY_TYPES) -> tuple[str, list[Any]]:
-    """FROM ... WHERE for enquiries of TYPES concluded in the period (aliases c, cl)."""
+    JOIN (more tables) goes between the two parts; a caller may add ` AND ...` conditions after.
+    """
     extra, params = filters(scope)
     sql = (
-        " FROM safeguarding_case c JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
-        f" WHERE cl.concluded BETWEEN ? AND ? AND c.enquiry_type IN {_in(types)}{extra}"
+        f" FROM safeguarding_case c JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL{join}"
+        f" WHERE cl.concluded BETWEEN ? AND ? AND {condition(kind)}{extra}"
     )
     return sql, [scope.period.start, scope.period.end, *params]
 
 
-EXPRESSED = f"c.asked_about_outcomes = '{vocab.ASKED_AND_EXPRESSED}'"
+EXPRESSED = condition(rules.OUTCOMES_EXPRESSED)
 
 
 def _achieved(label: str) -> str:
@@ -92,18 +93,16 @@ def _count_by(
     base: str,
     params: list[Any],
     labels: Sequence[str],
-    join: str = "",
     where: str = "",
 ) -> dict[str, int]:
     """Counts of EXPR over BASE, with every label present (zero where none)."""
-    from_part, where_part = base.split(" WHERE ", 1)
-    query = f"SELECT {expr} AS label, COUNT(*){from_part}{join} WHERE {where_part}{where} GROUP BY {expr}"
+    query = f"SELECT {expr} AS label, COUNT(*){base}{where} GROUP BY {expr}"
     found = dict(conn.execute(query, params).fetchall())
     return {label: int(found.get(label, 0)) for label in labels}
 
 
 def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
-    """The Safeguarding Adults Collection tables (SG1f, SG2a-e, SG3a, SG4a) for the period."""
+    """The Safeguarding Adults Collection tables (SG1a-d, SG1f, SG2a-e, SG3a, SG4a) for the period."""
     extra, fparams = filters(scope)
     p = scope.period
     received = _when("c.concern_received BETWEEN ? AND ?")
@@ -113,17 +112,16 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         f"SELECT {received}, {s42_started}, {other_started} FROM safeguarding_case c WHERE 1 = 1{extra}",
         [p.start, p.end, p.start, p.end, p.start, p.end, *fparams],
     ).fetchone()
-    base, params = _concluded(scope, (vocab.SECTION_42,))
+    base, params = _concluded(scope, rules.IS_SECTION_42)
+    with_risks, _ = _concluded(scope, rules.IS_SECTION_42, join=" JOIN case_risk_type rt ON rt.case_id = c.id")
     concluded = int(conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0])
-    lacked = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+    lacked = condition(rules.LACKED_CAPACITY)
     return {
         "concerns": int(row[0] or 0),
         "section_42_enquiries": int(row[1] or 0),
         "other_enquiries": int(row[2] or 0),
         "concluded_section_42_enquiries": concluded,
-        "type_of_risk": _count_by(
-            conn, "rt.risk_type", base, params, vocab.RISK_TYPE, join=" JOIN case_risk_type rt ON rt.case_id = c.id"
-        ),
+        "type_of_risk": _count_by(conn, "rt.risk_type", with_risks, params, vocab.RISK_TYPE),
         "location_of_risk": _count_by(conn, "c.location_of_risk", base, params, vocab.LOCATION_OF_RISK),
         "source_of_risk": _count_by(conn, "c.source_of_risk", base, params, vocab.SOURCE_OF_RISK),
         "risk_assessment_outcome": _count_by(
@@ -135,7 +133,7 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             base,
             params,
             vocab.RISK_OUTCOME,
-            where=f" AND cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}'",
+            where=f" AND {condition(rules.RISK_OUTCOME_REQUIRED)}",
         ),
         "lacked_capacity": _count_by(
             conn, "COALESCE(c.lacked_capacity, 'Not recorded')", base, params, vocab.LACKED_CAPACITY
@@ -157,11 +155,61 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             "source_of_risk": _missing(conn, "c.source_of_risk", base, params),
             "risk_assessment_outcome": _missing(conn, "cl.risk_assessment_outcome", base, params),
         },
+        "individuals": individuals(conn, scope),
     }
 
 
 def _missing(conn: sqlite3.Connection, column: str, base: str, params: list[Any]) -> int:
     return int(conn.execute(f"SELECT COUNT(*){base} AND {column} IS NULL", params).fetchone()[0])
+
+
+# --- SG1a-SG1d: individuals -----------------------------------------------------------------
+
+# column of the SG1 tables -> which cases put a person in it (started in the period: two ? for the dates)
+SG1_COLUMNS = {
+    "Safeguarding Concerns": "c.concern_received BETWEEN ? AND ?",
+    "Section 42 Enquiries": f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?",
+    "Other Enquiries": "c.enquiry_type = 'Other' AND c.enquiry_started BETWEEN ? AND ?",
+}
+# Whole years from the date of birth to the last day of the period (the first ? is that day);
+# the birthday counts on its day. A date of birth that would make an adult at risk under 18
+# cannot be right, so the recorded band is used instead.
+_AGE = (
+    "(CAST(strftime('%Y', ?) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS INTEGER)"
+    " - CASE WHEN strftime('%m-%d', ?) < strftime('%m-%d', p.date_of_birth) THEN 1 ELSE 0 END)"
+)
+_AGE_BAND = (
+    f"COALESCE(CASE WHEN {_AGE} >= 95 THEN '95+' WHEN {_AGE} >= 85 THEN '85-94' WHEN {_AGE} >= 75 THEN '75-84'"
+    f" WHEN {_AGE} >= 65 THEN '65-74' WHEN {_AGE} >= 18 THEN '18-64' END, p.age_band, 'Not Known')"
+)
+# SG1 table -> (grouping expression, its labels); a person with nothing recorded is Not Known
+SG1_TABLES: dict[str, tuple[str, Sequence[str]]] = {
+    "age_band": (_AGE_BAND, vocab.AGE_BAND),
+    "sex": ("COALESCE(p.sex, 'Not Known')", vocab.SEX),
+    "ethnicity": ("COALESCE(p.ethnicity, 'Undeclared / Not Known')", vocab.ETHNICITY),
+    "primary_support_reason": ("COALESCE(p.primary_support_reason, 'Not Known')", vocab.PRIMARY_SUPPORT_REASON),
+}
+
+
+def individuals(conn: sqlite3.Connection, scope: Scope) -> dict[str, dict[str, dict[str, int]]]:
+    """SG1a-SG1d: adults at risk in concerns raised, and in enquiries started, in the period.
+
+    Each person counts once per column of each table, however many cases they had.
+    """
+    extra, fparams = filters(scope)
+    end = scope.period.end
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    for table, (expr, labels) in SG1_TABLES.items():
+        expr_params = [end, end] * 5 if table == "age_band" else []
+        out[table] = {}
+        for column, started in SG1_COLUMNS.items():
+            query = (
+                f"SELECT {expr}, COUNT(DISTINCT p.id) FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+                f" WHERE {started}{extra} GROUP BY 1"
+            )
+            found = dict(conn.execute(query, [*expr_params, scope.period.start, end, *fparams]).fetchall())
+            out[table][column] = {label: int(found.get(label, 0)) for label in labels}
+    return out
 
 
 # --- breakdowns ---------------------------------------------------------------------------
@@ -194,10 +242,9 @@ DIMENSIONS: dict[str, tuple[str, str, str, Sequence[str] | None]] = {
 def breakdown(conn: sqlite3.Connection, scope: Scope, by: str) -> list[dict[str, Any]]:
     """The outcome measures for each group of a dimension (the evaluation's 'which groups')."""
     _heading, join, expr, labels = DIMENSIONS[by]
-    base, params = _concluded(scope)
-    from_part, where_part = base.split(" WHERE ", 1)
+    base, params = _concluded(scope, join=join)
     grouped = f"COALESCE({expr}, '{NOT_RECORDED}')"
-    query = f"SELECT {grouped}, {OUTCOME_COLUMNS}{from_part}{join} WHERE {where_part} GROUP BY {grouped}"
+    query = f"SELECT {grouped}, {OUTCOME_COLUMNS}{base} GROUP BY {grouped}"
     found = {row[0]: dict(zip(OUTCOME_KEYS, row[1:], strict=True)) for row in conn.execute(query, params)}
     order = list(labels) if labels is not None else sorted(found, key=lambda k: (-found[k]["concluded"], k))
     if NOT_RECORDED in found and NOT_RECORDED not in order:
@@ -218,19 +265,18 @@ def breakdown(conn: sqlite3.Connection, scope: Scope, by: str) -> list[dict[str,
 
 def desired(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     """Desired outcome categories of enquiries concluded in the period: negotiated, why, achieved."""
-    base, params = _concluded(scope)
-    from_part, where_part = base.split(" WHERE ", 1)
     joins = (
         " JOIN desired_outcome d ON d.case_id = c.id"
         " LEFT JOIN closure_outcome co ON co.closure_id = cl.id AND co.outcome_id = d.id"
     )
+    base, params = _concluded(scope, join=joins)
     counts = ", ".join(
         [_when("d.negotiated_text IS NOT NULL")] + [_when(f"co.achieved = '{a}'") for a in vocab.OUTCOMES_ACHIEVED]
     )
-    query = f"SELECT d.category, COUNT(*), {counts}{from_part}{joins} WHERE {where_part} GROUP BY d.category"
+    query = f"SELECT d.category, COUNT(*), {counts}{base} GROUP BY d.category"
     found = {row[0]: row[1:] for row in conn.execute(query, params)}
     reasons_query = (
-        f"SELECT d.category, d.negotiated_reason, COUNT(*){from_part}{joins} WHERE {where_part}"
+        f"SELECT d.category, d.negotiated_reason, COUNT(*){base}"
         " AND d.negotiated_text IS NOT NULL GROUP BY d.category, d.negotiated_reason"
     )
     reasons: dict[str, dict[str, int]] = {}
@@ -277,7 +323,7 @@ def _spread(days: list[int]) -> dict[str, Any]:
 
 def capacity(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     base, params = _concluded(scope)
-    lacked = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+    lacked = condition(rules.LACKED_CAPACITY)
     lacked_sql = f" AND {lacked}"
     row = conn.execute(f"SELECT COUNT(*), {_when(lacked)}{base}", params).fetchone()
     support = _count_by(
@@ -310,13 +356,13 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         f"SELECT c.id, c.concern_received, c.enquiry_started, cl.concluded{base}",
         params,
     ).fetchall()
-    from_part, where_part = base.split(" WHERE ", 1)
+    with_meetings, _ = _concluded(scope, join=" JOIN meeting m ON m.case_id = c.id")
     meetings = conn.execute(
         "SELECT m.case_id, m.held_on, m.minutes_spent, m.person_prepared,"
         " CASE WHEN EXISTS (SELECT 1 FROM meeting_attendee a WHERE a.meeting_id = m.id AND a.attendee = 'Person')"
         " THEN 1 ELSE 0 END,"
         " (SELECT MIN(r.reviewed_on) FROM outcome_review_session r WHERE r.case_id = m.case_id)"
-        f"{from_part} JOIN meeting m ON m.case_id = c.id WHERE {where_part}",
+        f"{with_meetings}",
         params,
     ).fetchall()
     early = [m[2] for m in meetings if m[2] is not None and (m[5] is None or m[1] < m[5])]
@@ -366,3 +412,33 @@ def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         mean = sum(int(s) * n for s, n in scores.items()) / answered if answered else None
         questions[q] = {"answered": answered, "scores": scores, "mean": round(mean, 2) if mean is not None else None}
     return {"responses": sum(given_by.values()), "given_by": given_by, "questions": questions}
+
+
+# --- people's own words (the Board report's --with-quotes) ----------------------------------
+
+
+def consented_words(conn: sqlite3.Connection, scope: Scope, limit: int) -> list[dict[str, Any]]:
+    """Desired outcomes in the person's own words, from enquiries concluded in the period where the
+    person consented to the enquiry; one a kind of outcome first, then more, LIMIT in all.
+
+    Only the words, their kind and whether they were achieved leave here, with the person's name
+    (to be blanked out of the words by the caller): never a reference.
+    """
+    joins = (
+        " JOIN person p ON p.id = c.person_id JOIN desired_outcome d ON d.case_id = c.id"
+        " LEFT JOIN closure_outcome co ON co.closure_id = cl.id AND co.outcome_id = d.id"
+    )
+    base, params = _concluded(scope, join=joins)
+    query = (
+        "SELECT d.text, d.category, co.achieved, p.name"
+        f"{base} AND c.consent_given = 1 AND d.expressed_by = 'Person'"
+        " ORDER BY cl.concluded, c.id, d.position"
+    )
+    rows = [
+        dict(zip(("text", "category", "achieved", "name"), row, strict=True)) for row in conn.execute(query, params)
+    ]
+    first: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        first.setdefault(r["category"], r)
+    rest = [r for r in rows if first[r["category"]] is not r]
+    return [*first.values(), *rest][:limit]

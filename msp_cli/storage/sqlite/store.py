@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import shared_storage_reason
 from msp_cli.record import Case, Feedback, Meeting, Person
+from msp_cli.rules import Rule
 from msp_cli.storage.interface import CaseHistory, Scope, StoredCase
 from msp_cli.storage.sqlite import case_store
 from msp_cli.storage.sqlite.audit import Actor, AuditWriter
@@ -152,6 +153,17 @@ class Store:
 
     def reopen(self, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
         case_store.reopen(self.conn, audit, stored, reason)
+
+    def case_refs_where(self, rule: Rule) -> set[str]:
+        """The finished cases for which RULE holds, found by its SQL twin."""
+        from msp_cli.storage.sqlite.rules_sql import condition
+
+        sql = (
+            "SELECT c.case_ref FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
+            " LEFT JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on IS NULL"
+            f" WHERE c.draft_step IS NULL AND {condition(rule)}"
+        )
+        return {ref for (ref,) in self.conn.execute(sql)}
 
     # --- reports, worklist, audit trail ------------------------------------------------------
 

@@ -10,7 +10,8 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from msp_cli import vocab
+from msp_cli import rules
+from msp_cli.storage.sqlite.rules_sql import condition
 
 EDIT = "msp case show {ref} --json > case.json, correct it, then msp import --update case.json"
 
@@ -23,9 +24,9 @@ class Rule:
     where: str  # a condition on c (case), cl (current closure, may be NULL), in scope
 
 
-ENQUIRY = "c.enquiry_type IN ('Section 42', 'Other')"
-EXPRESSED = f"c.asked_about_outcomes = '{vocab.ASKED_AND_EXPRESSED}'"
-LACKED = f"c.lacked_capacity = '{vocab.LACKED_CAPACITY_YES}'"
+ENQUIRY = condition(rules.IS_ENQUIRY)
+EXPRESSED = condition(rules.OUTCOMES_EXPRESSED)
+LACKED = condition(rules.LACKED_CAPACITY)
 OPEN_DAYS = 28
 
 RULES = (
@@ -33,19 +34,19 @@ RULES = (
         "no-desired-outcomes",
         "Outcomes were expressed, but none is recorded",
         "Record them in the person's words: msp case review {ref} (add a new outcome)",
-        f"{EXPRESSED} AND NOT EXISTS (SELECT 1 FROM desired_outcome d WHERE d.case_id = c.id)",
+        condition(rules.NEEDS_OUTCOMES),
     ),
     Rule(
         "asked-missing",
         '"Asked about outcomes" (SG4a) is not answered',
         "Ask the person what they want, then record it: " + EDIT,
-        f"{ENQUIRY} AND c.asked_about_outcomes IS NULL",
+        condition(rules.NEEDS_ASKED),
     ),
     Rule(
         "capacity-no-support",
         "The person lacked capacity and no support is recorded",
         "Arrange an advocate or a family member or friend, and record who: " + EDIT,
-        f"{LACKED} AND c.capacity_support IS NULL",
+        condition(rules.NEEDS_SUPPORT),
     ),
     Rule(
         "no-best-interests",
@@ -72,7 +73,7 @@ RULES = (
         "risk-outcome-missing",
         "Risk was identified and action taken, but the risk outcome (SG2e) is missing",
         'Reopen and close again with the risk outcome: msp case reopen {ref} --reason "record risk outcome"',
-        f"cl.risk_assessment_outcome = '{vocab.RISK_IDENTIFIED_AND_ACTION_TAKEN}' AND cl.risk_outcome IS NULL",
+        condition(rules.NEEDS_RISK_OUTCOME),
     ),
     Rule(
         "no-feedback",
