@@ -27,6 +27,8 @@ TABLES_WITH_ID = frozenset(
 )  # fmt: skip
 
 _DATE_SHIFT = re.compile(r"date\(([\w.]+), '-(\d+) days'\)")  # SQLite: date(x, '-N days')
+_DATE_PART = re.compile(r"strftime\('(%Y|%m-%d)', ([\w.?]+)\)")  # SQLite: strftime('%Y', x)
+_PG_FORMAT = {"%Y": "YYYY", "%m-%d": "MM-DD"}
 _INSERT_INTO = re.compile(r"\s*INSERT INTO (\w+) \(([^)]*)\)", re.IGNORECASE)
 
 
@@ -34,6 +36,7 @@ _INSERT_INTO = re.compile(r"\s*INSERT INTO (\w+) \(([^)]*)\)", re.IGNORECASE)
 def translate(sql: str) -> str:
     """SQLITE_SQL in PostgreSQL: parameters, date arithmetic; quoted text is left as it is."""
     sql = _DATE_SHIFT.sub(r"(\1 - \2)", sql)
+    sql = _DATE_PART.sub(lambda m: f"to_char(CAST({m.group(2)} AS DATE), '{_PG_FORMAT[m.group(1)]}')", sql)
     out: list[str] = []
     i, n = 0, len(sql)
     while i < n:
