@@ -391,3 +391,17 @@ def test_backup_of_a_server_is_a_checked_file(run: Run, backend: Backend, write_
     assert rows(target, "SELECT count(*) FROM safeguarding_case") == [(len(CASES),)]
     assert run("--db", str(target), "check").exit_code == 0
     assert run("backup", str(target)).exit_code != 0  # never overwritten without --force
+
+
+def test_the_server_schema_has_the_tables_and_columns_of_the_sqlite_schema(pg_url: str, initialised: Path) -> None:
+    """storage/postgres/sql/0001_schema.sql is schema.sql in PostgreSQL types: the same names, in order."""
+    listed = rows(initialised, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+    tables = [t for (t,) in listed if not t.startswith(("_", "sqlite_"))]  # not the migrations' own record
+    assert "safeguarding_case" in tables and "audit_log" in tables
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        for table in tables:
+            on_file = [r[1] for r in rows(initialised, f"PRAGMA table_info({table})")]
+            on_server = [c for (c,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'rowid'"
+                " ORDER BY ordinal_position", (table,))]  # fmt: skip
+            assert on_server == on_file, table
