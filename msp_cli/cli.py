@@ -48,8 +48,9 @@ class MspGroup(TyperGroup):
             if isinstance(exc, database_errors()):
                 state = ctx.find_object(AppState)
                 path = state.db_label() if state else Path("database")
-                _report(explain_database_error(exc, path).message)
-                raise typer.Exit(74) from None
+                explained = explain_database_error(exc, path)
+                _report(explained.message)
+                raise typer.Exit(explained.exit_code) from None  # a server's refusal is 1, a damaged file 74
             _report(
                 f"an unexpected problem ({type(exc).__name__}); nothing half-written was"
                 " kept. Run again with MSP_DEBUG=1 to see the details for a bug report."

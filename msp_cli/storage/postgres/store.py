@@ -34,7 +34,7 @@ from msp_cli.storage.sqlite.store import Store
 
 WRITE_LOCK = 0x6D737077  # the advisory lock every write transaction holds: one audit chain, no forks
 ROLES = ("manager", "worker", "auditor")  # a login in two groups is taken as the first
-AUDITOR_CANNOT_READ = ("name", "date_of_birth")  # who the person is (column grants in security.sql)
+AUDITOR_CANNOT_READ = ("name",)  # who the person is (the column grants of security.sql)
 
 
 class ServerAuditWriter(AuditWriter):

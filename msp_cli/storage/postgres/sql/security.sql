@@ -4,8 +4,8 @@
 -- one or more teams (msp_team_member, per database):
 --   msp_worker   reads and writes the cases of their own team(s) only;
 --   msp_manager  reads every team's cases, writes their own team's;
---   msp_auditor  reads cases for reports, the worklist and pseudonymised exports (not names or
---                dates of birth), and writes nothing.
+--   msp_auditor  reads cases for reports, the worklist and pseudonymised exports (not names:
+--                dates of birth, yes, for the ages of SG1), and writes nothing.
 -- The database owner (who ran `msp init`) is not subject to row-level security: it is the
 -- administrator's account, for `msp user` and `msp copy`, not for day-to-day work.
 
@@ -114,8 +114,8 @@ BEGIN
     EXECUTE format('GRANT USAGE ON ALL SEQUENCES IN SCHEMA %I TO msp_worker, msp_manager', current_schema());
 END
 $$;
--- an auditor never sees who the person is: no name, no date of birth
-GRANT SELECT (id, ref, age_band, sex, ethnicity, primary_support_reason) ON person TO msp_auditor;
+-- an auditor never sees a person's name (the date of birth gives SG1 its ages)
+GRANT SELECT (id, ref, age_band, sex, ethnicity, primary_support_reason, date_of_birth) ON person TO msp_auditor;
 REVOKE ALL ON settings, audit_log, msp_schema_version FROM PUBLIC;
 GRANT SELECT ON settings, msp_schema_version TO msp_worker, msp_manager, msp_auditor;
 GRANT INSERT, UPDATE ON settings TO msp_manager;
