@@ -405,3 +405,35 @@ def test_the_server_schema_has_the_tables_and_columns_of_the_sqlite_schema(pg_ur
                 "SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name <> 'rowid'"
                 " ORDER BY ordinal_position", (table,))]  # fmt: skip
             assert on_server == on_file, table
+
+
+def test_the_same_demo_gives_byte_identical_reports_on_both_backends(
+    run: Run, pg_template: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`msp demo` on a file and on an empty server database; every report of the last year agrees."""
+    import datetime as dt
+
+    from msp_cli.reports.period import reporting_year_of, year_starting
+
+    admin_url = pg_template[0]
+    name = f"msp_demo_{uuid.uuid4().hex[:10]}"
+    pg_admin(admin_url, f'CREATE DATABASE "{name}"')
+    year = year_starting(int(reporting_year_of(dt.date.today()).start[:4]) - 1).label
+    try:
+        outputs = []
+        for db in (str(tmp_path / "demo.db"), pg_url_for(admin_url, name)):
+            monkeypatch.setenv("MSP_DB", db)
+            made = run("demo", "--cases", "400", "--seed", "7")
+            assert made.exit_code == 0, made.output
+            out = {}
+            for args in REPORTS:
+                result = run("report", *args, "--year", year, "--json")
+                assert result.exit_code == 0, result.output
+                out[" ".join(args)] = result.output
+            outputs.append(out)
+        assert outputs[0] == outputs[1]
+        assert json.loads(outputs[1]["outcomes"])["concluded"] > 50
+        again = run("demo", "--cases", "10")  # the server database holds cases now
+        assert again.exit_code == 1 and "only an empty one" in again.output
+    finally:
+        pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -16,7 +16,7 @@ import typer
 
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
-from msp_cli.location import default_data_dir
+from msp_cli.location import default_data_dir, redacted
 
 if TYPE_CHECKING:
     from msp_cli.storage import Storage
@@ -43,11 +43,19 @@ def demo(
 ) -> None:
     """Make a demonstration database of fictional cases and show its headline reports."""
     state: AppState = ctx.obj
-    path = demo_path(state)
-    if path.exists():
-        _clear_old_demo(state, path, replace)
-    state.db_option = str(path)
-    store = state.open(create=True)
+    url = state.server_url()
+    if url is not None:  # a server's audit trail cannot be cleared: only an empty database takes a demo
+        store = state.open(create=True)
+        if store.count_cases():
+            raise MspError("That server database already holds cases; msp demo fills only an empty one.")
+        where = redacted(url)
+    else:
+        path = demo_path(state)
+        if path.exists():
+            _clear_old_demo(state, path, replace)
+        state.db_option = str(path)
+        store = state.open(create=True)
+        where = str(path)
     from msp_cli.demo import generate
     from msp_cli.model import validate_case
 
@@ -60,8 +68,8 @@ def demo(
             writer.add(validate_case(case.record, today=today))
         writer.flush()
         audit.append("demo.generate", changes={"cases": [None, cases], "seed": [None, seed]})
-    say(f"Made {cases} fictional cases in {path} (seed {seed}).")
-    _headline(store, today)
+    say(f"Made {cases} fictional cases in {where} (seed {seed}).")
+    _headline(store, today, where)
 
 
 def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
@@ -87,7 +95,7 @@ def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
-def _headline(store: Storage, today: dt.date) -> None:
+def _headline(store: Storage, today: dt.date, where: str) -> None:
     from msp_cli.reports import figures
     from msp_cli.reports.period import reporting_year_of, year_starting
     from msp_cli.reports.render import render
@@ -101,6 +109,6 @@ def _headline(store: Storage, today: dt.date) -> None:
         render("Headline figures", last_year.label, items + sac_items[:2], publish=False, demo=True, console=console)
     )
     say(
-        f"Explore it (with --db {store.path} before each command): msp report sac --year {last_year.label};"
+        f"Explore it (with --db {where} before each command): msp report sac --year {last_year.label};"
         " msp report breakdown --by risk-type; msp case list; msp audit. A guided case: msp tutorial."
     )
