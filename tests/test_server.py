@@ -437,3 +437,44 @@ def test_the_same_demo_gives_byte_identical_reports_on_both_backends(
         assert again.exit_code == 1 and "only an empty one" in again.output
     finally:
         pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_passwords_come_the_libpq_way_and_never_reach_a_message(
+    run: Run, team: Team, write_jsonl: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Over TCP the server asks for a password (SCRAM): PGPASSWORD, ~/.pgpass, or the URL, never echoed."""
+    from urllib.parse import parse_qs, urlsplit
+
+    port = parse_qs(urlsplit(team.db_url).query).get("port", ["5432"])[0]
+    dbname = urlsplit(team.db_url).path.lstrip("/")
+
+    def tcp(password: str | None = None) -> str:
+        secret = f":{password}" if password else ""
+        return f"postgresql://{team.ann}{secret}@127.0.0.1:{port}/{dbname}"
+
+    try:
+        psycopg.connect(tcp("s3cret-pw"), connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        if "refused" in str(exc) or "could not connect" in str(exc):
+            pytest.skip("the test server does not listen on 127.0.0.1 (.ci/pg-server does)")
+        raise
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    monkeypatch.setenv("PGPASSWORD", "wrong-password-x")
+    refused = run("--db", tcp(), "case", "list")
+    assert refused.exit_code != 0 and "wrong-password-x" not in refused.output
+    assert "PGPASSWORD" in refused.output and len(refused.output.strip().splitlines()) == 1
+    monkeypatch.setenv("PGPASSWORD", "s3cret-pw")
+    assert run("--db", tcp(), "case", "list").exit_code == 0
+    monkeypatch.delenv("PGPASSWORD")
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{port}:{dbname}:{team.ann}:s3cret-pw\n", encoding="utf-8")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    assert run("--db", tcp(), "case", "list").exit_code == 0
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    wrong = run("--db", tcp("wrong-in-url"), "case", "list")
+    assert wrong.exit_code != 0 and "wrong-in-url" not in wrong.output
+    saved = run("--db", tcp("s3cret-pw"), "import", str(write_jsonl([minimal_case(team="North")])))
+    assert saved.exit_code == 0 and "s3cret" not in saved.output
+    assert "s3cret" not in json.dumps(owner_rows(team, "SELECT * FROM audit_log"))
+    assert "s3cret" not in run("--db", tcp("s3cret-pw"), "where").output
