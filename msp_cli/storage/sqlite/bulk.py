@@ -65,10 +65,7 @@ class BulkWriter:
         if ref not in self.people:  # not in this batch: stored already, or new
             known = load_person(self.conn, ref)
             if known is None:
-                person_id = self._id("person")
-                self.rows["person"].append({"id": person_id, **rowmap.to_row("person", "person", person)})
-                self.people[ref] = (person_id, person)
-                return self.people[ref]
+                return self._new_person(person)
             row = self.conn.execute("SELECT id FROM person WHERE ref = ?", (ref,)).fetchone()
             self.people[ref] = (int(row[0]), known)
         person_id, known = self.people[ref]
@@ -80,6 +77,12 @@ class BulkWriter:
             self.conn.execute(f"UPDATE person SET {sets} WHERE id = ?", (*values.values(), person_id))  # noqa: S608
             self.people[ref] = (person_id, merged)
         return person_id, merged
+
+    def _new_person(self, person: Person) -> tuple[int, Person]:
+        person_id = self._id("person")
+        self.rows["person"].append({"id": person_id, **rowmap.to_row("person", "person", person)})
+        self.people[person["ref"]] = (person_id, person)
+        return person_id, person
 
     def add(self, record: Case, *, draft_step: int | None = None) -> None:
         person_id, person = self._person_id(record["person"])
