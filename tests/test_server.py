@@ -268,6 +268,7 @@ def test_the_stored_case_reads_back_the_same_on_both_backends(
     assert all(json.loads(line)["worker"] == backend.worker for line in history)
 
 
+@pytest.mark.timeout(300)  # 16 interpreters starting at once on a small CI machine
 def test_sixteen_processes_save_at_once_and_the_chain_holds(
     run: Run, pg_url: str, write_jsonl: Any, tmp_path: Path
 ) -> None:
@@ -295,7 +296,7 @@ def test_sixteen_processes_save_at_once_and_the_chain_holds(
         )  # fmt: skip
         for n, f in enumerate(files)
     ]
-    outputs = [p.communicate(timeout=110)[0].decode() for p in procs]
+    outputs = [p.communicate(timeout=280)[0].decode() for p in procs]
     assert [p.returncode for p in procs] == [0] * 16, outputs
     with psycopg.connect(pg_url, autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM safeguarding_case").fetchone() == (80,)
