@@ -6,13 +6,15 @@ beside what was negotiated and where it stands now; then the timeline, oldest fi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from msp_cli import rules
+from msp_cli.fit import Fitted
+from msp_cli.model import FEEDBACK_SCORES
 from msp_cli.record import Case
 from msp_cli.record.fields import Kind, fields_of
 from msp_cli.storage import CaseHistory
@@ -132,11 +134,8 @@ def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]
     for w in history.earlier_wording:
         add(w["replaced_on"], f'Outcome #{w["position"]} reworded; it was: "{w["text"]}"')
     for f in record["feedback"]:
-        scores = ", ".join(
-            f"{k.replace('_', ' ')} {f[k]}"
-            for k in ("felt_listened_to", "felt_involved", "feels_safer", "outcomes_met")
-            if f[k]
-        )
+        given = cast(dict[str, Any], f)
+        scores = ", ".join(f"{k.replace('_', ' ')} {given[k]}" for k in FEEDBACK_SCORES if given[k])
         add(
             f["date"],
             f"Feedback from {f['given_by'] or 'not recorded'}: {scores or 'no scores'}"
@@ -177,9 +176,9 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
     parts.append(Text(f"Case {record['case_ref']}", style="bold underline"))
-    parts.append(_facts(record, draft_step))
+    parts.append(Fitted(_facts(record, draft_step)))
     if record["desired_outcomes"]:
-        parts.append(_outcomes(record, history))
+        parts.append(Fitted(_outcomes(record, history)))
     elif rules.NEEDS_OUTCOMES.holds(record):
         parts.append(Text("Outcomes were expressed but none is recorded yet.", style="yellow"))
     timeline = Table(title="Timeline", title_justify="left", expand=True)
@@ -187,5 +186,5 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     timeline.add_column("What happened", overflow="fold")
     for day, text in timeline_events(record, history):
         timeline.add_row(day, text)
-    parts.append(timeline)
+    parts.append(Fitted(timeline))
     return Group(*parts)

@@ -12,26 +12,40 @@ from pathlib import Path
 from typing import Any
 
 import typer
+
+# typer 0.29 carries its own copy of click (pinned in pyproject); its exceptions are what it raises
+from typer._click.exceptions import NoSuchOption
 from typer.core import TyperGroup
 
 from msp_cli import __version__
-from msp_cli.context import AppState
+from msp_cli.context import AppState, current_state
 from msp_cli.errors import MspError
 
 EXIT_UNEXPECTED = 70  # EX_SOFTWARE
+ARGV = "msp.argv"  # where the root command keeps the words it was given (ctx.meta)
 
 
 class MspGroup(TyperGroup):
     """The root group: runs the command, then maps what it raised to a message and exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta[ARGV] = list(args)  # for hints that repeat the command line, corrected
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except NoSuchOption as exc:
+            _misplaced_global(exc)
+            raise
         except MspError as exc:
             _report(exc.message + (f" {exc.hint}" if exc.hint else ""))
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.TyperException, typer.Abort):
             raise
+        except BrokenPipeError:
+            quiet_closed_pipe()
+            raise typer.Exit(141) from None  # as a shell reports a program ended by SIGPIPE
         except UnicodeEncodeError:
             # argv on POSIX carries bytes that are not UTF-8 as lone surrogates; nothing was written
             _report("An argument holds characters that are not valid text (UTF-8); check how it was typed.")
@@ -60,6 +74,31 @@ class MspGroup(TyperGroup):
             state = ctx.find_object(AppState)
             if state is not None:
                 state.close()
+            current_state.set(None)
+
+
+def quiet_closed_pipe() -> None:
+    """The reader of our output went away (`msp ... | head`): end without a word.
+
+    stdout is pointed at the null device so that Python's flush at exit does not complain.
+    """
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests, embedding)
+        pass
+
+
+def _misplaced_global(exc: NoSuchOption) -> None:
+    """`msp case list --db x`: say where the option goes, with the line that works (exit 2)."""
+    from msp_cli.hints import GLOBAL_OPTIONS, corrected_line
+
+    line = corrected_line(exc.option_name) if exc.option_name in GLOBAL_OPTIONS else None
+    if line is not None:
+        _report(f"{exc.option_name} goes before the command: {line}")
+        raise typer.Exit(2) from None
 
 
 def _report(message: str) -> None:
@@ -77,7 +116,7 @@ app = typer.Typer(
     help="Making Safeguarding Personal: record what the adult at risk wants, and count whether it happened.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -108,11 +147,26 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="Show the version and stop."
     ),
 ) -> None:
-    ctx.obj = AppState(db_option=db, worker_option=worker)
+    ctx.obj = AppState(db_option=db, worker_option=worker, argv=ctx.meta.get(ARGV))
+    current_state.set(ctx.obj)
 
 
 def _register() -> None:
-    from msp_cli.commands import admin, case, copy, data, demo, progress, report, safety, tutorial, users, worklist
+    from msp_cli.commands import (
+        admin,
+        case,
+        copy,
+        data,
+        demo,
+        labels,
+        progress,
+        report,
+        safety,
+        tutorial,
+        use,
+        users,
+        worklist,
+    )  # fmt: skip
 
     admin.register(app)
     case.register(app)
@@ -121,10 +175,46 @@ def _register() -> None:
     data.register(app)
     demo.register(app)
     tutorial.register(app)
+    labels.register(app)
+    use.register(app)
     worklist.register(app)
     safety.register(app)
     users.register(app)
     copy.register(app)
 
 
+def _plain_metavars(group: typer.Typer) -> None:
+    """Show TEXT, N or the argument's name in --help, where typer would print `<str>` or `<list[str]>`."""
+    import inspect
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    for info in group.registered_commands:
+        if info.callback is None:
+            continue
+        for param in inspect.signature(info.callback).parameters.values():
+            default, annotation = param.default, str(param.annotation)
+            if not isinstance(default, (ArgumentInfo, OptionInfo)) or default.metavar is not None:
+                continue
+            if isinstance(default, ArgumentInfo):
+                default.metavar = param.name.upper()
+            elif "bool" not in annotation:
+                default.metavar = "N" if "int" in annotation else "TEXT"
+    for sub in group.registered_groups:
+        if sub.typer_instance is not None:
+            _plain_metavars(sub.typer_instance)
+
+
+def _no_type_after_arguments() -> None:
+    """typer 0.29 prints an argument's Python type after its name (`CASE_REF <str>`): the name says enough."""
+    from typer.core import TyperArgument
+
+    def no_type(self: TyperArgument, ctx: Any) -> str | None:
+        return None
+
+    TyperArgument.display_type_rich = no_type  # type: ignore[method-assign,assignment]
+
+
 _register()
+_plain_metavars(app)
+_no_type_after_arguments()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msp_cli.location import redacted, resolve_db_path, server_url
+from msp_cli.location import CHOSEN_WITH_USE, redacted, resolve_db_path, server_url
 
 if TYPE_CHECKING:
     from msp_cli.storage import Storage
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 class AppState:
     db_option: str | None = None
     worker_option: str | None = None
+    argv: list[str] | None = None  # the words after `msp`, for hints that repeat the command line
     _stores: list[Storage] = field(default_factory=list)
 
     def db_path(self) -> tuple[Path, str]:
@@ -39,7 +41,14 @@ class AppState:
         from msp_cli.storage import open_storage
         from msp_cli.ui import interactive, warn
 
-        target: Path | str = self.server_url() or self.db_path()[0]
+        target: Path | str | None = self.server_url()
+        if target is None:
+            path, why = self.db_path()
+            if why == CHOSEN_WITH_USE:  # a default someone set earlier: say so each time it applies
+                from msp_cli.ui import say
+
+                say(f"Using {path}, {why}.")
+            target = path
         store = open_storage(
             target, worker=self.worker(), create=create, readonly=readonly, encrypt=encrypt, interactive=interactive()
         )
@@ -57,3 +66,7 @@ class AppState:
         for store in self._stores:
             store.close()
         self._stores.clear()
+
+
+# The state of the command that is running, for messages raised far from the command (hints.py).
+current_state: ContextVar[AppState | None] = ContextVar("current_state", default=None)

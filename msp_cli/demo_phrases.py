@@ -1,7 +1,7 @@
 """What people say they want, in their own words: the phrase library of the demonstration data.
 
 Fictional, written in the voice practitioners record (the MSP evaluation quotes many such);
-several for each desired outcome category of VOCABULARY.md, so demo cases read like people.
+several for each desired outcome category (docs/vocabularies.md), so demo cases read like people.
 """
 
 from __future__ import annotations

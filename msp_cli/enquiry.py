@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any, cast
 
 from msp_cli.errors import InvalidRecord, MspError
+from msp_cli.hints import command, no_case_hint, quote
 from msp_cli.model import (
     Record,
     missing_for_closure,
@@ -29,16 +30,16 @@ LATE_FEEDBACK_DAYS = 14
 def load(store: Storage, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
     stored = store.load_case(case_ref)
     if stored is None:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     if stored.draft_step is not None:
         raise MspError(
             f"Case {case_ref} is unfinished (the wizard stopped at step {stored.draft_step}).",
-            hint=f"Finish it first with: msp case resume {case_ref}",
+            hint=f"Finish it first with: {command('case resume', quote(case_ref))}",
         )
     if must_be_open and stored.record["concluded"] is not None:
         raise MspError(
             f"Case {case_ref} was closed on {stored.record['concluded']}.",
-            hint=f'To record more, reopen it first: msp case reopen {case_ref} --reason "..."',
+            hint="To record more, reopen it first: " + command("case reopen", quote(case_ref), '--reason "..."'),
         )
     return stored
 
@@ -50,9 +51,11 @@ def _not_before_concern(record: Case, day: str | None, field: str) -> None:
 
 def review(store: Storage, stored: StoredCase, answers: Any) -> Record:
     if not stored.record["desired_outcomes"] and not (isinstance(answers, dict) and answers.get("new_outcomes")):
+        ref = stored.record["case_ref"]
         raise MspError(
-            f"Case {stored.record['case_ref']} has no desired outcomes to review.",
-            hint="Add them in a review's new_outcomes (or in the terminal: msp case review, then 'Add a new outcome').",
+            f"Case {ref} has no desired outcomes to review.",
+            hint=f"Add them in a review's new_outcomes (or in the terminal: {command('case review', quote(ref))},"
+            " then 'Add a new outcome').",
         )
     checked = validate_review(answers, cast(Record, stored.record))
     with store.write() as audit:

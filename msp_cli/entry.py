@@ -17,6 +17,10 @@ def main() -> None:
 
         print(f"msp {__version__}")
         return
-    from msp_cli.cli import app
+    from msp_cli.cli import app, quiet_closed_pipe
 
-    app()
+    try:
+        app()
+    except BrokenPipeError:  # while click prints help or usage to a closed pipe
+        quiet_closed_pipe()
+        sys.exit(141)

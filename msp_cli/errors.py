@@ -25,7 +25,7 @@ class UsageProblem(MspError):
 
 
 class InvalidRecord(MspError):
-    """A case record broke the rules of INTERCHANGE.md; carries every problem found."""
+    """A case record broke the rules of the interchange format (docs/interchange.md); carries every problem found."""
 
     exit_code = 65  # EX_DATAERR
 

@@ -196,16 +196,23 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def write_jsonl(path: Path, records: Iterable[Case]) -> int:
+def write_jsonl(path: Path, records: Iterable[Case], *, demo: bool = False) -> int:
+    """One case a line; a demonstration export starts with the marker line, which import keeps."""
+    from msp_cli.interchange import demo_marker_line
+
     count = 0
     with private_file(path) as out:
+        if demo:
+            out.write(demo_marker_line().encode("utf-8"))
         for record in records:
             out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
             count += 1
     return count
 
 
-def write_csv(folder: Path, records: Iterable[Case], about: list[str]) -> int:
+def write_csv(folder: Path, records: Iterable[Case], about: list[str], *, demo: bool = False) -> int:
+    """A folder of tables; in a demonstration export every row of every table says so in a last column."""
+    mark = [DEMO_BANNER.strip()] if demo else []
     folder.mkdir(mode=0o700)
     handles = {name: private_file(folder / f"{name}.csv") for name in TABLES}
     try:
@@ -214,12 +221,12 @@ def write_csv(folder: Path, records: Iterable[Case], about: list[str]) -> int:
             handle.write("\ufeff".encode())  # a byte-order mark, so Excel reads UTF-8
             text = _text(handle)
             writers[name] = (csv.writer(text, lineterminator="\r\n"), text)
-            writers[name][0].writerow([c for c, _ in TABLES[name]])
+            writers[name][0].writerow([c for c, _ in TABLES[name]] + (["demonstration_data"] if demo else []))
         count = 0
         for record in records:
             for name, rows in table_rows(record).items():
                 for row in rows:
-                    writers[name][0].writerow([safe_cell("" if v is None else v) for v in row])
+                    writers[name][0].writerow([safe_cell("" if v is None else v) for v in row] + mark)
             count += 1
         for _, text in writers.values():
             text.flush()
@@ -269,9 +276,11 @@ def write_xlsx(path: Path, records: Iterable[Case], about: list[str]) -> int:
         import xlsxwriter
     except ImportError:
         from msp_cli.errors import MspError
+        from msp_cli.hints import install_command
 
         raise MspError(
-            "Excel export needs xlsxwriter.", hint='Install it with: python -m pip install "msp[excel]"'
+            "Excel export needs xlsxwriter, which every install of msp-safeguarding brings; it is missing here.",
+            hint=f"Install it with: {install_command('xlsxwriter')}",
         ) from None
     private_file(path).close()  # owner-only from the start; xlsxwriter then writes into it
     options = {

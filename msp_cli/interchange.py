@@ -1,4 +1,4 @@
-"""The interchange format in and out: JSON Lines, one case a line (INTERCHANGE.md).
+"""The interchange format in and out: JSON Lines, one case a line (docs/interchange.md).
 
 Import is all or nothing: every line is validated, and rows are written inside one
 transaction that is rolled back if any line is refused, so a bad line 99,999 leaves the
@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
+from msp_cli.hints import quote
 from msp_cli.model import validate_case
 from msp_cli.storage import Storage
+from msp_cli.ui import DEMO_BANNER
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
 
@@ -27,6 +29,7 @@ class ImportResult:
     cases_updated: int = 0
     cases_unchanged: int = 0
     people_added: int = 0
+    demo: bool = False  # the file began with the demonstration-data marker
 
 
 @dataclass
@@ -89,7 +92,32 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
             yield number, None, "is nested too deeply to be a case"
 
 
-def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False) -> ImportResult:
+# The first line of a JSON Lines export of demonstration data: not a case, so it has no case_ref;
+# import reads it and marks the database, so the cases keep saying what they are wherever they go.
+DEMO_MARKER = {"demonstration_data": True, "about": DEMO_BANNER.strip()}
+
+
+def demo_marker_line() -> str:
+    return json.dumps(DEMO_MARKER, ensure_ascii=False) + "\n"
+
+
+def _is_demo_marker(obj: Any) -> bool:
+    return isinstance(obj, dict) and obj.get("demonstration_data") is True and set(obj) <= set(DEMO_MARKER)
+
+
+def _mark_demo(store: Storage, audit: Any, source: str) -> None:
+    """A demonstration file goes only into an empty or demonstration database, which it then marks."""
+    if store.is_demo():
+        return
+    if store.count_cases():
+        raise MspError(
+            "This file is DEMONSTRATION DATA (fictional cases) and this database is real; nothing was imported.",
+            hint=f"Import it into a file of its own: msp --db demo-copy.db import {quote(source)}",
+        )
+    store.set_setting(audit, "demo", "yes")
+
+
+def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, source: str = "FILE") -> ImportResult:
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
@@ -101,6 +129,10 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False) -> 
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update else store.case_writer(audit, action="case.import")
         for number, obj, problem in read_lines(stream):
+            if not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
+                _mark_demo(store, audit, source)
+                result.demo = True
+                continue
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
             problems = [problem] if problem else []

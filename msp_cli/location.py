@@ -60,13 +60,43 @@ def default_data_dir() -> Path:
     return base / "msp"
 
 
+def demo_file() -> Path:
+    """The demonstration database's own file, apart from any real data."""
+    return default_data_dir() / "msp-demo.db"
+
+
+def tutorial_file() -> Path:
+    """The tutorial's own file: a training case never lands in the demo or in real data."""
+    return default_data_dir() / "msp-tutorial.db"
+
+
+CHOSEN_WITH_USE = "set with `msp use` (`msp use --clear` goes back to the per-user default)"
+
+
+def use_file() -> Path:
+    """Where `msp use PATH` keeps the file it made the default (one line: the absolute path)."""
+    return default_data_dir() / "use.txt"
+
+
+def used_path() -> Path | None:
+    """The database `msp use` made the default, if any."""
+    try:
+        text = use_file().read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return Path(text) if text else None
+
+
 def resolve_db_path(option: str | None) -> tuple[Path, str]:
-    """The database path and why it was chosen: --db, then MSP_DB, then the per-user folder."""
+    """The database path and why it was chosen: --db, then MSP_DB, then `msp use`, then the per-user folder."""
     if option:
         return Path(option).expanduser(), "given with --db"
     env = os.environ.get("MSP_DB")
     if env:
         return Path(env).expanduser(), "from the MSP_DB environment variable"
+    used = used_path()
+    if used is not None:
+        return used, CHOSEN_WITH_USE
     return default_data_dir() / "msp.db", "the per-user default (no --db or MSP_DB given)"
 
 

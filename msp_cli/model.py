@@ -1,4 +1,4 @@
-"""The case record and its rules (INTERCHANGE.md): pure functions, no I/O.
+"""The case record and its rules (docs/interchange.md): pure functions, no I/O.
 
 Every way data comes in (the wizard, `--answers FILE`, `msp import`) ends in
 `validate_case`, so there is one set of rules for what a valid case is. A validated record
@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from msp_cli import rules, vocab
@@ -51,7 +51,10 @@ def describe_label_problem(value: object, allowed: Sequence[str], what: str) -> 
         return f"{shown} is not {what}; did you mean {close[0]!r}?"
     if len(allowed) <= 8:
         return f"{shown} is not {what}; use one of: " + ", ".join(repr(a) for a in allowed)
-    return f"{shown} is not {what} (see VOCABULARY.md for the {len(allowed)} labels)"
+    from msp_cli.labels import name_of
+
+    listed = f"msp labels {name_of(allowed)}" if name_of(allowed) else "docs/vocabularies.md"
+    return f"{shown} is not {what} (the {len(allowed)} labels: {listed})"
 
 
 class _Checker:
@@ -196,29 +199,36 @@ class _Checker:
 
 def _value(c: _Checker, f: Field, path: str, value: Any, *, required: bool) -> Any:
     """Check one field's value by its kind (the field table says which)."""
-    if f.kind is Kind.REF:
-        return c.ref(path, value, required=required)
-    if f.kind in (Kind.LINE, Kind.TEXT):
-        return c.text(path, value, required=required, max_len=SHORT_TEXT_MAX if f.kind is Kind.LINE else LONG_TEXT_MAX,
-                      single_line=f.kind is Kind.LINE)  # fmt: skip
-    if f.kind is Kind.DATE:
-        return c.date(path, value, required=required)
-    if f.kind is Kind.LABEL:
-        return c.label(path, value, f.labels, f.what, required=required)
-    if f.kind is Kind.LABELS:
-        return c.labels(path, value, f.labels, f.what)
-    if f.kind is Kind.LABEL_SEQ:
-        return [None if v is None else c.label(p, v, f.labels, f.what) for p, v in c.items(path, value)]
-    if f.kind is Kind.BOOL:
-        return c.boolean(path, value)
-    if f.kind is Kind.INT:
-        return c.integer(path, value, 0, MINUTES_MAX)
-    if f.kind is Kind.SCORE:
-        return c.integer(path, value, 1, 5)
+    return _CHECKS[f.kind](c, f, path, value, required)
+
+
+def _list(c: _Checker, f: Field, path: str, value: Any, _required: bool) -> list[Any]:
     assert f.sub is not None
-    if f.kind is Kind.OBJECT:
-        return _object(c, path, value, f.sub, required=required)
     return [o for p, v in c.items(path, value) if (o := _object(c, p, v, f.sub, item=True)) is not None]
+
+
+def _nested(c: _Checker, f: Field, path: str, value: Any, required: bool) -> Any:
+    assert f.sub is not None
+    return _object(c, path, value, f.sub, required=required)
+
+
+# kind -> check(checker, field, path, value, required)
+_CHECKS: dict[Kind, Callable[[_Checker, Field, str, Any, bool], Any]] = {
+    Kind.REF: lambda c, f, p, v, r: c.ref(p, v, required=r),
+    Kind.LINE: lambda c, f, p, v, r: c.text(p, v, required=r, max_len=SHORT_TEXT_MAX, single_line=True),
+    Kind.TEXT: lambda c, f, p, v, r: c.text(p, v, required=r),
+    Kind.DATE: lambda c, f, p, v, r: c.date(p, v, required=r),
+    Kind.LABEL: lambda c, f, p, v, r: c.label(p, v, f.labels, f.what, required=r),
+    Kind.LABELS: lambda c, f, p, v, r: c.labels(p, v, f.labels, f.what),
+    Kind.LABEL_SEQ: lambda c, f, p, v, r: [
+        None if x is None else c.label(q, x, f.labels, f.what) for q, x in c.items(p, v)
+    ],
+    Kind.BOOL: lambda c, f, p, v, r: c.boolean(p, v),
+    Kind.INT: lambda c, f, p, v, r: c.integer(p, v, 0, MINUTES_MAX),
+    Kind.SCORE: lambda c, f, p, v, r: c.integer(p, v, 1, 5),
+    Kind.OBJECT: _nested,
+    Kind.LIST: _list,
+}
 
 
 def _object(

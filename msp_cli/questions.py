@@ -12,6 +12,7 @@ from typing import Any
 from msp_cli import prompts, rules, vocab
 from msp_cli.model import suggest_overall_achieved
 from msp_cli.record import Case
+from msp_cli.record.fields import Kind, fields_of
 
 SCORES = {
     "5 (completely)": 5,
@@ -21,12 +22,8 @@ SCORES = {
     "1 (not at all)": 1,
     "Not answered": None,
 }
-FEEDBACK_QUESTIONS = {
-    "felt_listened_to": "Did they feel listened to?",
-    "felt_involved": "Did they feel involved in decisions?",
-    "feels_safer": "Do they feel safer?",
-    "outcomes_met": "Were their outcomes met?",
-}
+# the four feedback questions, as the field table words them
+FEEDBACK_QUESTIONS = {f.key: f.question for f in fields_of("feedback") if f.kind is Kind.SCORE}
 
 
 def today() -> str:

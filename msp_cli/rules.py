@@ -62,6 +62,7 @@ ENQUIRY_TYPES = (vocab.SECTION_42, "Other")
 
 IS_ENQUIRY = Condition("is an enquiry (Section 42 or other)", "enquiry_type", "in", ENQUIRY_TYPES)
 IS_SECTION_42 = Condition("is a Section 42 enquiry", "enquiry_type", "in", (vocab.SECTION_42,))
+IS_OTHER_ENQUIRY = Condition("is an other enquiry", "enquiry_type", "in", ("Other",))
 IS_CONCLUDED = Condition("is concluded", "concluded", "not_null")
 OUTCOMES_EXPRESSED = Condition("outcomes were expressed", "asked_about_outcomes", "in", (vocab.ASKED_AND_EXPRESSED,))
 LACKED_CAPACITY = Condition("lacked capacity", "capacity.lacked_capacity", "in", (vocab.LACKED_CAPACITY_YES,))
@@ -91,7 +92,8 @@ NEEDS_SUPPORT = All("lacked capacity with no support recorded", (LACKED_CAPACITY
 
 # every rule used both in Python and in SQL (tests/test_rules.py checks each agrees)
 ALL_RULES: tuple[Rule, ...] = (
-    IS_ENQUIRY, IS_SECTION_42, IS_CONCLUDED, OUTCOMES_EXPRESSED, LACKED_CAPACITY, RISK_OUTCOME_REQUIRED,
+    IS_ENQUIRY, IS_SECTION_42, IS_OTHER_ENQUIRY, IS_CONCLUDED, OUTCOMES_EXPRESSED, LACKED_CAPACITY,
+    RISK_OUTCOME_REQUIRED,
     ASKED_MISSING, CAPACITY_MISSING, SUPPORT_MISSING, RISK_ASSESSMENT_MISSING, RISK_OUTCOME_MISSING,
     ACHIEVED_MISSING, NO_DESIRED_OUTCOMES, NEEDS_ASKED, NEEDS_CAPACITY, NEEDS_RISK_ASSESSMENT, NEEDS_RISK_OUTCOME,
     NEEDS_OUTCOMES, NEEDS_ACHIEVED, NEEDS_SUPPORT,

@@ -32,11 +32,11 @@ err_console: Any = _LazyConsole(stderr=True)
 
 def say(message: str) -> None:
     """A short line for the person at the keyboard (stderr, so stdout stays data)."""
-    err_console.print(message, markup=False)
+    err_console.print(message, markup=False, soft_wrap=True)  # a hint stays one line: it may be pasted
 
 
 def warn(message: str) -> None:
-    err_console.print(message, style="yellow", markup=False)
+    err_console.print(message, style="yellow", markup=False, soft_wrap=True)
 
 
 def interactive() -> bool:

@@ -1,4 +1,7 @@
-"""The labels of VOCABULARY.md, letter for letter, in one place.
+"""The labels of the national collection and of MSP practice, letter for letter, in one place.
+
+They are described in docs/vocabularies.md and listed by `msp labels` (msp_cli/labels.py names
+each list).
 
 The national return, spreadsheets and other systems match on the exact text, so a label
 is never reworded here. schema.sql repeats each list in a CHECK constraint so that the

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from msp_cli import prompts, vocab
 from msp_cli.errors import Cancelled, MspError
+from msp_cli.hints import command, next_steps, no_case_hint, quote
 from msp_cli.model import Record, ref_problem, validate_case
 from msp_cli.storage import Storage
 
@@ -57,6 +58,7 @@ class Wizard:
     coach: Callable[[int], None] | None = None  # the tutorial's notes before each step
     given: dict[str, Any] = field(default_factory=dict)  # answers given as options: not asked again
     saved_steps: list[str] = field(default_factory=list)
+    restart: str | None = None  # the command that starts again after a stop (the tutorial's own)
 
     def save(self, next_step: int | None) -> None:
         """Check the draft by the shared rules and save it, with the step to resume at."""
@@ -263,9 +265,10 @@ def _cancel_message(w: Wizard) -> str:
     ref = w.record.get("case_ref")
     stored = ref is not None and w.store.case_exists(ref)
     if not stored:
-        return "Stopped. Nothing was saved for this case. Start again with: msp case new"
+        return f"Stopped. Nothing was saved for this case. Start again with: {w.restart or command('case new')}"
     done = f" (this time: {', '.join(w.saved_steps)})" if w.saved_steps else ""
-    return f"Stopped. Every finished step of case {ref} is saved{done}. Continue with: msp case resume {ref}"
+    again = command("case resume", quote(str(ref)))
+    return f"Stopped. Every finished step of case {ref} is saved{done}. Continue with: {again}"
 
 
 def new_record(case_ref: str | None = None) -> Record:
@@ -288,11 +291,11 @@ def new_record(case_ref: str | None = None) -> Record:
 def resume(store: Storage, case_ref: str, coach: Callable[[int], None] | None = None) -> Wizard:
     stored = store.load_case(case_ref)
     if stored is None:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     if stored.draft_step is None:
         raise MspError(
             f"Case {case_ref} is already complete; nothing to resume.",
-            hint=f"See it with `msp case show {case_ref}`; record progress with `msp case review {case_ref}`.",
+            hint=f"See it with: {command('case show', quote(case_ref))}. {next_steps(stored.record)}",
         )
     wizard = Wizard(store=store, record=cast(Record, stored.record), coach=coach)
     run(wizard, first_step=stored.draft_step)
@@ -309,5 +312,5 @@ def suggest_case_ref(store: Storage, today: dt.date) -> str:
 
 def _case_ref_taken(store: Storage, value: str) -> str | None:
     if store.case_exists(value):
-        return "That case reference is already used: choose another, or continue it with msp case resume."
+        return "That case reference is already used: choose another, or continue that case with `msp case resume`."
     return None

@@ -108,7 +108,7 @@ def test_demo_marking_in_reports_and_case_view(run: Run, tmp_path: Path) -> None
     made = run("--db", db, "demo", "--cases", "200")
     assert "DEMONSTRATION DATA" in made.output
     assert "DEMONSTRATION DATA" in run("--db", db, "report", "outcomes").output
-    assert json.loads(run("--db", db, "report", "sac", "--json").output)["demonstration_data"] is True
+    assert json.loads(run("--db", db, "report", "sac", "--json").stdout)["demonstration_data"] is True
     assert "DEMONSTRATION DATA" in run("--db", db, "report", "desired", "--csv").output
     case_ref = rows(Path(db), "SELECT case_ref FROM safeguarding_case LIMIT 1")[0][0]
     assert "DEMONSTRATION DATA" in run("--db", db, "case", "show", case_ref).output
@@ -140,14 +140,11 @@ def test_uses_its_own_file_without_db(run: Run, tmp_path: Path, monkeypatch: pyt
     assert not (tmp_path / "home" / "data" / "msp" / "msp.db").exists()
 
 
-def test_tutorial_can_be_driven_to_the_end(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from msp_cli import ui
-    from tests.keys import NO, YES, accept, keyboard, pick, text, tick
+def money_tutorial_keys() -> str:
+    """The keys that walk the money scenario of the tutorial to its end."""
+    from tests.keys import NO, YES, accept, pick, text, tick
 
-    monkeypatch.setattr(ui, "interactive", lambda: True)
-    monkeypatch.setattr("msp_cli.commands.tutorial.interactive", lambda: True)
-    db = tmp_path / "training.db"
-    keys = (
+    return (
         text("T-1")
         + accept()
         + accept()
@@ -178,6 +175,16 @@ def test_tutorial_can_be_driven_to_the_end(run: Run, tmp_path: Path, monkeypatch
         + accept()
         + tick("Supported")
     )
+
+
+def test_tutorial_can_be_driven_to_the_end(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from msp_cli import ui
+    from tests.keys import keyboard
+
+    monkeypatch.setattr(ui, "interactive", lambda: True)
+    monkeypatch.setattr("msp_cli.commands.tutorial.interactive", lambda: True)
+    db = tmp_path / "training.db"
+    keys = money_tutorial_keys()
     with keyboard() as pipe:
         pipe.send_text(keys)
         result = run("--db", str(db), "tutorial", "--scenario", "money")

@@ -186,7 +186,8 @@ def test_version_2_round_trip_loses_nothing(run: Run, tmp_path: Path) -> None:
     assert run("--db", str(b), "import", str(first)).exit_code == 0
     assert run("--db", str(b), "export", str(second), "--identifiable", "--reason", "t", "--yes").exit_code == 0
     assert second.read_bytes() == first.read_bytes()
-    for line in text.splitlines():
+    assert json.loads(text.splitlines()[0])["demonstration_data"] is True  # a demo export says so, inside
+    for line in text.splitlines()[1:]:
         ref = json.loads(line)["case_ref"]
         shown_a = run("--db", str(a), "case", "show", ref, "--json")
         shown_b = run("--db", str(b), "case", "show", ref, "--json")

@@ -10,6 +10,7 @@ import typer
 from msp_cli import __version__
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
+from msp_cli.hints import command, no_case_hint
 from msp_cli.ui import console, interactive, say
 
 
@@ -64,7 +65,7 @@ def init(
         locked = " It is encrypted: keep the passphrase safe, msp cannot recover it." if store.encrypted else ""
         say(f"Created {path} ({why}); only you can read it.{locked}")
     if worker is None and store.setting("worker") is None:
-        say("No worker name is set: give one with `msp init --worker NAME` or MSP_WORKER.")
+        say(f"No worker name is set: give one with `{command('init --worker NAME')}` or MSP_WORKER.")
 
 
 def _init_server(state: AppState, *, worker: str | None, team: str | None) -> None:
@@ -103,7 +104,8 @@ def where(ctx: typer.Context) -> None:
 
     console.print(str(path), markup=False)
     say(f"  chosen: {why}")
-    say(f"  exists: {'yes' if path.exists() else 'no (create it with msp init)'}")
+    exists = "yes" if path.exists() else f"no (create it with: {command('init')})"
+    say(f"  exists: {exists}")
     shared = shared_storage_reason(path)
     if shared:
         say(f"  shared storage: {shared}; safe for one person at a time only")
@@ -121,29 +123,33 @@ def history(
 
     entries = store.history(row_key=case_ref, limit=limit)
     if case_ref is not None and not entries:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     if as_json:
         for entry in entries:
             entry["changes"] = json.loads(entry["changes"]) if entry["changes"] else None
             print(json.dumps(entry, ensure_ascii=False))
         return
+    from rich import box
     from rich.table import Table
 
-    table = Table(title="Audit trail" + (f" for {case_ref}" if case_ref else ""), title_justify="left")
-    for heading in ("#", "when (UTC)", "worker", "user", "action", "case / key", "fields changed"):
-        table.add_column(heading, overflow="fold")
+    title = "Audit trail" + (f" for {case_ref}" if case_ref else "")
+    # one space between columns and none at the edges: seven columns fit in 80 without breaking a word
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for heading in ("#", "when (UTC)", "worker (user)", "action", "case / key", "fields changed"):
+        table.add_column(heading)
     for e in entries:
         fields = list(json.loads(e["changes"]).keys()) if e["changes"] else []
         shown = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
         table.add_row(
             str(e["id"]),
             e["at"][:19].replace("T", " "),
-            e["worker"] or "-",
-            e["os_user"] or "-",
+            f"{e['worker'] or '-'} ({e['os_user'] or '-'})",
             e["action"],
             e["key"] or "-",
             shown,
         )
-    console.print(table)
+    from msp_cli.fit import Fitted
+
+    console.print(Fitted(table))
     if not entries:
         say("No audit entries yet.")

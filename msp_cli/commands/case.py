@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import typer
 
 from msp_cli.context import AppState
 from msp_cli.errors import MspError, UsageProblem
+from msp_cli.hints import command, next_page, next_steps, no_case_hint, quote
 from msp_cli.ui import DEMO_BANNER, console, interactive, say
 
 case_app = typer.Typer(
@@ -20,10 +22,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(case_app, name="case")
 
 
-def needs_terminal(command: str) -> UsageProblem:
+def needs_terminal(command: str, *, answers: bool = True) -> UsageProblem:
+    """COMMAND was run without a terminal to ask in: say what does work there."""
+    if not answers:
+        return UsageProblem(f"`{command}` asks its questions in a terminal, and this is not one; run it in a terminal.")
     return UsageProblem(
         f"`{command}` asks its questions in a terminal, and this is not one; give the answers as a"
-        " file instead with --answers FILE (see INTERCHANGE.md)."
+        " file instead with --answers FILE (the format: docs/interchange.md)."
     )
 
 
@@ -40,9 +45,9 @@ def new(
     person_ref: str | None = typer.Option(None, "--person-ref", help="The person's reference."),
     team: str | None = typer.Option(None, "--team", help="The team leading the case."),
     concern_received: str | None = typer.Option(None, "--concern-received", metavar="DATE", help="When it came in."),
-    risk_type: list[str] = typer.Option([], "--risk-type", help="A type of risk (repeat for several)."),
-    location: str | None = typer.Option(None, "--location", help="Where the risk was (VOCABULARY.md)."),
-    source: str | None = typer.Option(None, "--source", help="Source of risk (VOCABULARY.md)."),
+    risk_type: list[str] = typer.Option([], "--risk-type", help="A type of risk (repeat; msp labels risk-type)."),
+    location: str | None = typer.Option(None, "--location", help="Where the risk was (msp labels location-of-risk)."),
+    source: str | None = typer.Option(None, "--source", help="Source of risk (msp labels source-of-risk)."),
     enquiry_type: str | None = typer.Option(None, "--enquiry-type", help="Section 42, Other or None."),
 ) -> None:
     """Walk through a new case, question by question, saving each step as it is finished."""
@@ -61,15 +66,16 @@ def new(
         problem = ref_problem(case_ref)
         if problem:
             raise UsageProblem(f"--case-ref {problem}.")
-        if store.case_exists(case_ref):
-            raise MspError(f"Case {case_ref} already exists.", hint=f"Continue it with: msp case resume {case_ref}")
+        existing = store.load_case(case_ref)
+        if existing is not None:
+            raise MspError(f"Case {case_ref} already exists.", hint=next_steps(existing.record, existing.draft_step))
     given = _given_answers(
         person_ref=person_ref, team=team, concern_received=concern_received, risk_types=risk_type or None,
         location_of_risk=location, source_of_risk=source, enquiry_type=enquiry_type,
     )  # fmt: skip
     w = wizard.Wizard(store=store, record=wizard.new_record(case_ref), given=given)
     wizard.run(w)
-    _finished(w.record["case_ref"])
+    _finished(w.record)
 
 
 def _given_answers(**options: Any) -> dict[str, Any]:
@@ -82,9 +88,12 @@ def _given_answers(**options: Any) -> dict[str, Any]:
     return given
 
 
-def _finished(case_ref: str) -> None:
-    say(f"Case {case_ref} is saved. See it with: msp case show {case_ref}")
-    say(f"Next: msp case review {case_ref} · msp meeting add {case_ref} · msp case close {case_ref}")
+def _finished(record: Mapping[str, Any]) -> None:
+    """Say the case is saved, and what can be done next with it where it now stands."""
+    ref = record["case_ref"]
+    closed = f", and closed on {record['concluded']} (no enquiry)" if record.get("concluded") else ""
+    say(f"Case {ref} is saved{closed}. See it with: {command('case show', quote(ref))}")
+    say(next_steps(record))
 
 
 def save_from_answers(state: AppState, source: str) -> None:
@@ -96,11 +105,11 @@ def save_from_answers(state: AppState, source: str) -> None:
     if store.case_exists(record["case_ref"]):
         raise MspError(
             f"Case {record['case_ref']} already exists; nothing was changed.",
-            hint="To replace it, use: msp import --update FILE",
+            hint=f"To replace it, use: {command('import --update', quote(source))}",
         )
     with store.write() as audit:
         store.save_case(audit, record, action="case.create")
-    say(f"Case {record['case_ref']} is saved. See it with: msp case show {record['case_ref']}")
+    _finished(record)
 
 
 @case_app.command("resume")
@@ -108,12 +117,12 @@ def resume(ctx: typer.Context, case_ref: str = typer.Argument(..., help="The cas
     """Continue an unfinished case at the first step not yet saved."""
     state: AppState = ctx.obj
     if not interactive():
-        raise needs_terminal("msp case resume")
+        raise needs_terminal("msp case resume", answers=False)
     store = state.open()
     from msp_cli import wizard
 
-    wizard.resume(store, case_ref)
-    _finished(case_ref)
+    w = wizard.resume(store, case_ref)
+    _finished(w.record)
 
 
 @case_app.command("list")
@@ -156,13 +165,11 @@ def list_(
     from rich.table import Table
 
     title = "Cases" + (f" ({DEMO_BANNER.strip()})" if store.is_demo() else "")
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
-    for heading in ("Case", "Person", "Concern"):
-        table.add_column(heading, no_wrap=True)
-    table.add_column("Enquiry", no_wrap=True)
-    table.add_column("Lead (team)", overflow="fold", min_width=8)
-    table.add_column("Status", overflow="fold")
-    table.add_column("Outcomes", justify="right", no_wrap=True)
+    # one space between columns and none at the edges: seven columns fit in 80 without breaking a word
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for heading in ("Case", "Person", "Concern", "Enquiry", "Lead (team)", "Status"):
+        table.add_column(heading)
+    table.add_column("Outcomes", justify="right")
     for r in rows:
         status_text = (
             f"unfinished (step {r['draft_step']})"
@@ -181,11 +188,13 @@ def list_(
             status_text,
             str(r["desired_outcomes"]),
         )
-    console.print(table)
+    from msp_cli.fit import Fitted
+
+    console.print(Fitted(table))
     if not rows:
         say("No cases match." if page == 1 else "No more cases.")
     elif len(rows) == limit:
-        say(f"Page {page}. More with: --page {page + 1}")
+        say(f"Page {page}. More with: {next_page(page + 1)}")
 
 
 @case_app.command("show")
@@ -199,7 +208,7 @@ def show(
     store = ctx.obj.open()
     stored = store.load_case(case_ref)
     if stored is None:
-        raise MspError(f"No case {case_ref!r} in this database.", hint="See `msp case list`.")
+        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     if as_json:
         if store.is_demo():  # the object stays the interchange format; the warning goes to stderr
             say(DEMO_BANNER.strip())

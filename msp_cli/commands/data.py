@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import typer
 
 from msp_cli.context import AppState
+from msp_cli.hints import command
 from msp_cli.ui import say
 
 
@@ -25,12 +28,14 @@ def import_(
     stream = interchange.open_input(source)  # checked before the database is touched
     store = state.open()
     with stream:
-        result = interchange.import_cases(store, stream, update=update)
+        result = interchange.import_cases(store, stream, update=update, source=source)
     parts = [f"{result.cases_added} case{'s' if result.cases_added != 1 else ''} added"]
     if update:
         parts.append(f"{result.cases_updated} updated, {result.cases_unchanged} unchanged")
     parts.append(f"{result.people_added} new {'person' if result.people_added == 1 else 'people'}")
     say("Imported: " + ", ".join(parts) + ".")
+    if result.demo:
+        say(DEMO_IMPORT_NOTE)
 
 
 FORMATS = ("jsonl", "csv", "xlsx")
@@ -102,25 +107,26 @@ def export(
         for s in store.iter_cases(period=span, team=team, worker=worker)
     )
     about = export.about_lines(
-        period=period.label if period else "all cases",
+        period=period.as_of(dt.date.today()).heading if period else "all cases",
         identifiable=identifiable,
         with_notes=with_notes,
         demo=store.is_demo(),
         cases=matching,
     )
     if chosen == "jsonl":
-        count = export.write_jsonl(path, records)
+        count = export.write_jsonl(path, records, demo=store.is_demo())
     elif chosen == "csv":
-        count = export.write_csv(path, records, about)
+        count = export.write_csv(path, records, about, demo=store.is_demo())
     else:
         count = export.write_xlsx(path, records, about)
     drafts = store.count_drafts()
     kind = "identifiable" if identifiable else "pseudonymised"
     say(f"Exported {count} cases ({kind}, {chosen}) to {out}; only you can read it.")
     if drafts:
-        say(f"{drafts} unfinished case(s) were left out (finish them with msp case resume).")
+        say(f"{drafts} unfinished case(s) were left out (finish each with: {command('case resume CASE')}).")
     if store.is_demo():
         say(DEMO_NOTE)
 
 
+DEMO_IMPORT_NOTE = "The file was DEMONSTRATION DATA: this database is now marked as a demonstration one."
 DEMO_NOTE = "This export is of DEMONSTRATION DATA: fictional cases, not real people or real figures."

@@ -16,13 +16,14 @@ import typer
 
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
-from msp_cli.location import default_data_dir, redacted
+from msp_cli.hints import command, quote
+from msp_cli.location import demo_file, redacted
 
 if TYPE_CHECKING:
+    from msp_cli.reports.period import Period
     from msp_cli.storage import Storage
+from msp_cli.commands.report import REPORT_YEAR
 from msp_cli.ui import console, interactive, say
-
-DEMO_FILE = "msp-demo.db"
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +33,7 @@ def register(app: typer.Typer) -> None:
 def demo_path(state: AppState) -> Path:
     if state.db_option or os.environ.get("MSP_DB"):
         return state.db_path()[0]
-    return default_data_dir() / DEMO_FILE
+    return demo_file()
 
 
 def demo(
@@ -63,6 +64,8 @@ def demo(
     with store.write() as audit:
         store.set_setting(audit, "demo", "yes")
         store.set_setting(audit, "team", "North")
+        # reports then default to the year the headline shows, and say so each time
+        store.set_setting(audit, REPORT_YEAR, headline_year(today).label)
         writer = store.case_writer(audit, action="demo.generate")
         for case in generate(cases, seed, today):
             writer.add(validate_case(case.record, today=today))
@@ -95,20 +98,29 @@ def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
+def headline_year(today: dt.date) -> Period:
+    """The last whole reporting year: the demo's cases have run their course in it."""
+    from msp_cli.reports.period import reporting_year_of, year_starting
+
+    return year_starting(int(reporting_year_of(today).start[:4]) - 1)
+
+
 def _headline(store: Storage, today: dt.date, where: str) -> None:
     from msp_cli.reports import figures
-    from msp_cli.reports.period import reporting_year_of, year_starting
     from msp_cli.reports.render import render
     from msp_cli.storage import Scope
 
-    last_year = year_starting(int(reporting_year_of(today).start[:4]) - 1)
+    last_year = headline_year(today)
     scope = Scope(period=last_year)
     items, _ = figures.outcomes(store.report("outcomes", scope), False)
     sac_items, _ = figures.sac(store.report("sac", scope), False)
     console.print(
         render("Headline figures", last_year.label, items + sac_items[:2], publish=False, demo=True, console=console)
     )
-    say(
-        f"Explore it (with --db {where} before each command): msp report sac --year {last_year.label};"
-        " msp report breakdown --by risk-type; msp case list; msp audit. A guided case: msp tutorial."
-    )
+    explore = ("report outcomes", "report sac", "report breakdown --by risk-type", "case list", "audit")
+    lines = [f"Explore it (reports show {last_year.label} unless given --year):"]
+    lines += [f"  {command(words)}" for words in explore]
+    if where == str(store.path):  # a file (msp use takes files)
+        lines.append(f"Or make it the default for later commands: msp use {quote(where)}")
+    lines.append("A guided case, in a file of its own: msp tutorial")
+    say("\n".join(lines))

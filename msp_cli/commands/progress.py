@@ -14,6 +14,7 @@ import typer
 from msp_cli.commands.case import case_app, needs_terminal
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
+from msp_cli.hints import command, quote
 from msp_cli.ui import interactive, say, warn
 
 meeting_app = typer.Typer(
@@ -27,7 +28,7 @@ MEETING_NEEDS = ("date", "kind", "location", "attendees")
 FEEDBACK_NEEDS = ("date", "given_by")
 
 ANSWERS_OPTION = typer.Option(
-    None, "--answers", metavar="FILE", help="Answers as JSON (see INTERCHANGE.md); - for stdin."
+    None, "--answers", metavar="FILE", help="Answers as JSON (the shapes: README, docs/interchange.md); - for stdin."
 )
 
 
@@ -80,7 +81,7 @@ def review(
     else:
         raise needs_terminal("msp case review")
     checked = enquiry.review(store, stored, obj)
-    say(f"Review of {case_ref} on {checked['date']} saved. See it with: msp case show {case_ref}")
+    say(f"Review of {case_ref} on {checked['date']} saved. See it with: {command('case show', quote(case_ref))}")
 
 
 @case_app.command("close")
@@ -150,8 +151,8 @@ def meeting_add(
     case_ref: str = typer.Argument(..., help="The case the meeting was about."),
     answers: str | None = ANSWERS_OPTION,
     date: str | None = typer.Option(None, "--date", metavar="DATE", help="When it was held."),
-    kind: str | None = typer.Option(None, "--kind", help="Kind of meeting (VOCABULARY.md)."),
-    location: str | None = typer.Option(None, "--location", help="Where it was held (VOCABULARY.md)."),
+    kind: str | None = typer.Option(None, "--kind", help="Kind of meeting (msp labels meeting-kind)."),
+    location: str | None = typer.Option(None, "--location", help="Where it was held (msp labels meeting-location)."),
     chosen: bool | None = typer.Option(None, "--chosen/--not-chosen", help="Did the person choose where?"),
     attendee: list[str] = typer.Option([], "--attendee", help="Who attended (repeat)."),
     prepared: bool | None = typer.Option(None, "--prepared/--not-prepared", help="Was the person prepared?"),

@@ -6,6 +6,7 @@ the storage counts (storage/sqlite/report_queries.py), figures.py shapes, render
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from msp_cli.errors import UsageProblem
-from msp_cli.ui import console
+from msp_cli.ui import console, say
+
+REPORT_YEAR = "report_year"  # a setting: the year reports show when none is given (msp demo writes it)
 
 if TYPE_CHECKING:
     from msp_cli.reports.period import Period
@@ -58,6 +61,18 @@ class Computed:
     store: Any
 
 
+def period_for(store: Any, *chosen: str | None) -> Period:
+    """The period asked for; none asked for, the database's report year (msp demo sets it, and it is said)
+    or the current reporting year. A period still running is marked 'to date'."""
+    from msp_cli.reports.period import parse_period
+
+    period = parse_period(*chosen)
+    if not any(chosen) and store.setting(REPORT_YEAR) is not None:
+        period = parse_period(store.setting(REPORT_YEAR))
+        say(f"Reporting {period.label}, this database's headline year (set by msp demo); --year for another.")
+    return period.as_of(dt.date.today())
+
+
 def compute(
     ctx: typer.Context,
     title: str,
@@ -70,14 +85,19 @@ def compute(
     from msp_cli.reports.publish import RULE
     from msp_cli.storage import Scope
 
-    period = parse_period(options["year"], options["quarter"], options["date_from"], options["date_to"])
+    chosen = [options[k] for k in ("year", "quarter", "date_from", "date_to")]
+    parse_period(*chosen)  # a bad period is refused before the database is opened
     store = ctx.obj.open()
+    period = period_for(store, *chosen)
     scope = Scope(period=period, team=options["team"], worker=options["worker"])
     data = store.report(name, scope, *extra)
     publish = options["publish"]
     items, obj = shape(data, *extra, publish)
     demo = store.is_demo()
     head: dict[str, Any] = {"report": title, "period": {"label": period.label, "from": period.start, "to": period.end}}
+    if period.to_date is not None:  # added, not renamed: programs reading "label" go on working
+        head["title"] = f"{title}: {period.heading}"
+        head["period"]["to_date"] = period.to_date
     if options["team"] or options["worker"]:
         head["filters"] = {"team": options["team"], "worker": options["worker"]}
     if demo:
@@ -105,11 +125,12 @@ def _run(
     if options["as_csv"]:
         from msp_cli.reports.render import to_csv
 
-        print(to_csv(done.items, publish=done.publish, demo=done.demo), end="")
+        heading = f"{done.title}: {done.period.heading}" if done.period.to_date is not None else None
+        print(to_csv(done.items, publish=done.publish, demo=done.demo, heading=heading), end="")
         return
     from msp_cli.reports.render import render
 
-    label = done.period.label + "".join(
+    label = done.period.heading + "".join(
         f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"])) if v
     )
     console.print(render(title, label, done.items, publish=done.publish, demo=done.demo, console=console))

@@ -29,6 +29,7 @@ def board(
     ),
 ) -> None:
     """The year for the Safeguarding Adults Board: charts, their numbers, and what they show."""
+    from msp_cli.commands.report import period_for
     from msp_cli.reports import board as board_html
     from msp_cli.reports import chromium
     from msp_cli.reports.board_figures import gather
@@ -37,10 +38,11 @@ def board(
 
     if html_file is None and pdf_file is None:
         raise UsageProblem("Say where to write the report: --html FILE, --pdf FILE, or both.")
-    period = parse_period(year)
+    parse_period(year)  # a bad year is refused before anything else
     if pdf_file is not None and chromium.find() is None:
         raise UsageProblem(f"--pdf needs Chromium, which is not installed. {chromium.HOW_TO_GET}")
     store = ctx.obj.open()
+    period = period_for(store, year)
     figures = gather(store, period, publish=not no_publish, with_quotes=with_quotes)
     text = board_html.html(figures, council=store.setting("council"), demo=store.is_demo())
     written = []

@@ -65,7 +65,8 @@ def sac(
     from msp_cli.reports import sac_return
 
     if as_csv:
-        print(sac_return.to_long_csv(done.obj, demo=done.demo), end="")
+        heading = f"{done.title}: {done.period.heading}" if done.period.to_date is not None else None
+        print(sac_return.to_long_csv(done.obj, demo=done.demo, heading=heading), end="")
         return
     assert xlsx is not None
     from msp_cli.reports.files import write_report_file
@@ -82,7 +83,7 @@ def cover_lines(done: Computed) -> list[tuple[str, str]]:
 
     period = done.period
     lines = [
-        ("Period", f"{period.label} ({period.start} to {period.end})"),
+        ("Period", f"{period.heading} ({period.start} to {period.end})"),
         ("Council", done.store.setting("council") or COUNCIL_NOT_SET),
     ]
     filters = done.head.get("filters")

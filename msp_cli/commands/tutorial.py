@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from msp_cli.commands.case import needs_terminal
-from msp_cli.commands.demo import demo_path
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
+from msp_cli.hints import command, quote
+from msp_cli.location import tutorial_file
 from msp_cli.ui import console, interactive, say
 
 
@@ -21,28 +24,38 @@ def tutorial(
         None, "--scenario", help="money (default), home or care-home: which fictional person to meet."
     ),
 ) -> None:
-    """A guided case for training: coaching notes before each step, then where the case is counted."""
+    """A guided case for training: coaching notes before each step, then where the case is counted.
+
+    It works in a file of its own (unless --db names one), so the demonstration database and
+    real data are left as they were.
+    """
     from msp_cli import prompts, rules, tutorial, vocab, wizard
 
     state: AppState = ctx.obj
     chosen = tutorial.scenario(scenario_key)
     if not interactive():
-        raise needs_terminal("msp tutorial")
-    path = demo_path(state)
-    state.db_option = str(path)
+        raise needs_terminal("msp tutorial", answers=False)
+    restart = command("tutorial", "--scenario", chosen.key)
+    path = Path(state.db_option).expanduser() if state.db_option else tutorial_file()
+    state.db_option = str(path)  # so that every hint from here on names this file
     store = state.open(create=True)
     if not store.is_demo():
         if store.count_cases():
             raise MspError(
                 f"{path} holds real data; the tutorial only runs on a demonstration database.",
-                hint="Leave out --db and MSP_DB, or make one with msp demo.",
+                hint="Leave out --db: the tutorial then uses a file of its own.",
             )
         with store.write() as audit:
             store.set_setting(audit, "demo", "yes")
     prompts.show_warning(f"Tutorial: {chosen.title}")
     prompts.show(chosen.story)
     notes = tutorial.coaching(chosen)
-    w = wizard.Wizard(store=store, record=wizard.new_record(), coach=lambda step: prompts.show_help(notes[step]))
+    w = wizard.Wizard(
+        store=store,
+        record=wizard.new_record(),
+        coach=lambda step: prompts.show_help(notes[step]),
+        restart=restart,
+    )
     wizard.run(w)
     from msp_cli.case_view import render_case
 
@@ -60,5 +73,9 @@ def tutorial(
         if r["enquiry_type"] == vocab.SECTION_42:
             where.append(f"- once closed, in SG2a under {', '.join(r['risk_types'])}, and in SG3a and SG4a")
         where.append("- once closed, in msp report outcomes: whether what the person wanted was achieved")
-        where.append(f"Next, as the enquiry goes on: msp --db {path} case review {r['case_ref']}, then case close.")
+        ref = quote(r["case_ref"])
+        where.append(f"Next, as the enquiry goes on: {command('case review', ref)}, then {command('case close', ref)}")
+    else:
+        shown = command("case show", quote(r["case_ref"]))
+        where.append(f"It needed no enquiry, so it is closed already. See it again with: {shown}")
     say("\n".join(where))

@@ -30,7 +30,11 @@ def audit(
     state: AppState = ctx.obj
     store = state.open()
     today = dt.date.today()
+    from msp_cli.hints import command, quote
+
     found = store.worklist(today=today, days=days, worker=worker, team=team)
+    for f in found:  # the fixes name commands: spelt as this command line was, so they work when pasted
+        f["fix"] = (f["fix"] or "").format(ref=quote(f["case_ref"] or "CASE"), msp=command())
     counts = worklist_summary(found)
     if as_json:
         obj = {"as_of": today.isoformat(), "closed_within_days": days, "summary": counts, "findings": found}
@@ -41,6 +45,8 @@ def audit(
     from rich.console import Group, RenderableType
     from rich.table import Table
     from rich.text import Text
+
+    from msp_cli.fit import Fitted
 
     parts: list[RenderableType] = []
     if store.is_demo():
@@ -61,13 +67,13 @@ def audit(
         table.add_column("How to put it right", ratio=3, overflow="fold")
         for f in by_worker[who]:
             table.add_row(f["case_ref"] or "(all)", f["finding"] or "", f["fix"] or "")
-        parts.append(table)
+        parts.append(Fitted(table))
     summary = Table(title="Findings by rule", title_justify="left")
     summary.add_column("Rule")
     summary.add_column("Cases", justify="right")
     for rule, n in counts.items():
         summary.add_row(rule, str(n))
-    parts.append(summary)
+    parts.append(Fitted(summary))
     console.print(Group(*parts))
     if not found:
         say("Nothing to put right.")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from msp_cli import vocab
 
@@ -242,10 +243,11 @@ FIELDS: tuple[Field, ...] = (
           _V.EXPRESSED_BY, "Person or Representative"),
     Field("feedback", "felt_listened_to", K.SCORE, "feedback", "felt_listened_to",
           "1 (not at all) to 5 (completely)", "Did they feel listened to?"),
-    Field("feedback", "felt_involved", K.SCORE, "feedback", "felt_involved", "1 to 5", "Did they feel involved?"),
+    Field("feedback", "felt_involved", K.SCORE, "feedback", "felt_involved", "1 to 5",
+          "Did they feel involved in decisions?"),
     Field("feedback", "feels_safer", K.SCORE, "feedback", "feels_safer", "1 to 5", "Do they feel safer?"),
     Field("feedback", "outcomes_met", K.SCORE, "feedback", "outcomes_met", "1 to 5",
-          "Were the outcomes they wanted met?"),
+          "Were their outcomes met?"),
     Field("feedback", "note", K.TEXT, "feedback", "note", "Their words", "Their words", free_text=True),
     # --- closures later reopened -------------------------------------------------------------
     Field("earlier_closure", "concluded", K.DATE, "closure", "concluded", "Date that closure concluded",
@@ -268,6 +270,7 @@ FIELDS: tuple[Field, ...] = (
 )  # fmt: skip
 
 
+@cache
 def fields_of(group: str) -> tuple[Field, ...]:
     """The fields of one object of the format, in the format's order."""
     return tuple(f for f in FIELDS if f.group == group)
@@ -281,5 +284,6 @@ def field(path: str) -> Field:
     raise KeyError(path)
 
 
+@cache
 def keys_of(group: str) -> tuple[str, ...]:
     return tuple(f.key for f in fields_of(group))

@@ -131,7 +131,7 @@ def _quotes(board: BoardFigures) -> str:
 def html(board: BoardFigures, *, council: str | None, demo: bool) -> str:
     f = Figures(board)
     year = board.year
-    title = f"Making Safeguarding Personal: {year.label}"
+    title = f"Making Safeguarding Personal: {year.heading}"
     demo_parts = (f'<div class="demo-mark">{DEMO}</div>', f'<div class="demo-banner">{DEMO}: fictional cases</div>')
     if board.publish:
         rule = f'<p class="rule">Figures follow the national publication rule. {escape(RULE)}</p>'

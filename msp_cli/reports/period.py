@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from msp_cli.errors import UsageProblem
 
@@ -17,6 +17,20 @@ class Period:
     start: str  # ISO dates, inclusive
     end: str
     label: str
+    to_date: str | None = None  # today, where the period has not ended yet: its figures are so far
+
+    @property
+    def heading(self) -> str:
+        """The label as a title says it: a period still running is 'to date', with the date."""
+        if self.to_date is None:
+            return self.label
+        so_far = "year to date" if _YEAR.fullmatch(self.label) else "to date"
+        return f"{self.label}, {so_far} (to {self.to_date})"
+
+    def as_of(self, today: dt.date) -> Period:
+        """This period, marked 'to date' when TODAY falls inside it."""
+        day = today.isoformat()
+        return replace(self, to_date=day if self.start <= day < self.end else None)
 
 
 def year_starting(first: int) -> Period:

@@ -18,6 +18,7 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from msp_cli.fit import Fitted
 from msp_cli.reports.publish import RULE, SUPPRESSED, percent, shown_count
 from msp_cli.ui import DEMO_BANNER
 
@@ -121,7 +122,8 @@ def render(
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
     parts.append(Text(f"{title}: {period_label}", style="bold underline"))
     for item in items:
-        parts.append(section_table(item, publish, plain) if isinstance(item, Section) else grid_table(item))
+        table = section_table(item, publish, plain) if isinstance(item, Section) else grid_table(item)
+        parts.append(Fitted(table))
     if publish:
         parts.append(Text(RULE, style="italic"))
     return Group(*parts)
@@ -134,11 +136,14 @@ def _safe(cell: Any) -> Any:
     return cell
 
 
-def to_csv(items: list[Item], *, publish: bool, demo: bool) -> str:
+def to_csv(items: list[Item], *, publish: bool, demo: bool, heading: str | None = None) -> str:
+    """The figures as CSV; HEADING, where given (a period still running), is the first row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if demo:
         writer.writerow([DEMO_BANNER.strip()])
+    if heading is not None:
+        writer.writerow([_safe(heading)])
     sections = [i for i in items if isinstance(i, Section)]
     if sections:
         writer.writerow(["table", "row", "count", "out_of", "percent"])

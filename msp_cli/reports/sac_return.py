@@ -115,7 +115,7 @@ def long_rows(obj: dict[str, Any]) -> list[tuple[str, str, str, str, Count]]:
     return out
 
 
-def to_long_csv(obj: dict[str, Any], *, demo: bool) -> str:
+def to_long_csv(obj: dict[str, Any], *, demo: bool, heading: str | None = None) -> str:
     from msp_cli.export import safe_cell
     from msp_cli.ui import DEMO_BANNER
 
@@ -123,6 +123,8 @@ def to_long_csv(obj: dict[str, Any], *, demo: bool) -> str:
     writer = csv.writer(out, lineterminator="\n")
     if demo:
         writer.writerow([DEMO_BANNER.strip()])
+    if heading is not None:  # a period still running: "year to date (to DATE)"
+        writer.writerow([safe_cell(heading)])
     writer.writerow(LONG_HEADER)
     writer.writerows([safe_cell(cell) for cell in row] for row in long_rows(obj))
     return out.getvalue()
@@ -134,9 +136,11 @@ def write_xlsx(path: Path, obj: dict[str, Any], cover: list[tuple[str, str]], *,
         import xlsxwriter
     except ImportError:
         from msp_cli.errors import MspError
+        from msp_cli.hints import install_command
 
         raise MspError(
-            "The xlsx return needs xlsxwriter.", hint='Install it with: python -m pip install "msp[excel]"'
+            "The xlsx return needs xlsxwriter, which every install of msp-safeguarding brings; it is missing here.",
+            hint=f"Install it with: {install_command('xlsxwriter')}",
         ) from None
     from msp_cli.ui import DEMO_BANNER
 

@@ -1,4 +1,4 @@
-"""Encryption at rest with SQLCipher (the optional `encrypt` extra: pip install "msp[encrypt]").
+"""Encryption at rest with SQLCipher (the optional `encrypt` extra of msp-safeguarding).
 
 An encrypted database is a SQLCipher file: without the passphrase its pages are noise. The
 passphrase comes from MSP_PASSPHRASE or is asked for in the terminal without echo; it is
@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from msp_cli.errors import DatabaseProblem, MspError, UsageProblem
+from msp_cli.hints import install_command
 
 PASSPHRASE_ENV = "MSP_PASSPHRASE"
 MIN_LENGTH = 8
@@ -25,7 +26,7 @@ def module() -> ModuleType:
     except ImportError:
         raise MspError(
             "Encrypted databases need SQLCipher support, which is not installed.",
-            hint='Install it with: python -m pip install "msp[encrypt]"',
+            hint=f"Install it with: {install_command('sqlcipher3')}",
         ) from None
     loaded: ModuleType = cipher
     return loaded

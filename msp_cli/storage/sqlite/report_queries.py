@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from msp_cli import rules, vocab
+from msp_cli.record.fields import Kind, fields_of
 from msp_cli.rules import Rule
 from msp_cli.storage.interface import Scope
 from msp_cli.storage.sqlite.rules_sql import condition
@@ -106,8 +107,8 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     extra, fparams = filters(scope)
     p = scope.period
     received = _when("c.concern_received BETWEEN ? AND ?")
-    s42_started = _when("c.enquiry_type = 'Section 42' AND c.enquiry_started BETWEEN ? AND ?")
-    other_started = _when("c.enquiry_type = 'Other' AND c.enquiry_started BETWEEN ? AND ?")
+    s42_started = _when(f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?")
+    other_started = _when(f"{condition(rules.IS_OTHER_ENQUIRY)} AND c.enquiry_started BETWEEN ? AND ?")
     row = conn.execute(
         f"SELECT {received}, {s42_started}, {other_started} FROM safeguarding_case c WHERE 1 = 1{extra}",
         [p.start, p.end, p.start, p.end, p.start, p.end, *fparams],
@@ -169,7 +170,7 @@ def _missing(conn: sqlite3.Connection, column: str, base: str, params: list[Any]
 SG1_COLUMNS = {
     "Safeguarding Concerns": "c.concern_received BETWEEN ? AND ?",
     "Section 42 Enquiries": f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?",
-    "Other Enquiries": "c.enquiry_type = 'Other' AND c.enquiry_started BETWEEN ? AND ?",
+    "Other Enquiries": f"{condition(rules.IS_OTHER_ENQUIRY)} AND c.enquiry_started BETWEEN ? AND ?",
 }
 # Whole years from the date of birth to the last day of the period (the first ? is that day);
 # the birthday counts on its day. A date of birth that would make an adult at risk under 18
@@ -393,7 +394,7 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     }
 
 
-FEEDBACK_QUESTIONS = ("felt_listened_to", "felt_involved", "feels_safer", "outcomes_met")
+FEEDBACK_QUESTIONS = tuple(f.column for f in fields_of("feedback") if f.kind is Kind.SCORE)
 
 
 def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from msp_cli.errors import DatabaseProblem, MspError
+from msp_cli.hints import missing_database_hint
 from msp_cli.location import shared_storage_reason
 from msp_cli.record import Case, Feedback, Meeting, Person
 from msp_cli.rules import Rule
@@ -284,7 +285,7 @@ def open_store(
     elif not create:
         raise MspError(
             f"There is no msp database at {path}.",
-            hint=f"Create one with: msp --db {path} init   (or try it out with: msp demo)",
+            hint=missing_database_hint(path),
         )
     if encrypted:
         cipher.module()  # say so now if SQLCipher is missing, before any file is made

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from msp_cli import rules
 from msp_cli.storage.sqlite.rules_sql import condition
 
-EDIT = "msp case show {ref} --json > case.json, correct it, then msp import --update case.json"
+# Fixes are templates: {msp} becomes `msp` with the global options in force and {ref} the case, quoted,
+# so that a fix pasted from the worklist runs on the same file
+EDIT = "{msp} case show {ref} --json > case.json, correct it, then {msp} import --update case.json"
 
 
 @dataclass(frozen=True)
@@ -33,7 +35,7 @@ RULES = (
     Rule(
         "no-desired-outcomes",
         "Outcomes were expressed, but none is recorded",
-        "Record them in the person's words: msp case review {ref} (add a new outcome)",
+        "Record them in the person's words: {msp} case review {ref} (add a new outcome)",
         condition(rules.NEEDS_OUTCOMES),
     ),
     Rule(
@@ -57,14 +59,14 @@ RULES = (
     Rule(
         "open-no-review",
         f"Open more than {OPEN_DAYS} days with no review of the outcomes",
-        "Review the outcomes with the person: msp case review {ref}",
+        "Review the outcomes with the person: {msp} case review {ref}",
         f"{ENQUIRY} AND cl.id IS NULL AND COALESCE(c.enquiry_started, c.concern_received) < :review_due"
         " AND NOT EXISTS (SELECT 1 FROM outcome_review_session r WHERE r.case_id = c.id)",
     ),
     Rule(
         "closed-without-achieved",
         "Closed without recording whether the outcomes were achieved",
-        'Reopen and close again with the answers: msp case reopen {ref} --reason "record outcomes"',
+        'Reopen and close again with the answers: {msp} case reopen {ref} --reason "record outcomes"',
         f"cl.id IS NOT NULL AND {EXPRESSED} AND (cl.outcomes_achieved IS NULL OR EXISTS (SELECT 1 FROM"
         " desired_outcome d WHERE d.case_id = c.id AND NOT EXISTS (SELECT 1 FROM closure_outcome co"
         " WHERE co.closure_id = cl.id AND co.outcome_id = d.id)))",
@@ -72,13 +74,13 @@ RULES = (
     Rule(
         "risk-outcome-missing",
         "Risk was identified and action taken, but the risk outcome (SG2e) is missing",
-        'Reopen and close again with the risk outcome: msp case reopen {ref} --reason "record risk outcome"',
+        'Reopen and close again with the risk outcome: {msp} case reopen {ref} --reason "record risk outcome"',
         condition(rules.NEEDS_RISK_OUTCOME),
     ),
     Rule(
         "no-feedback",
         "Closed with no feedback gathered from the person or their representative",
-        "Ask how it went, while it is fresh: msp feedback add {ref}",
+        "Ask how it went, while it is fresh: {msp} feedback add {ref}",
         f"{ENQUIRY} AND cl.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.case_id = c.id)",
     ),
 )
@@ -86,7 +88,7 @@ RULES = (
 OTHER_RULE = Rule(
     "other-overused",
     "'Other' is used for more than a quarter of this worker's desired outcomes",
-    "Use the categories that fit, keeping the person's words beside them: msp case review",
+    "Use the categories that fit, keeping the person's words beside them: {msp} case review CASE",
     "",
 )
 OTHER_SHARE = 0.25
@@ -102,7 +104,12 @@ IN_SCOPE = (
 
 
 def findings(
-    conn: sqlite3.Connection, *, today: dt.date, days: int, worker: str | None = None, team: str | None = None
+    conn: sqlite3.Connection,
+    *,
+    today: dt.date,
+    days: int,
+    worker: str | None = None,
+    team: str | None = None,
 ) -> list[dict[str, str | None]]:
     params = {
         "closed_since": (today - dt.timedelta(days=days)).isoformat(),
@@ -123,7 +130,7 @@ def findings(
                     "case_ref": ref,
                     "rule": rule.key,
                     "finding": rule.finding,
-                    "fix": rule.fix.format(ref=ref),
+                    "fix": rule.fix,  # a template: the command line fills in {msp} and {ref} (commands/worklist.py)
                 }
             )
     other = (
