@@ -33,8 +33,11 @@ def open_storage(target: Path | str, **options: Any) -> Storage:
         try:
             from msp_cli.storage.postgres.store import open_server
         except ImportError as exc:
+            from msp_cli.hints import install_command
+
             raise MspError(
-                'A PostgreSQL database needs msp\'s server extra (psycopg): pip install "msp[server]".'
+                "A PostgreSQL database needs psycopg, msp's server extra.",
+                hint=f"Install it with: {install_command('psycopg')}",
             ) from exc
 
         options.pop("encrypt", None)  # the server protects its own data
