@@ -78,8 +78,13 @@ BEGIN
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', part.tbl);
         EXECUTE format('CREATE POLICY msp_read ON %I FOR SELECT USING ((SELECT msp_reads_all())'
                        ' OR EXISTS (SELECT 1 FROM safeguarding_case c WHERE c.id = %s))', part.tbl, part.case_of);
-        EXECUTE format('CREATE POLICY msp_write ON %I FOR ALL USING (msp_writes_case(%s))'
+        -- writing, by command: a FOR ALL policy would also be OR-ed into every read, row by row
+        EXECUTE format('CREATE POLICY msp_insert ON %I FOR INSERT WITH CHECK (msp_writes_case(%s))',
+                       part.tbl, part.case_of);
+        EXECUTE format('CREATE POLICY msp_update ON %I FOR UPDATE USING (msp_writes_case(%s))'
                        ' WITH CHECK (msp_writes_case(%s))', part.tbl, part.case_of, part.case_of);
+        EXECUTE format('CREATE POLICY msp_delete ON %I FOR DELETE USING (msp_writes_case(%s))',
+                       part.tbl, part.case_of);
     END LOOP;
 END
 $$;
