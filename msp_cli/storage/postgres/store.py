@@ -78,6 +78,7 @@ class ServerStore(Store):
     created: bool = False  # made by this open (msp init)
     role: str | None = None  # worker, manager, auditor, or None for the owner
     opened: dict[str, int] = field(default_factory=dict)  # case_ref -> its newest audit entry when read
+    bulk_written: bool = False  # this transaction adds cases in bulk
 
     @property
     def server(self) -> ServerConnection:
@@ -98,6 +99,10 @@ class ServerStore(Store):
             yield audit
             audit.flush()
             conn.execute("COMMIT")
+            if self.bulk_written:  # many new rows (an import): without fresh statistics the planner
+                self.bulk_written = False  # may scan a table once a row for the reports that follow
+                with contextlib.suppress(psycopg.Error):  # a login that does not own a table is skipped
+                    conn.execute("ANALYZE")
         except psycopg.Error as exc:
             self._rollback()
             raise self.refusal(exc) from exc
@@ -121,6 +126,7 @@ class ServerStore(Store):
         return super().setting(key)
 
     def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
+        self.bulk_written = True  # statistics are refreshed once this transaction commits
         return SequencedBulkWriter(self.conn, audit, action=action)
 
     # --- two people on one case: the second save is refused, never written over ------------
