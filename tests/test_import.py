@@ -41,7 +41,7 @@ def test_import_stores_the_case_rows(run: Run, backend: Backend, write_jsonl) ->
         ("Advocate",),
         ("Police",),
     ]
-    assert backend.rows("SELECT stage, count(*) FROM case_response GROUP BY stage") == [
+    assert backend.rows("SELECT stage, count(*) FROM case_response GROUP BY stage ORDER BY stage") == [
         ("planned", 1),
         ("used", 1),
     ]
