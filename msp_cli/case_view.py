@@ -133,6 +133,8 @@ def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]
         )
     for w in history.earlier_wording:
         add(w["replaced_on"], f'Outcome #{w["position"]} reworded; it was: "{w["text"]}"')
+    for c in history.corrections:
+        add(c["on"], _correction_text(c))
     for f in record["feedback"]:
         given = cast(dict[str, Any], f)
         scores = ", ".join(f"{k.replace('_', ' ')} {given[k]}" for k in FEEDBACK_SCORES if given[k])
@@ -159,6 +161,21 @@ def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]
             ),
         )
     return sorted(events, key=lambda e: e[0])
+
+
+def _correction_text(c: dict[str, Any]) -> str:
+    """A recording error put right: each field's old and new value, and why (never the person's new words)."""
+    changes = dict(c["changes"])
+    reason = (changes.pop("reason", None) or [None, None])[1]
+    fields = "; ".join(f"{name}: {_shown(old)} → {_shown(new)}" for name, (old, new) in changes.items())
+    who = f" by {c['worker']}" if c["worker"] else ""
+    return f"Recording corrected{who}: {fields}" + (f"\nWhy: {reason}" if reason else "")
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == []:
+        return "not recorded"
+    return "; ".join(map(str, value)) if isinstance(value, list) else f"“{value}”"
 
 
 def _closure_text(c: dict[str, Any]) -> str:

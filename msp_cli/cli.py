@@ -156,6 +156,7 @@ def _register() -> None:
         admin,
         case,
         copy,
+        correct,
         data,
         demo,
         labels,
@@ -166,11 +167,12 @@ def _register() -> None:
         use,
         users,
         worklist,
-    )  # fmt: skip
+    )
 
     admin.register(app)
     case.register(app)
     progress.register(app)
+    correct.register(app)
     report.register(app)
     data.register(app)
     demo.register(app)

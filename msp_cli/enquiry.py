@@ -28,9 +28,7 @@ LATE_FEEDBACK_DAYS = 14
 
 
 def load(store: Storage, case_ref: str, *, must_be_open: bool = True) -> StoredCase:
-    stored = store.load_case(case_ref)
-    if stored is None:
-        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
+    stored = load_any(store, case_ref)
     if stored.draft_step is not None:
         raise MspError(
             f"Case {case_ref} is unfinished (the wizard stopped at step {stored.draft_step}).",
@@ -41,6 +39,14 @@ def load(store: Storage, case_ref: str, *, must_be_open: bool = True) -> StoredC
             f"Case {case_ref} was closed on {stored.record['concluded']}.",
             hint="To record more, reopen it first: " + command("case reopen", quote(case_ref), '--reason "..."'),
         )
+    return stored
+
+
+def load_any(store: Storage, case_ref: str) -> StoredCase:
+    """The case, open, closed or unfinished."""
+    stored = store.load_case(case_ref)
+    if stored is None:
+        raise MspError(f"No case {case_ref!r} in this database.", hint=no_case_hint())
     return stored
 
 
@@ -131,3 +137,48 @@ def reopen(store: Storage, case_ref: str, reason: str) -> None:
         raise MspError("Say why the case is reopened: --reason TEXT.")
     with store.write() as audit:
         store.reopen(audit, stored, reason)
+
+
+def correct(store: Storage, stored: StoredCase, changes: list[tuple[Any, Any]], reason: str) -> list[str]:
+    """Put right recorded facts (path, value), audited as a correction with REASON; the paths changed.
+
+    A closed case takes only the corrections its worklist findings name; anything else is
+    recorded after reopening it.
+    """
+    from msp_cli.correction import correctable_when_closed, pattern, show_path, value_at, with_value
+
+    case_ref = stored.record["case_ref"]
+    if not reason.strip():
+        raise MspError("Say why this is corrected: --reason TEXT (it goes in the audit trail).")
+    if stored.record["concluded"] is not None:
+        allowed = correctable_when_closed(store, case_ref)
+        refused = [show_path(path) for path, _ in changes if pattern(path) not in allowed]
+        if refused:
+            raise MspError(
+                f"Case {case_ref} was closed on {stored.record['concluded']}; {', '.join(refused)} is corrected"
+                " after reopening it (only what `msp audit` lists for a closed case is corrected in place).",
+                hint=command("case", "reopen", quote(case_ref), '--reason "..."'),
+            )
+    draft: Any = stored.record
+    for path, value in changes:
+        draft = with_value(draft, path, value)
+    record = validate_case(draft, draft=stored.draft_step is not None)  # a closure before a reopening too
+    changed = [show_path(p) for p, _ in changes if value_at(stored.record, p) != value_at(record, p)]
+    if changed:
+        with store.write() as audit:
+            store.save_case(audit, record, draft_step=stored.draft_step, action="case.correct", correction=reason)
+    return changed
+
+
+def discard(store: Storage, case_ref: str, reason: str) -> None:
+    """Remove an unfinished (draft) case; the audit trail keeps that it was, and why it went."""
+    stored = load_any(store, case_ref)
+    if stored.draft_step is None:
+        raise MspError(
+            f"Case {case_ref} is finished, and a finished case is never discarded.",
+            hint=f"Correct what is wrong with: {command('case', 'edit', quote(case_ref))}",
+        )
+    if not reason.strip():
+        raise MspError("Say why the draft is discarded: --reason TEXT (it goes in the audit trail).")
+    with store.write() as audit:
+        store.discard_draft(audit, stored, reason)

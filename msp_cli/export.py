@@ -3,8 +3,9 @@
 Pseudonymised means: person, case and worker references replaced by a keyed hash
 (HMAC-SHA256 with a key kept in the database, never in the export), so one person has one
 pseudonym in every export from the same database; names dropped; free text dropped unless
-asked for. Ages are bands already. Cases are read and written one at a time, so memory
-stays flat however many there are. No cell written to a spreadsheet can become a formula.
+asked for. Ages are bands already. Months for dates, an order of their own, names out of the
+notes and the small-groups check are msp_cli.pseudonymised's. Cases are read and written one
+at a time, so memory stays flat however many there are. No cell written to a spreadsheet can become a formula.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
+from msp_cli.pseudonymised.dates import INTERVAL_COLUMNS, interval_cells
 from msp_cli.record import Case
 from msp_cli.record.fields import Field, Kind, fields_of
 from msp_cli.storage import Storage
@@ -83,7 +85,8 @@ def _key_columns(where: str) -> list[tuple[str, str]]:
 COLUMNS: dict[str, list[Column]] = {name: _columns(group) for name, group, _ in TABLE_SOURCES}
 # table -> [(column, meaning)]: the data dictionary, and the column order of csv and xlsx
 TABLES: dict[str, list[tuple[str, str]]] = {
-    name: [*_key_columns(where), *((c.name, c.meaning) for c in COLUMNS[name])] for name, _, where in TABLE_SOURCES
+    name: [*_key_columns(where), *((c.name, c.meaning) for c in COLUMNS[name]), *INTERVAL_COLUMNS.get(name, [])]
+    for name, _, where in TABLE_SOURCES
 }
 
 
@@ -170,13 +173,16 @@ def table_rows(r: Case) -> dict[str, list[list[Any]]]:
     for name, _, where in TABLE_SOURCES:
         columns = COLUMNS[name]
         if not where:
-            rows[name] = [_row(columns, record)]
+            rows[name] = [[*_row(columns, record), *interval_cells(name, record)]]
         elif "." not in where:
-            rows[name] = [[ref, i, *_row(columns, item)] for i, item in enumerate(record.get(where, []), start=1)]
+            rows[name] = [
+                [ref, i, *_row(columns, item), *interval_cells(name, item)]
+                for i, item in enumerate(record.get(where, []), start=1)
+            ]
         else:
             parent, child = where.split(".")
             rows[name] = [
-                [ref, i, j, *_row(columns, item)]
+                [ref, i, j, *_row(columns, item), *interval_cells(name, item)]
                 for i, holder in enumerate(record[parent], start=1)
                 for j, item in enumerate(holder.get(child, []), start=1)
             ]
@@ -210,8 +216,9 @@ def write_jsonl(path: Path, records: Iterable[Case], *, demo: bool = False) -> i
     return count
 
 
-def write_csv(folder: Path, records: Iterable[Case], about: list[str], *, demo: bool = False) -> int:
-    """A folder of tables; in a demonstration export every row of every table says so in a last column."""
+def write_csv(folder: Path, records: Iterable[Case], about: Callable[[], list[str]], *, demo: bool = False) -> int:
+    """A folder of tables, the data dictionary and about.txt (ABOUT is asked once the cases are written);
+    in a demonstration export every row of every table says so in a last column."""
     mark = [DEMO_BANNER.strip()] if demo else []
     folder.mkdir(mode=0o700)
     handles = {name: private_file(folder / f"{name}.csv") for name in TABLES}
@@ -245,7 +252,7 @@ def write_csv(folder: Path, records: Iterable[Case], about: list[str], *, demo: 
         text.flush()
         text.detach()
     with private_file(folder / "about.txt") as handle:
-        handle.write(("\r\n".join(about) + "\r\n").encode("utf-8"))
+        handle.write(("\r\n".join(about()) + "\r\n").encode("utf-8"))
     return count
 
 
@@ -271,7 +278,8 @@ COLUMN_WIDTHS = {
 }
 
 
-def write_xlsx(path: Path, records: Iterable[Case], about: list[str]) -> int:
+def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str]]) -> int:
+    """The cover sheet, a sheet a table and the data dictionary (ABOUT is asked once the cases are written)."""
     try:
         import xlsxwriter
     except ImportError:
@@ -292,10 +300,7 @@ def write_xlsx(path: Path, records: Iterable[Case], about: list[str]) -> int:
     }
     workbook = xlsxwriter.Workbook(str(path), options)
     bold = workbook.add_format({"bold": True})
-    cover = workbook.add_worksheet("About")
-    cover.set_column(0, 0, 110)
-    for i, line in enumerate(about):
-        cover.write_string(i, 0, line, bold if i == 0 else None)
+    cover = workbook.add_worksheet("About")  # first in the workbook, filled last
     sheets = {}
     for name, columns in TABLES.items():
         sheet = workbook.add_worksheet(name)
@@ -333,6 +338,9 @@ def write_xlsx(path: Path, records: Iterable[Case], about: list[str]) -> int:
                 dictionary.write_string(row_number, col, value)
             row_number += 1
     dictionary.freeze_panes(1, 0)
+    cover.set_column(0, 0, 110)
+    for i, line in enumerate(about()):
+        cover.write_string(i, 0, line, bold if i == 0 else None)
     workbook.close()
     return count
 

@@ -17,6 +17,7 @@ from typing import IO, Any
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.hints import quote
 from msp_cli.model import validate_case
+from msp_cli.pseudonymised.dates import INTERVALS_KEY
 from msp_cli.storage import Storage
 from msp_cli.ui import DEMO_BANNER
 
@@ -73,7 +74,12 @@ def open_input(source: str) -> IO[bytes]:
 
 
 def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
-    """(line number, parsed object or None, problem or None) for each non-blank line."""
+    """(line number, parsed object or None, problem or None) for each non-blank line.
+
+    A file that is one JSON object written over several lines (`msp case show --json`,
+    `--answers` files) is read as that one case.
+    """
+    first = True
     for number, raw in enumerate(stream, start=1):
         try:
             text = raw.decode("utf-8")
@@ -87,9 +93,24 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
         try:
             yield number, json.loads(text), None
         except json.JSONDecodeError as exc:
-            yield number, None, f"is not valid JSON ({exc.msg} at column {exc.colno})"
+            problem = f"is not valid JSON ({exc.msg} at column {exc.colno})"
+            if first and text.strip() == "{":  # an indented object (msp case show --json), never a JSON line
+                yield _one_object(text, stream, problem)
+                return
+            yield number, None, problem
         except RecursionError:
             yield number, None, "is nested too deeply to be a case"
+        first = False
+
+
+def _one_object(start: str, rest: IO[bytes], problem: str) -> tuple[int, Any, str | None]:
+    """The whole input as one indented JSON object, as line 1; else PROBLEM."""
+    try:
+        return 1, json.loads(start + rest.read().decode("utf-8")), None
+    except UnicodeDecodeError:
+        return 1, None, "is not UTF-8 text; save the file as UTF-8"
+    except (json.JSONDecodeError, RecursionError):
+        return 1, None, problem
 
 
 # The first line of a JSON Lines export of demonstration data: not a case, so it has no case_ref;
@@ -129,6 +150,11 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, sou
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update else store.case_writer(audit, action="case.import")
         for number, obj, problem in read_lines(stream):
+            if isinstance(obj, dict) and INTERVALS_KEY in obj:
+                raise UsageProblem(
+                    "This file is a pseudonymised export, made for analysis: it cannot be imported."
+                    " Import an identifiable export (msp export --identifiable) instead."
+                )
             if not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
                 _mark_demo(store, audit, source)
                 result.demo = True

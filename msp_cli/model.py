@@ -380,6 +380,38 @@ def _cross_field_rules(c: _Checker, raw: dict[str, Any], r: Record) -> None:
         c.order(("concern_received", r["concern_received"]), (f"meetings[{i}].date", meeting["date"]))
     for i, fb in enumerate(r["feedback"]):
         c.order(("concern_received", r["concern_received"]), (f"feedback[{i}].date", fb["date"]))
+    _contradictions(c, r)
+
+
+def _contradictions(c: _Checker, r: Record) -> None:
+    """Answers of different steps that cannot both be true (the worklist lists stored ones too)."""
+    problem = capacity_contradiction(r["consent"], r["capacity"])
+    if problem:
+        c.problem("capacity.lacked_capacity", problem)
+    problem = achieved_contradiction(r["outcomes_achieved"], [o["achieved"] for o in r["desired_outcomes"]])
+    if problem:
+        c.problem("outcomes_achieved", problem)
+
+
+def capacity_contradiction(consent: dict[str, Any] | None, capacity: dict[str, Any] | None) -> str | None:
+    """Why the capacity answer contradicts the reason for going ahead without consent, or None."""
+    if rules.CAPACITY_CONTRADICTS_CONSENT.holds(cast(Case, {"consent": consent, "capacity": capacity})):
+        return (
+            f"is {vocab.LACKED_CAPACITY_NO!r}, but the enquiry went ahead without consent because"
+            f" {vocab.CONSENT_LACKS_CAPACITY.lower()!r}: correct one of the two"
+        )
+    return None
+
+
+def achieved_contradiction(overall: str | None, achieved: Sequence[str | None]) -> str | None:
+    """Why the overall SG4a answer contradicts every outcome's own answer, or None."""
+    known = [a for a in achieved if a is not None]
+    if not known or overall is None:
+        return None
+    for said, every in ((vocab.FULLY, vocab.NOT_ACHIEVED), (vocab.NOT_ACHIEVED, vocab.FULLY)):
+        if overall == said and all(a == every for a in known):
+            return f"is {said!r}, but every desired outcome is {every!r}: correct one or the other"
+    return None
 
 
 def _adult_on(born: str, day: str) -> bool:

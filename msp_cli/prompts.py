@@ -16,6 +16,10 @@ from typing import Any
 
 import questionary
 
+from msp_cli.prompt_controls import GoBack as GoBack  # re-exported: the wizard catches it from here
+from msp_cli.prompt_controls import add_back_key, can_go_back, no_preselection, yes_no
+from msp_cli.prompt_controls import back_allowed as back_allowed
+
 SKIP_HINT = "(Enter to leave blank)"
 
 
@@ -23,11 +27,22 @@ class PromptCancelled(Exception):
     """The person pressed Ctrl-C or the input ended."""
 
 
+_answered = [0]
+
+
+def answers_given() -> int:
+    """How many questions have been answered so far (the wizard's way to tell where Ctrl-B was)."""
+    return _answered[0]
+
+
 def _ask(question: questionary.Question) -> Any:
+    add_back_key(question.application)
     try:
-        return question.unsafe_ask(patch_stdout=False)
+        answer = question.unsafe_ask(patch_stdout=False)
     except (KeyboardInterrupt, EOFError) as exc:
         raise PromptCancelled from exc
+    _answered[0] += 1
+    return answer
 
 
 def _wrapped(text: str) -> str:
@@ -96,10 +111,14 @@ def ask_date(
     required: bool = True,
     not_before: str | None = None,
     not_before_name: str = "",
+    recorded: bool = False,
 ) -> str | None:
-    """A date, YYYY-MM-DD, not in the future and not before NOT_BEFORE; re-asked until valid."""
+    """A date, YYYY-MM-DD, not in the future and not before NOT_BEFORE; re-asked until valid.
+
+    A RECORDED default repeats the date the case already holds, and the question says so.
+    """
     answer = ask_text(
-        message + " (YYYY-MM-DD)",
+        message + (" (YYYY-MM-DD; the recorded date is filled in)" if recorded and default else " (YYYY-MM-DD)"),
         default=default or "",
         required=required,
         validate=lambda v: date_problem(v, not_before=not_before, not_before_name=not_before_name),
@@ -107,15 +126,26 @@ def ask_date(
     return answer.strip() or None
 
 
-def ask_select(message: str, choices: Sequence[str], *, default: str | None = None) -> str:
+def _instruction(text: str) -> str:
+    return text[:-1] + ("; Ctrl-B goes back)" if can_go_back() else ")")
+
+
+def ask_select(message: str, choices: Sequence[str], *, default: str | None = None, recorded: bool = False) -> str:
+    """One of CHOICES, chosen by the person: nothing is highlighted until they move or type.
+
+    DEFAULT pre-fills an answer only where it repeats what is already recorded (RECORDED) or
+    what the answers just given point to; the instruction says which.
+    """
+    shown = f"(Enter keeps {'the recorded' if recorded else 'the suggested'} answer: {default})" if default else ""
     question = questionary.select(
         message,
         choices=list(choices),
         default=default,
         use_search_filter=True,
         use_jk_keys=False,
-        instruction="(arrow keys, or type to filter; Enter to choose)",
+        instruction=shown or _instruction("(arrow keys, or type to filter; Enter to choose)"),
     )
+    no_preselection(question, start=list(choices).index(default) if default else -1, refuse_unchosen=True)
     answer: str = _ask(question)
     return answer
 
@@ -132,14 +162,19 @@ def ask_checkbox(
         validate=check,
         use_search_filter=True,
         use_jk_keys=False,
-        instruction="(Space ticks, type to filter, Enter when done)",
+        instruction=_instruction("(Space ticks, type to filter, Enter when done)"),
     )
+    no_preselection(question, start=0, refuse_unchosen=False)
     answer: list[str] = _ask(question)
-    return [c for c in choices if c in answer]  # in vocabulary order, whatever order ticked
+    chosen = [c for c in choices if c in answer]  # in vocabulary order, whatever order ticked
+    show("  chosen: " + ("; ".join(chosen) if chosen else "none"))
+    return chosen
 
 
-def ask_confirm(message: str, *, default: bool = True) -> bool:
-    answer: bool = _ask(questionary.confirm(message, default=default))
+def ask_confirm(message: str, *, default: bool | None = None, recorded: bool = False) -> bool:
+    """Yes or no. Facts have no DEFAULT (Enter alone is refused) unless it repeats what is RECORDED;
+    navigation questions ("Add another?") may have one."""
+    answer: bool = _ask(yes_no(message, default=default, recorded=recorded))
     return answer
 
 

@@ -6,11 +6,10 @@ hold, so both ways in meet the same validation (model.py) and the same writer (c
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from msp_cli import prompts, rules, vocab
-from msp_cli.model import suggest_overall_achieved
+from msp_cli.model import achieved_contradiction, suggest_overall_achieved
 from msp_cli.record import Case
 from msp_cli.record.fields import Kind, fields_of
 
@@ -26,18 +25,12 @@ SCORES = {
 FEEDBACK_QUESTIONS = {f.key: f.question for f in fields_of("feedback") if f.kind is Kind.SCORE}
 
 
-def today() -> str:
-    return dt.date.today().isoformat()
-
-
 def ask_review(record: Case) -> dict[str, Any]:
     prompts.show_help(
         "A review asks the person where each outcome stands now. Their words can change:"
         " the earlier wording is kept in the case history."
     )
-    date = prompts.ask_date(
-        "Date of this review", default=today(), not_before=record["concern_received"], not_before_name="the concern"
-    )
+    date = prompts.ask_date("Date of this review", not_before=record["concern_received"], not_before_name="the concern")
     items = []
     for i, outcome in enumerate(record["desired_outcomes"], start=1):
         prompts.show(f'\nOutcome {i}: "{outcome["text"]}"')
@@ -49,7 +42,7 @@ def ask_review(record: Case) -> dict[str, Any]:
             "text": None,
             "category": None,
         }
-        if prompts.ask_confirm("Has what they want changed (new wording)?", default=False):
+        if prompts.ask_confirm("Has what they want changed (new wording)?"):
             item["text"] = prompts.ask_text("The outcome now, in their own words")
             item["category"] = prompts.ask_select("Which kind of outcome is that?", vocab.OUTCOME_CATEGORY)
         item["note"] = prompts.ask_text("A note", required=False) or None
@@ -78,19 +71,19 @@ def ask_meeting(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     m = dict(given)
     if want("date"):
         m["date"] = prompts.ask_date(
-            "Date of the meeting", default=today(), not_before=record["concern_received"], not_before_name="the concern"
+            "Date of the meeting", not_before=record["concern_received"], not_before_name="the concern"
         )
     if want("kind"):
         m["kind"] = prompts.ask_select("Kind of meeting", vocab.MEETING_KIND)
     if want("location"):
         m["location"] = prompts.ask_select("Where was it held?", vocab.MEETING_LOCATION)
     if want("location_chosen_by_person"):
-        m["location_chosen_by_person"] = prompts.ask_confirm("Did the person choose where?", default=True)
+        m["location_chosen_by_person"] = prompts.ask_confirm("Did the person choose where?")
     if not m.get("attendees"):
         prompts.show_help("Tick the person if they came: being there is how most people say what they want.")
         m["attendees"] = prompts.ask_checkbox("Who attended?", vocab.ATTENDEE)
     if want("person_prepared"):
-        m["person_prepared"] = prompts.ask_confirm("Was the person prepared beforehand?", default=True)
+        m["person_prepared"] = prompts.ask_confirm("Was the person prepared beforehand?")
     if want("minutes_spent"):
         minutes = prompts.ask_text(
             "Minutes spent", required=False, validate=lambda v: None if v.isdigit() else "A whole number of minutes."
@@ -106,7 +99,6 @@ def ask_feedback(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     if f.get("date") is None:
         f["date"] = prompts.ask_date(
             "Date of the feedback",
-            default=today(),
             not_before=record["concern_received"],
             not_before_name="the concern",
         )
@@ -125,10 +117,10 @@ def ask_closure(record: Case, given: dict[str, Any]) -> dict[str, Any]:
     a = dict(given)
     enquiry = rules.IS_ENQUIRY.holds(record)
     if a.get("concluded") is None:
-        start = record["enquiry_started"] or record["concern_received"]
-        a["concluded"] = prompts.ask_date(
-            "Date the enquiry concluded", default=today(), not_before=start, not_before_name="its start"
-        )
+        start, name = record["enquiry_started"] or record["concern_received"], "its start"
+        if record.get("earlier_closures"):  # closed again: not before the last reopening
+            start, name = record["earlier_closures"][-1]["reopened"], "the reopening"
+        a["concluded"] = prompts.ask_date("Date the enquiry concluded", not_before=start, not_before_name=name)
     expressed = rules.OUTCOMES_EXPRESSED.holds(record)
     outcomes = record["desired_outcomes"]
     achieved = list(a.get("achieved") or [])
@@ -143,9 +135,14 @@ def ask_closure(record: Case, given: dict[str, Any]) -> dict[str, Any]:
             suggestion = suggest_overall_achieved(achieved)
             if suggestion:
                 prompts.show(f"From the answers above, overall: {suggestion}. Confirm or change it.")
-            a["outcomes_achieved"] = prompts.ask_select(
-                "Were the person's outcomes achieved overall? (SG4a)", vocab.OUTCOMES_ACHIEVED, default=suggestion
-            )
+            while True:
+                a["outcomes_achieved"] = prompts.ask_select(
+                    "Were the person's outcomes achieved overall? (SG4a)", vocab.OUTCOMES_ACHIEVED, default=suggestion
+                )
+                problem = achieved_contradiction(a["outcomes_achieved"], achieved)
+                if problem is None:
+                    break
+                prompts.show_warning(f"That answer {problem}. Choose again.")
     if enquiry and a.get("risk_assessment_outcome") is None:
         a["risk_assessment_outcome"] = prompts.ask_select(
             "Risk assessment outcome (SG2c)", vocab.RISK_ASSESSMENT_OUTCOME

@@ -89,6 +89,15 @@ NEEDS_RISK_OUTCOME = All("SG2e missing where it is required", (RISK_OUTCOME_REQU
 NEEDS_OUTCOMES = All("outcomes expressed but none recorded", (OUTCOMES_EXPRESSED, NO_DESIRED_OUTCOMES))
 NEEDS_ACHIEVED = All("outcomes expressed, overall achievement missing", (OUTCOMES_EXPRESSED, ACHIEVED_MISSING))
 NEEDS_SUPPORT = All("lacked capacity with no support recorded", (LACKED_CAPACITY, SUPPORT_MISSING))
+# a contradiction across steps: went ahead without consent "because they lack capacity", yet did not lack it
+CAPACITY_CONTRADICTS_CONSENT = All(
+    "consent overridden for lack of capacity, yet capacity not lacking",
+    (
+        Condition("consent overridden: lacks capacity", "consent.proceeded_without_consent_reason", "in",
+                  (vocab.CONSENT_LACKS_CAPACITY,)),
+        Condition("did not lack capacity", "capacity.lacked_capacity", "in", (vocab.LACKED_CAPACITY_NO,)),
+    ),
+)  # fmt: skip
 
 # every rule used both in Python and in SQL (tests/test_rules.py checks each agrees)
 ALL_RULES: tuple[Rule, ...] = (
@@ -96,5 +105,5 @@ ALL_RULES: tuple[Rule, ...] = (
     RISK_OUTCOME_REQUIRED,
     ASKED_MISSING, CAPACITY_MISSING, SUPPORT_MISSING, RISK_ASSESSMENT_MISSING, RISK_OUTCOME_MISSING,
     ACHIEVED_MISSING, NO_DESIRED_OUTCOMES, NEEDS_ASKED, NEEDS_CAPACITY, NEEDS_RISK_ASSESSMENT, NEEDS_RISK_OUTCOME,
-    NEEDS_OUTCOMES, NEEDS_ACHIEVED, NEEDS_SUPPORT,
+    NEEDS_OUTCOMES, NEEDS_ACHIEVED, NEEDS_SUPPORT, CAPACITY_CONTRADICTS_CONSENT,
 )  # fmt: skip

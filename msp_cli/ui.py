@@ -22,7 +22,8 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(stderr=self._stderr, highlight=False)
+            # markup off: recorded text ("I want [my son] to stop", a team "[/b]", "[c]") is shown as stored
+            self._console = Console(stderr=self._stderr, highlight=False, markup=False)
         return getattr(self._console, name)
 
 

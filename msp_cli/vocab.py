@@ -83,6 +83,7 @@ LACKED_CAPACITY = (
     "Not recorded",
 )
 LACKED_CAPACITY_YES = LACKED_CAPACITY[0]
+LACKED_CAPACITY_NO = LACKED_CAPACITY[1]
 CAPACITY_SUPPORT = ("Advocate", "Family or friend", "None")
 
 ASKED_ABOUT_OUTCOMES = (
@@ -151,6 +152,7 @@ CONSENT_OVERRIDE_REASON = (
     "Public interest",
     "Other",
 )
+CONSENT_LACKS_CAPACITY = "The person lacks capacity to consent"
 ADVOCACY_TYPE = ("Care Act advocate", "IMCA", "Other advocate")
 MEETING_KIND = (
     "Strategy discussion",

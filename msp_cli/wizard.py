@@ -19,7 +19,7 @@ from typing import Any, cast
 from msp_cli import prompts, vocab
 from msp_cli.errors import Cancelled, MspError
 from msp_cli.hints import command, next_steps, no_case_hint, quote
-from msp_cli.model import Record, ref_problem, validate_case
+from msp_cli.model import Record, capacity_contradiction, ref_problem, validate_case
 from msp_cli.storage import Storage
 
 HELP_CAPACITY = (
@@ -91,8 +91,9 @@ def step_person(w: Wizard) -> bool:
     ref = w.given.get("person_ref") or prompts.ask_text(
         "The person's reference (your local ID for them)", validate=ref_problem
     )
+    before = r["person"] or {}  # what this case already records, when the wizard came back here
     known = w.store.load_person(ref)
-    if known is not None:
+    if known is not None and before.get("ref") != ref:
         earlier = w.store.earlier_cases(ref)
         prompts.show_warning(f"Returning person: {len(earlier)} earlier case(s). This is a re-referral.")
         for case_ref, received, concluded in earlier:
@@ -103,41 +104,54 @@ def step_person(w: Wizard) -> bool:
     r["person"] = {
         "ref": ref,
         "name": prompts.ask_text("Name (optional: least data by default)", required=False) or None,
-        "age_band": prompts.ask_select("Age band", vocab.AGE_BAND),
-        "sex": prompts.ask_select("Sex", vocab.SEX),
-        "ethnicity": prompts.ask_select("Ethnicity", vocab.ETHNICITY),
-        "primary_support_reason": prompts.ask_select("Primary support reason", vocab.PRIMARY_SUPPORT_REASON),
+        "age_band": _select(before, "age_band", "Age band", vocab.AGE_BAND),
+        "sex": _select(before, "sex", "Sex", vocab.SEX),
+        "ethnicity": _select(before, "ethnicity", "Ethnicity", vocab.ETHNICITY),
+        "primary_support_reason": _select(
+            before, "primary_support_reason", "Primary support reason", vocab.PRIMARY_SUPPORT_REASON
+        ),
     }
     return True
+
+
+def _select(recorded: Any, key: str, question: str, choices: tuple[str, ...]) -> str:
+    """A choice, pre-filled (and said to be) only where this case already records it (the wizard came back)."""
+    return prompts.ask_select(question, choices, default=recorded.get(key), recorded=True)
 
 
 def step_concern(w: Wizard) -> bool:
     r = w.record
     given = w.given
     r["concern_received"] = given.get("concern_received") or prompts.ask_date(
-        "Date the concern was received", default=w.today.isoformat()
+        "Date the concern was received", default=r["concern_received"], recorded=True
     )
     r["risk_types"] = given.get("risk_types") or prompts.ask_checkbox(
         "Types of risk (tick all that apply)", vocab.RISK_TYPE, required=True
     )
-    r["location_of_risk"] = given.get("location_of_risk") or prompts.ask_select(
-        "Where was the risk?", vocab.LOCATION_OF_RISK
+    r["location_of_risk"] = given.get("location_of_risk") or _select(
+        r, "location_of_risk", "Where was the risk?", vocab.LOCATION_OF_RISK
     )
-    r["source_of_risk"] = given.get("source_of_risk") or prompts.ask_select("Source of risk", vocab.SOURCE_OF_RISK)
-    r["enquiry_type"] = given.get("enquiry_type") or DECISIONS[prompts.ask_select("The decision", list(DECISIONS))]
+    r["source_of_risk"] = given.get("source_of_risk") or _select(
+        r, "source_of_risk", "Source of risk", vocab.SOURCE_OF_RISK
+    )
+    decided = {value: label for label, value in DECISIONS.items()}.get(r["enquiry_type"] or "")
+    r["enquiry_type"] = (
+        given.get("enquiry_type")
+        or DECISIONS[prompts.ask_select("The decision", list(DECISIONS), default=decided, recorded=True)]
+    )
     if r["enquiry_type"] == vocab.NO_ENQUIRY:
         # A concern that led to no enquiry ends here: what happened instead is its closure note.
         r["closure_note"] = prompts.ask_text("What happened instead (for example advice, a care assessment)?")
         r["concluded"] = prompts.ask_date(
             "Date of the decision",
-            default=w.today.isoformat(),
             not_before=r["concern_received"],
             not_before_name="the concern",
         )
         return False
     r["enquiry_started"] = prompts.ask_date(
         "Date the enquiry started",
-        default=w.today.isoformat(),
+        default=r["enquiry_started"],
+        recorded=True,
         not_before=r["concern_received"],
         not_before_name="the concern",
     )
@@ -146,11 +160,19 @@ def step_concern(w: Wizard) -> bool:
 
 def step_consent(w: Wizard) -> bool:
     prompts.show_help(HELP_CONSENT)
-    sought = prompts.ask_confirm("Was the person's consent to the enquiry sought?")
-    given = prompts.ask_confirm("Did they give consent?") if sought else None
+    before = w.record["consent"] or {}
+    sought = prompts.ask_confirm(
+        "Was the person's consent to the enquiry sought?", default=before.get("sought"), recorded=True
+    )
+    given = (
+        prompts.ask_confirm("Did they give consent?", default=before.get("given"), recorded=True) if sought else None
+    )
     reason = note = None
-    if not given and prompts.ask_confirm("Is the enquiry going ahead without their consent?"):
-        reason = prompts.ask_select("Why?", vocab.CONSENT_OVERRIDE_REASON)
+    went_ahead = True if before.get("proceeded_without_consent_reason") else None
+    if not given and prompts.ask_confirm(
+        "Is the enquiry going ahead without their consent?", default=went_ahead, recorded=True
+    ):
+        reason = _select(before, "proceeded_without_consent_reason", "Why?", vocab.CONSENT_OVERRIDE_REASON)
         note = prompts.ask_text("A note on the decision", required=False) or None
     w.record["consent"] = {
         "sought": sought,
@@ -164,30 +186,46 @@ def step_consent(w: Wizard) -> bool:
 def step_capacity(w: Wizard) -> bool:
     r = w.record
     prompts.show_help(HELP_CAPACITY)
-    lacked = prompts.ask_select(
-        "Did the person lack capacity to make decisions about this enquiry? (SG3a)", vocab.LACKED_CAPACITY
-    )
+    before = r["capacity"] or {}
+    while True:
+        lacked = _select(
+            before,
+            "lacked_capacity",
+            "Did the person lack capacity to make decisions about this enquiry? (SG3a)",
+            vocab.LACKED_CAPACITY,
+        )
+        problem = capacity_contradiction(r["consent"], {"lacked_capacity": lacked})
+        if problem is None:
+            break
+        prompts.show_warning(f"That answer {problem}. Choose again, or Ctrl-B to go back to the consent step.")
     support = note = None
     if lacked == vocab.LACKED_CAPACITY_YES:
         note = prompts.ask_text("Best-interests decision: a short note", required=False) or None
-        support = prompts.ask_select("Who supports them?", vocab.CAPACITY_SUPPORT)
+        support = _select(before, "support", "Who supports them?", vocab.CAPACITY_SUPPORT)
         if support == "None":
             prompts.show_warning(NO_SUPPORT_WARNING)
     r["capacity"] = {"lacked_capacity": lacked, "support": support, "best_interests_note": note}
-    r["advocacy"] = None
-    if prompts.ask_confirm("Has advocacy been offered?", default=lacked == vocab.LACKED_CAPACITY_YES):
-        offered = prompts.ask_date("Date advocacy was offered", default=w.today.isoformat())
+    advocacy, r["advocacy"] = r["advocacy"] or {}, None
+    if prompts.ask_confirm("Has advocacy been offered?", default=True if advocacy else None, recorded=True):
+        offered = prompts.ask_date("Date advocacy was offered", default=advocacy.get("offered"), recorded=True)
         started = prompts.ask_date(
-            "Date advocacy started", required=False, not_before=offered, not_before_name="the offer"
+            "Date advocacy started",
+            default=advocacy.get("started"),
+            recorded=True,
+            required=False,
+            not_before=offered,
+            not_before_name="the offer",
         )
-        kind = prompts.ask_select("Type of advocacy", vocab.ADVOCACY_TYPE)
+        kind = _select(advocacy, "type", "Type of advocacy", vocab.ADVOCACY_TYPE)
         r["advocacy"] = {"offered": offered, "started": started, "type": kind}
     return True
 
 
 def step_outcomes(w: Wizard) -> bool:
     r = w.record
-    r["asked_about_outcomes"] = prompts.ask_select(
+    r["asked_about_outcomes"] = _select(
+        r,
+        "asked_about_outcomes",
         "Were the person or their representative asked about the outcomes they want? (SG4a)",
         vocab.ASKED_ABOUT_OUTCOMES,
     )
@@ -213,7 +251,7 @@ def step_negotiated(w: Wizard) -> bool:
     for outcome in w.record["desired_outcomes"]:
         prompts.show(f'Desired: "{outcome["text"]}"')
         outcome["negotiated"] = None
-        if prompts.ask_confirm("Does the agreed (negotiated) outcome differ from this?", default=False):
+        if prompts.ask_confirm("Does the agreed (negotiated) outcome differ from this?"):
             outcome["negotiated"] = {
                 "text": prompts.ask_text("The negotiated outcome"),
                 "reason": prompts.ask_select("Why does it differ?", vocab.NEGOTIATED_REASON),
@@ -239,26 +277,45 @@ STEPS: list[tuple[str, Step]] = [
 
 
 def run(w: Wizard, first_step: int = 1) -> None:
-    """Ask from FIRST_STEP (1-based) to the end, saving after each step."""
+    """Ask from FIRST_STEP (1-based) to the end, saving after each step.
+
+    Ctrl-B goes back: to the start of the step being answered, or, from its first question,
+    to the step before (already saved; it is saved again with the changed answers).
+    """
     try:
-        for number in range(first_step, len(STEPS) + 1):
-            name, ask = STEPS[number - 1]
-            if w.coach is not None:
-                w.coach(number)
-            prompts.show(f"\nStep {number} of {len(STEPS)}: {name}")
-            before = copy.deepcopy(w.record)
-            try:
-                goes_on = ask(w)
-            except BaseException:
-                w.record = before  # an unfinished step leaves nothing behind
-                raise
-            last = not goes_on or number == len(STEPS)
-            w.save(None if last else number + 1)
-            w.saved_steps.append(name)
-            if last:
-                return
+        with prompts.back_allowed():
+            _run_steps(w, first_step)
     except prompts.PromptCancelled:
         raise Cancelled(_cancel_message(w)) from None
+
+
+def _run_steps(w: Wizard, first_step: int) -> None:
+    number = first_step
+    while number <= len(STEPS):
+        name, ask = STEPS[number - 1]
+        if w.coach is not None:
+            w.coach(number)
+        prompts.show(f"\nStep {number} of {len(STEPS)}: {name}")
+        before = copy.deepcopy(w.record)
+        asked_before = prompts.answers_given()
+        try:
+            goes_on = ask(w)
+        except prompts.GoBack:
+            w.record = before  # the unfinished step leaves nothing behind
+            at_first_question = prompts.answers_given() == asked_before
+            if at_first_question and number > 1:
+                number -= 1
+            prompts.show("Going back to the start of that step." if number > 1 else "Going back.")
+            continue
+        except BaseException:
+            w.record = before  # an unfinished step leaves nothing behind
+            raise
+        last = not goes_on or number == len(STEPS)
+        w.save(None if last else number + 1)
+        w.saved_steps.append(name)
+        if last:
+            return
+        number += 1
 
 
 def _cancel_message(w: Wizard) -> str:

@@ -15,6 +15,7 @@ CLEAR = "\x15"  # Ctrl-U: empty a text answer's default before typing
 BACKSPACE = "\x7f"
 DOWN = "\x1b[B"
 CTRL_C = "\x03"
+BACK = "\x02"  # Ctrl-B: the wizard goes back
 YES, NO = "y", "n"
 
 

@@ -96,10 +96,13 @@ def test_a_demo_export_stays_marked_wherever_it_goes(run: Run, tmp_path: Path) -
         "about": "DEMONSTRATION DATA - fictional cases, not real people or real figures",
     }
     assert len(lines) == 31
-    # imported elsewhere, it still says what it is
+    # imported elsewhere, it still says what it is (a pseudonymised export is for analysis, not import: issue 20)
+    whole = tmp_path / "whole.jsonl"
+    assert run("--db", demo, "export", str(whole), "--identifiable", "--reason", "t", "--yes").exit_code == 0
+    assert whole.read_text(encoding="utf-8").splitlines()[0] == lines[0]
     elsewhere = tmp_path / "elsewhere.db"
     assert run("--db", str(elsewhere), "init").exit_code == 0
-    imported = run("--db", str(elsewhere), "import", str(exported))
+    imported = run("--db", str(elsewhere), "import", str(whole))
     assert imported.exit_code == 0 and "DEMONSTRATION DATA" in imported.output
     assert rows(elsewhere, "SELECT count(*) FROM safeguarding_case") == [(30,)]
     assert rows(elsewhere, "SELECT value FROM settings WHERE key = 'demo'") == [("yes",)]

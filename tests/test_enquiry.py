@@ -12,7 +12,7 @@ import pytest
 from msp_cli import ui
 from tests.conftest import Backend, Run
 from tests.helpers import open_case
-from tests.keys import DOWN, ENTER, NO, YES, accept, keyboard, pick, text, tick
+from tests.keys import ENTER, NO, YES, accept, keyboard, pick, text, tick
 
 
 @pytest.fixture
@@ -51,8 +51,7 @@ def test_review_changes_wording_and_keeps_the_old(run: Run, case: Backend, termi
         + NO
         + accept()
         + "achieved"
-        + DOWN
-        + ENTER  # the second match: 'Achieved', not 'Partly achieved'
+        + ENTER  # the exact match wins: 'Achieved', not 'Partly achieved'
         + accept()
         + YES
         + text("I want to feel safe at night and in the day")

@@ -44,7 +44,8 @@ def test_rules_agree_on_a_generated_set(run: Run, tmp_path: Path) -> None:
     found = _agreement(db)
     assert {name: pair for name, pair in found.items() if pair[0] != pair[1]} == {}
     never = [name for name, (by_python, _) in found.items() if not by_python]
-    assert len(never) <= 3, f"the demo should exercise nearly every rule; never held: {never}"
+    # recording gaps the demo leaves rarely, and a contradiction that validation now refuses on entry
+    assert len(never) <= 4, f"the demo should exercise nearly every rule; never held: {never}"
 
 
 @pytest.mark.parametrize("rule", rules.ALL_RULES, ids=lambda r: r.name)

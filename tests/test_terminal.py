@@ -45,7 +45,10 @@ def test_case_new_in_a_real_terminal(run: Run, initialised: Path) -> None:
     answer(child, "Ethnicity", "White\r")
     answer(child, "Primary support reason", "Physical\r")
     answer(child, "concern was received", "\x152025-07-01\r")
-    answer(child, "Types of risk", "Neglect \r")
+    answer(child, "Types of risk", "\r")
+    child.expect_exact("Choose at least one")  # the check shows beside the list, not at the screen's foot
+    child.send("Neglect \r")
+    child.expect_exact("chosen: Neglect and Acts of Omission")  # what was ticked is echoed
     answer(child, "Where was the risk?", "Residential\r")
     answer(child, "Source of risk", "Service\r")
     answer(child, "The decision", "Section\r")
@@ -78,10 +81,16 @@ def test_ctrl_c_in_a_real_terminal(run: Run, initialised: Path) -> None:
     answer(child, "Team", "\r")
     answer(child, "person's reference", "P-PTY\r")
     answer(child, "Name", "\r")
-    answer(child, "Age band", "\r")
-    answer(child, "Sex", "\r")
-    answer(child, "Ethnicity", "\r")
-    answer(child, "Primary support reason", "\r")
+    # Enter alone chooses nothing: the refusal shows beside the list, and "not known" is typed
+    for question, typed in (
+        ("Age band", "Not Known"),
+        ("Sex", "not known"),
+        ("Ethnicity", "Undeclared"),
+        ("Primary support reason", "Not Known"),
+    ):
+        answer(child, question, "\r")
+        child.expect_exact("Choose one")
+        child.send(typed + "\r")
     child.expect_exact("concern was received")
     child.sendintr()
     child.expect_exact("msp case resume C-PTY-2")
@@ -89,3 +98,6 @@ def test_ctrl_c_in_a_real_terminal(run: Run, initialised: Path) -> None:
     child.close()
     assert child.exitstatus == 130
     assert rows(initialised, "SELECT draft_step FROM safeguarding_case") == [(2,)]
+    assert rows(initialised, "SELECT age_band, sex, ethnicity, primary_support_reason FROM person") == [
+        ("Not Known", "Not Known", "Undeclared / Not Known", "Not Known")
+    ]

@@ -164,7 +164,7 @@ def test_model_label_lists(key: str, labels: tuple[str, ...]) -> None:
     for label in vocab.RISK_ASSESSMENT_OUTCOME:
         validate_case(full_case(risk_assessment_outcome=label, risk_outcome=None))
     for label in vocab.LACKED_CAPACITY:
-        validate_case(full_case(capacity={"lacked_capacity": label}))
+        validate_case(full_case(capacity={"lacked_capacity": label}, consent=None))  # consent's reason aside
     for label in vocab.ASKED_ABOUT_OUTCOMES:
         validate_case(full_case(asked_about_outcomes=label, desired_outcomes=[], outcomes_achieved=None))
     for label in vocab.ATTENDEE:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
 from msp_cli.context import AppState
 from msp_cli.hints import command
 from msp_cli.ui import say
+
+if TYPE_CHECKING:
+    from msp_cli.pseudonymised.plan import Selection
+    from msp_cli.record import Case
+    from msp_cli.storage import Storage
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +46,7 @@ def import_(
 
 
 FORMATS = ("jsonl", "csv", "xlsx")
+DATES = ("month", "exact")
 
 
 def export(
@@ -52,15 +60,24 @@ def export(
     team: str | None = typer.Option(None, "--team", help="Only this team's cases."),
     worker: str | None = typer.Option(None, "--worker", help="Only this lead worker's cases."),
     identifiable: bool = typer.Option(False, "--identifiable", help="Names and real references (needs --reason)."),
-    reason: str | None = typer.Option(None, "--reason", help="Why an identifiable export is needed (audited)."),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm an identifiable export."),
-    with_notes: bool = typer.Option(False, "--with-notes", help="Include free text in a pseudonymised export."),
+    reason: str | None = typer.Option(None, "--reason", help="Why names or exact dates are needed (audited)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask to confirm an identifiable or exact-dates export."),
+    with_notes: bool = typer.Option(
+        False, "--with-notes", help="Include free text in a pseudonymised export (names recorded in msp removed)."
+    ),
+    dates: str = typer.Option(
+        "month", "--dates", help="month: dates as YYYY-MM plus days between; exact: needs --reason, audited."
+    ),
+    coarsen: bool = typer.Option(
+        False, "--coarsen", help="Merge the smallest categories until no group of people is under 5."
+    ),
 ) -> None:
     """Export cases for analysts and auditors: pseudonymised unless --identifiable. Every export is audited."""
     from pathlib import Path
 
     from msp_cli import export
     from msp_cli.errors import MspError, UsageProblem
+    from msp_cli.pseudonymised.plan import Selection, in_pseudonym_order, make_plan
     from msp_cli.reports.period import parse_period
 
     state: AppState = ctx.obj
@@ -68,6 +85,10 @@ def export(
     chosen = fmt or {".jsonl": "jsonl", ".xlsx": "xlsx"}.get(path.suffix.lower(), "csv" if not path.suffix else None)
     if chosen not in FORMATS:
         raise UsageProblem(f"Say which format with --format {'|'.join(FORMATS)} (OUT's ending does not say).")
+    if dates not in DATES:
+        raise UsageProblem(f"--dates takes {' or '.join(DATES)}, not {dates!r}.")
+    if identifiable and coarsen:
+        raise UsageProblem("--coarsen is for pseudonymised exports; an identifiable export keeps every label.")
     if path.exists():
         raise MspError(f"{out} already exists; msp will not overwrite an export. Choose another name.")
     if not path.parent.exists():
@@ -75,24 +96,22 @@ def export(
     period = None
     if year or quarter or date_from or date_to:
         period = parse_period(year, quarter, date_from, date_to)
-    if identifiable:
-        if not reason or not reason.strip():
-            raise UsageProblem("An identifiable export needs a reason: --reason TEXT (it goes in the audit trail).")
-        if not yes:
-            from msp_cli.prompts import confirm_or_stop
-
-            confirm_or_stop(
-                "Export names and real references? This file will identify people.",
-                without_terminal="An identifiable export must be confirmed.",
-                declined="Nothing was exported.",
-            )
+    exact_dates = dates == "exact" and not identifiable
+    if identifiable or exact_dates:
+        _justify("identifiable" if identifiable else "exact_dates", reason, yes)
     store = state.open()
-    span = (period.start, period.end) if period else None
-    pseudonym = None if identifiable else export.pseudonymiser(store)
-    matching = store.count_cases_matching(period=span, team=team, worker=worker)
+    selection = Selection((period.start, period.end) if period else None, team, worker)
+    plan = None
+    if not identifiable:
+        pseudonym = export.pseudonymiser(store)
+        plan = make_plan(store, pseudonym, selection, with_notes=with_notes, exact_dates=exact_dates, coarsen=coarsen)
+        for line in plan.check_message():
+            say(line)
+    matching = store.count_cases_matching(**selection.filters())
+    action = "identifiable" if identifiable else "exact_dates" if exact_dates else "pseudonymised"
     with store.write() as audit:  # logged before the file exists: every export is attributable
         audit.append(
-            "export.identifiable" if identifiable else "export.pseudonymised",
+            f"export.{action}",
             changes={
                 "format": [None, chosen],
                 "cases": [None, matching],
@@ -100,19 +119,26 @@ def export(
                 "period": [None, period.label if period else "all"],
                 "reason": [None, reason],
                 "with_notes": [None, with_notes or identifiable],
+                "dates": [None, "exact" if identifiable or exact_dates else "month"],
+                "coarsen": [None, coarsen],
             },
         )
-    records = (
-        s.record if pseudonym is None else export.pseudonymise(s.record, pseudonym, with_notes=with_notes)
-        for s in store.iter_cases(period=span, team=team, worker=worker)
-    )
-    about = export.about_lines(
-        period=period.as_of(dt.date.today()).heading if period else "all cases",
-        identifiable=identifiable,
-        with_notes=with_notes,
-        demo=store.is_demo(),
-        cases=matching,
-    )
+    records: Iterator[Case]
+    if plan is not None:
+        records = (plan.shape(r) for r in in_pseudonym_order(store, plan.pseudonym, selection))
+    else:
+        records = _identifiable(store, selection, intervals=chosen != "jsonl")
+
+    def about() -> list[str]:
+        lines = export.about_lines(
+            period=period.as_of(dt.date.today()).heading if period else "all cases",
+            identifiable=identifiable,
+            with_notes=with_notes,
+            demo=store.is_demo(),
+            cases=matching,
+        )
+        return lines if plan is None else [*lines, *plan.about_lines()]
+
     if chosen == "jsonl":
         count = export.write_jsonl(path, records, demo=store.is_demo())
     elif chosen == "csv":
@@ -120,12 +146,48 @@ def export(
     else:
         count = export.write_xlsx(path, records, about)
     drafts = store.count_drafts()
-    kind = "identifiable" if identifiable else "pseudonymised"
-    say(f"Exported {count} cases ({kind}, {chosen}) to {out}; only you can read it.")
+    say(f"Exported {count} cases ({action.replace('_', ' ')}, {chosen}) to {out}; only you can read it.")
+    if plan is not None and plan.scrubber is not None:
+        say(f"{plan.scrubber.replaced} names or parts of names recorded in msp were replaced by [name] in the notes.")
     if drafts:
         say(f"{drafts} unfinished case(s) were left out (finish each with: {command('case resume CASE')}).")
     if store.is_demo():
         say(DEMO_NOTE)
+
+
+JUSTIFY = {
+    "identifiable": (
+        "An identifiable export",
+        "Export names and real references? This file will identify people.",
+    ),
+    "exact_dates": (
+        "An export with exact dates",
+        "Export exact dates? Beside age band, sex and team they can identify people.",
+    ),
+}
+
+
+def _justify(kind: str, reason: str | None, yes: bool) -> None:
+    """An export that can identify people needs a reason (audited) and a confirmation."""
+    from msp_cli.errors import UsageProblem
+    from msp_cli.prompts import confirm_or_stop
+
+    what, question = JUSTIFY[kind]
+    if not reason or not reason.strip():
+        raise UsageProblem(f"{what} needs a reason: --reason TEXT (it goes in the audit trail).")
+    if not yes:
+        confirm_or_stop(question, without_terminal=f"{what} must be confirmed.", declined="Nothing was exported.")
+
+
+def _identifiable(store: Storage, selection: Selection, *, intervals: bool) -> Iterator[Case]:
+    """Cases as stored, in source order; csv and xlsx get the days_ columns too (JSON Lines stays importable)."""
+    from msp_cli.export import TABLE_SOURCES
+    from msp_cli.pseudonymised.dates import add_intervals
+
+    for stored in store.iter_cases(**selection.filters()):
+        if intervals:
+            add_intervals(cast(dict[str, Any], stored.record), TABLE_SOURCES)
+        yield stored.record
 
 
 DEMO_IMPORT_NOTE = "The file was DEMONSTRATION DATA: this database is now marked as a demonstration one."

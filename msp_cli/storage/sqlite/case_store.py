@@ -10,6 +10,7 @@ never deleted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterator
 from typing import Any, cast
@@ -24,6 +25,7 @@ from msp_cli.storage.sqlite.audit import AuditWriter
 from msp_cli.storage.sqlite.rows import dict_rows
 
 CASE_TABLE = "safeguarding_case"
+CORRECTION = "case.correct"  # the audit action of `msp case edit`
 
 
 # every table that holds case data (not settings or the audit trail)
@@ -46,8 +48,13 @@ def save_case(
     *,
     draft_step: int | None = None,
     action: str | None = None,
+    correction: str | None = None,
 ) -> str:
     """Store RECORD (already validated); return 'created', 'updated' or 'unchanged'.
+
+    A CORRECTION (its reason) puts right what was recorded wrongly: changed words are not
+    kept as the person's earlier wording, a changed closure date is not a new closure, and
+    the reason goes in the audit entry beside the old and new values.
 
     A new case is written by the bulk writer (one way to write a case's rows). A stored
     case changes only where it differs, and its history (reviews, earlier wordings and
@@ -70,8 +77,10 @@ def save_case(
     columns = case_columns(record, person_id, draft_step)
     sets = ", ".join(f"{name} = ?" for name in columns)
     conn.execute(f"UPDATE safeguarding_case SET {sets} WHERE id = ?", (*columns.values(), case_id))  # noqa: S608
-    _save_children(conn, case_id, record, existing.record)
+    _save_children(conn, case_id, record, existing.record, correcting=correction is not None)
     changes = audit_mod.diff(cast(dict[str, Any], existing.record), cast(dict[str, Any], record))
+    if correction is not None:
+        changes["reason"] = [None, correction]
     if existing.draft_step != draft_step:
         changes["draft_step"] = [existing.draft_step, draft_step]
     audit.append(action or "case.update", table=CASE_TABLE, row_key=record["case_ref"], changes=changes)
@@ -152,7 +161,9 @@ def case_columns(record: Case, person_id: int, draft_step: int | None) -> dict[s
     return columns
 
 
-def _save_children(conn: sqlite3.Connection, case_id: int, record: Case, old: Case) -> None:
+def _save_children(
+    conn: sqlite3.Connection, case_id: int, record: Case, old: Case, *, correcting: bool = False
+) -> None:
     if old["risk_types"] != record["risk_types"]:
         conn.execute("DELETE FROM case_risk_type WHERE case_id = ?", (case_id,))
         conn.executemany(
@@ -166,7 +177,7 @@ def _save_children(conn: sqlite3.Connection, case_id: int, record: Case, old: Ca
             "INSERT INTO case_response (case_id, stage, response) VALUES (?, ?, ?)",
             [(case_id, stage, r) for r in record["responses"]],
         )
-    outcome_ids = _save_outcomes(conn, case_id, record["desired_outcomes"])
+    outcome_ids = _save_outcomes(conn, case_id, record["desired_outcomes"], keep_wording=not correcting)
     if old["meetings"] != record["meetings"]:
         conn.execute("DELETE FROM meeting WHERE case_id = ?", (case_id,))
         for position, m in enumerate(record["meetings"], start=1):
@@ -175,7 +186,7 @@ def _save_children(conn: sqlite3.Connection, case_id: int, record: Case, old: Ca
         conn.execute("DELETE FROM feedback WHERE case_id = ?", (case_id,))
         for position, f in enumerate(record["feedback"], start=1):
             insert_feedback(conn, case_id, position, f)
-    _save_closure(conn, case_id, record, outcome_ids)
+    _save_closure(conn, case_id, record, outcome_ids, keep_history=not correcting)
 
 
 def response_stage(record: Case) -> str:
@@ -191,8 +202,11 @@ def outcome_row(o: DesiredOutcome) -> dict[str, Any]:
     }
 
 
-def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[DesiredOutcome]) -> list[int]:
-    """Outcomes are matched by position; changed wording keeps the earlier words as history."""
+def _save_outcomes(
+    conn: sqlite3.Connection, case_id: int, outcomes: list[DesiredOutcome], *, keep_wording: bool = True
+) -> list[int]:
+    """Outcomes are matched by position; changed wording keeps the earlier words as history
+    (KEEP_WORDING), unless the change corrects a recording error."""
     existing = {
         position: (outcome_id, text, category)
         for outcome_id, position, text, category in conn.execute(
@@ -206,7 +220,7 @@ def _save_outcomes(conn: sqlite3.Connection, case_id: int, outcomes: list[Desire
             ids.append(_insert(conn, "desired_outcome", {"case_id": case_id, "position": position, **values}))
             continue
         outcome_id, old_text, old_category = existing[position]
-        if (old_text, old_category) != (o["text"], o["category"]):
+        if keep_wording and (old_text, old_category) != (o["text"], o["category"]):
             conn.execute(
                 "INSERT INTO desired_outcome_wording (outcome_id, text, category, replaced_on) VALUES (?, ?, ?, ?)",
                 (outcome_id, old_text, old_category, dt.date.today().isoformat()),
@@ -264,13 +278,29 @@ def closure_row(record: Case) -> dict[str, Any]:
     return rowmap.to_row("case", "closure", record)
 
 
-def _save_closure(conn: sqlite3.Connection, case_id: int, record: Case, outcome_ids: list[int]) -> None:
-    current = conn.execute("SELECT id FROM closure WHERE case_id = ? AND reopened_on IS NULL", (case_id,)).fetchone()
+def _save_closure(
+    conn: sqlite3.Connection, case_id: int, record: Case, outcome_ids: list[int], *, keep_history: bool = True
+) -> None:
+    """The current closure; a new concluded date (KEEP_HISTORY) keeps the earlier closure, reopened."""
+    current = conn.execute(
+        "SELECT id, concluded FROM closure WHERE case_id = ? AND reopened_on IS NULL", (case_id,)
+    ).fetchone()
     if record["concluded"] is None:
         if current is not None:
             reopen_current_closure(conn, case_id, "the case was saved as open again")
         return
     values = closure_row(record)
+    if current is not None and keep_history and current[1] != record["concluded"]:
+        if record["concluded"] < current[1]:
+            raise MspError(
+                f"Case {record['case_ref']}: concluded {record['concluded']} is before its closure of {current[1]};"
+                " nothing was changed. A closure is moved only by correcting it.",
+                hint=f'msp case edit {record["case_ref"]} --set concluded=... --reason "..." (what msp audit lists),'
+                " or reopen and close again",
+            )
+        # the reopening date was not given: the latest the dates allow, the day it closed again
+        reopen_current_closure(conn, case_id, REPLACED_CLOSURE, on=record["concluded"])
+        current = None
     if current is None:
         closure_id = _insert(conn, "closure", {"case_id": case_id, **values})
     else:
@@ -288,11 +318,14 @@ def _save_closure(conn: sqlite3.Connection, case_id: int, record: Case, outcome_
     )
 
 
-def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str) -> bool:
-    """Mark the current closure reopened (it stays in history); False if the case was open."""
+REPLACED_CLOSURE = "closed again with another concluded date (import --update; reopening date not given)"
+
+
+def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str, *, on: str | None = None) -> bool:
+    """Mark the current closure reopened ON (today by default; it stays in history); False if the case was open."""
     cursor = conn.execute(
         "UPDATE closure SET reopened_on = ?, reopen_reason = ? WHERE case_id = ? AND reopened_on IS NULL",
-        (dt.date.today().isoformat(), reason, case_id),
+        (on or dt.date.today().isoformat(), reason, case_id),
     )
     return cursor.rowcount > 0
 
@@ -307,10 +340,18 @@ def _person_select() -> str:
 
 def load_case(conn: sqlite3.Connection, case_ref: str) -> StoredCase | None:
     """The stored case in interchange shape, or None if there is no such case_ref."""
+    return _load_one(conn, "c.case_ref = ?", case_ref)
+
+
+def load_case_by_id(conn: sqlite3.Connection, case_id: int) -> StoredCase | None:
+    return _load_one(conn, "c.id = ?", case_id)
+
+
+def _load_one(conn: sqlite3.Connection, where: str, value: Any) -> StoredCase | None:
     cursor = conn.execute(
         f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
-        " WHERE c.case_ref = ?",
-        (case_ref,),
+        f" WHERE {where}",  # a fixed fragment; the value is a parameter
+        (value,),
     )
     row = next(dict_rows(cursor), None)
     if row is None:
@@ -493,7 +534,15 @@ def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
             (case_id,),
         )
     ]
-    return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording)
+    corrections = [
+        {"on": at[:10], "worker": worker, "changes": json.loads(changes)}
+        for at, worker, changes in conn.execute(
+            "SELECT a.at, a.worker, a.changes FROM audit_log a JOIN safeguarding_case c ON c.case_ref = a.row_key"
+            " WHERE c.id = ? AND a.action = ? ORDER BY a.id",
+            (case_id, CORRECTION),
+        )
+    ]
+    return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording, corrections=corrections)
 
 
 def list_cases(
@@ -646,16 +695,44 @@ def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str |
     return " AND ".join(where), params
 
 
-def iter_case_ids(
+def iter_case_refs(
     conn: sqlite3.Connection,
     *,
     period: tuple[str, str] | None = None,
     team: str | None = None,
     worker: str | None = None,
-) -> Iterator[int]:
+) -> Iterator[tuple[int, str]]:
+    """(case id, case_ref) of every finished case matching, without loading the cases."""
     where, params = _case_filter(period, team, worker)
-    for (case_id,) in conn.execute(f"SELECT c.id FROM safeguarding_case c WHERE {where}", params):  # noqa: S608
-        yield int(case_id)
+    sql = f"SELECT c.id, c.case_ref FROM safeguarding_case c WHERE {where}"  # noqa: S608
+    for case_id, case_ref in conn.execute(sql, params):
+        yield int(case_id), str(case_ref)
+
+
+def iter_people_in_groups(
+    conn: sqlite3.Connection, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+) -> Iterator[tuple[int, str | None, str | None, str | None, str | None, str | None]]:
+    """(person id, age band, sex, ethnicity, primary support reason, team) once for each person and team
+    among the finished cases matching, in person order."""
+    where, params = _case_filter(period, team, worker)
+    sql = (
+        "SELECT DISTINCT p.id, p.age_band, p.sex, p.ethnicity, p.primary_support_reason, c.team"  # noqa: S608
+        f" FROM safeguarding_case c JOIN person p ON p.id = c.person_id WHERE {where} ORDER BY p.id"
+    )
+    yield from conn.execute(sql, params)
+
+
+def recorded_names(conn: sqlite3.Connection) -> Iterator[str]:
+    """Every name of a person or worker held anywhere in the database, each once."""
+    sql = (
+        "SELECT name FROM person WHERE name IS NOT NULL"
+        " UNION SELECT worker FROM safeguarding_case WHERE worker IS NOT NULL"
+        " UNION SELECT worker FROM outcome_review_session WHERE worker IS NOT NULL"
+        " UNION SELECT worker FROM audit_log WHERE worker IS NOT NULL"
+        " UNION SELECT value FROM settings WHERE key = 'worker'"
+    )
+    for (name,) in conn.execute(sql):
+        yield str(name)
 
 
 def iter_cases(
@@ -682,3 +759,17 @@ def count_rows(conn: sqlite3.Connection, table: str) -> int:
 
 def count_drafts(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM safeguarding_case WHERE draft_step IS NOT NULL").fetchone()[0])
+
+
+def discard_draft(conn: sqlite3.Connection, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+    """Remove an unfinished case and its rows (and its person, if no other case has them); audited."""
+    case_id = stored.case_id
+    outcomes = "SELECT id FROM desired_outcome WHERE case_id = ?"
+    for table in ("closure_outcome", "desired_outcome_wording", "outcome_review"):
+        conn.execute(f"DELETE FROM {table} WHERE outcome_id IN ({outcomes})", (case_id,))  # noqa: S608 (our names)
+    person_id = conn.execute("SELECT person_id FROM safeguarding_case WHERE id = ?", (case_id,)).fetchone()[0]
+    conn.execute("DELETE FROM safeguarding_case WHERE id = ?", (case_id,))  # the rest cascades
+    if conn.execute("SELECT 1 FROM safeguarding_case WHERE person_id = ? LIMIT 1", (person_id,)).fetchone() is None:
+        conn.execute("DELETE FROM person WHERE id = ?", (person_id,))
+    changes = {"draft_step": [stored.draft_step, None], "reason": [None, reason]}
+    audit.append("case.discard", table=CASE_TABLE, row_key=stored.record["case_ref"], changes=changes)

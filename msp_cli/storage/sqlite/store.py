@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,9 +102,20 @@ class Store:
         return case_store.case_id_for(self.conn, case_ref) is not None
 
     def save_case(
-        self, audit: AuditWriter, record: Case, *, draft_step: int | None = None, action: str | None = None
+        self,
+        audit: AuditWriter,
+        record: Case,
+        *,
+        draft_step: int | None = None,
+        action: str | None = None,
+        correction: str | None = None,
     ) -> str:
-        return case_store.save_case(self.conn, audit, record, draft_step=draft_step, action=action)
+        return case_store.save_case(
+            self.conn, audit, record, draft_step=draft_step, action=action, correction=correction
+        )
+
+    def discard_draft(self, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
+        case_store.discard_draft(self.conn, audit, stored, reason)
 
     def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
         from msp_cli.storage.sqlite.bulk import BulkWriter
@@ -132,7 +143,26 @@ class Store:
         return case_store.iter_cases(self.conn, period=period, team=team, worker=worker)
 
     def count_cases_matching(self, *, period: tuple[str, str] | None, team: str | None, worker: str | None) -> int:
-        return sum(1 for _ in case_store.iter_case_ids(self.conn, period=period, team=team, worker=worker))
+        return sum(1 for _ in case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker))
+
+    def iter_case_refs(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[tuple[int, str]]:
+        return case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker)
+
+    def iter_cases_by_id(self, case_ids: Iterable[int]) -> Iterator[StoredCase]:
+        for case_id in case_ids:
+            stored = case_store.load_case_by_id(self.conn, case_id)
+            if stored is not None:
+                yield stored
+
+    def iter_people_in_groups(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[tuple[int, str | None, str | None, str | None, str | None, str | None]]:
+        return case_store.iter_people_in_groups(self.conn, period=period, team=team, worker=worker)
+
+    def recorded_names(self) -> Iterator[str]:
+        return case_store.recorded_names(self.conn)
 
     def count_people(self) -> int:
         return case_store.count_rows(self.conn, "person")
@@ -174,11 +204,11 @@ class Store:
         return getattr(report_queries, name)(self.conn, scope, *extra)
 
     def worklist(
-        self, *, today: dt.date, days: int, worker: str | None, team: str | None
+        self, *, today: dt.date, days: int, worker: str | None, team: str | None, case_ref: str | None = None
     ) -> list[dict[str, str | None]]:
         from msp_cli.storage.sqlite import worklist
 
-        return worklist.findings(self.conn, today=today, days=days, worker=worker, team=team)
+        return worklist.findings(self.conn, today=today, days=days, worker=worker, team=team, case_ref=case_ref)
 
     def history(self, *, row_key: str | None, limit: int) -> list[dict[str, Any]]:
         from msp_cli.storage.sqlite import audit

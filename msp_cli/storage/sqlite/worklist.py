@@ -10,12 +10,16 @@ import datetime as dt
 import sqlite3
 from dataclasses import dataclass
 
-from msp_cli import rules
+from msp_cli import rules, vocab
 from msp_cli.storage.sqlite.rules_sql import condition
 
 # Fixes are templates: {msp} becomes `msp` with the global options in force and {ref} the case, quoted,
 # so that a fix pasted from the worklist runs on the same file
-EDIT = "{msp} case show {ref} --json > case.json, correct it, then {msp} import --update case.json"
+
+
+def edit(field: str) -> str:
+    """The correction of FIELD, as the worklist shows it (it works on closed cases too)."""
+    return f'{{msp}} case edit {{ref}} --set {field}="..." --reason "..."'
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Rule:
     finding: str
     fix: str
     where: str  # a condition on c (case), cl (current closure, may be NULL), in scope
+    fix_closed: str | None = None  # the fix where the case is closed, if it differs
 
 
 ENQUIRY = condition(rules.IS_ENQUIRY)
@@ -37,24 +42,33 @@ RULES = (
         "Outcomes were expressed, but none is recorded",
         "Record them in the person's words: {msp} case review {ref} (add a new outcome)",
         condition(rules.NEEDS_OUTCOMES),
+        fix_closed="Reopen it, then record them in the person's words: {msp} case reopen {ref} --reason \"record"
+        ' the desired outcomes", then {msp} case review {ref}',
     ),
     Rule(
         "asked-missing",
         '"Asked about outcomes" (SG4a) is not answered',
-        "Ask the person what they want, then record it: " + EDIT,
+        "Ask the person what they want, then record it: " + edit("asked_about_outcomes"),
         condition(rules.NEEDS_ASKED),
     ),
     Rule(
         "capacity-no-support",
         "The person lacked capacity and no support is recorded",
-        "Arrange an advocate or a family member or friend, and record who: " + EDIT,
+        "Arrange an advocate or a family member or friend, and record who: " + edit("capacity.support"),
         condition(rules.NEEDS_SUPPORT),
     ),
     Rule(
         "no-best-interests",
         "The person lacked capacity and there is no best-interests note",
-        "Record the best-interests decision: " + EDIT,
+        "Record the best-interests decision: " + edit("capacity.best_interests_note"),
         f"{LACKED} AND (c.best_interests_note IS NULL OR TRIM(c.best_interests_note) = '')",
+    ),
+    Rule(
+        "consent-capacity-contradiction",
+        f"Went ahead without consent because {vocab.CONSENT_LACKS_CAPACITY.lower()}, yet recorded as not"
+        " lacking capacity",
+        "Correct whichever is wrong: " + edit("capacity.lacked_capacity"),
+        condition(rules.CAPACITY_CONTRADICTS_CONSENT),
     ),
     Rule(
         "open-no-review",
@@ -66,15 +80,34 @@ RULES = (
     Rule(
         "closed-without-achieved",
         "Closed without recording whether the outcomes were achieved",
-        'Reopen and close again with the answers: {msp} case reopen {ref} --reason "record outcomes"',
+        "Record them: " + edit("desired_outcomes[0].achieved") + " (each outcome, counting from 0), and"
+        " outcomes_achieved",
         f"cl.id IS NOT NULL AND {EXPRESSED} AND (cl.outcomes_achieved IS NULL OR EXISTS (SELECT 1 FROM"
         " desired_outcome d WHERE d.case_id = c.id AND NOT EXISTS (SELECT 1 FROM closure_outcome co"
         " WHERE co.closure_id = cl.id AND co.outcome_id = d.id)))",
     ),
     Rule(
+        "achieved-contradiction",
+        "Outcomes achieved overall (SG4a) contradicts every desired outcome's own answer",
+        "Correct whichever is wrong: " + edit("outcomes_achieved"),
+        "cl.id IS NOT NULL AND EXISTS (SELECT 1 FROM closure_outcome co WHERE co.closure_id = cl.id) AND ("
+        + " OR ".join(
+            f"(cl.outcomes_achieved = '{said}' AND NOT EXISTS (SELECT 1 FROM closure_outcome co"
+            f" WHERE co.closure_id = cl.id AND co.achieved <> '{every}'))"
+            for said, every in ((vocab.FULLY, vocab.NOT_ACHIEVED), (vocab.NOT_ACHIEVED, vocab.FULLY))
+        )
+        + ")",
+    ),
+    Rule(
+        "closed-before-reopening",
+        "Closed again with a date before it was reopened (it counts in a year already reported)",
+        "Correct the date the enquiry concluded: " + edit("concluded"),
+        "cl.id IS NOT NULL AND cl.concluded < (SELECT MAX(e.reopened_on) FROM closure e WHERE e.case_id = c.id)",
+    ),
+    Rule(
         "risk-outcome-missing",
         "Risk was identified and action taken, but the risk outcome (SG2e) is missing",
-        'Reopen and close again with the risk outcome: {msp} case reopen {ref} --reason "record risk outcome"',
+        "Record it: " + edit("risk_outcome"),
         condition(rules.NEEDS_RISK_OUTCOME),
     ),
     Rule(
@@ -88,7 +121,8 @@ RULES = (
 OTHER_RULE = Rule(
     "other-overused",
     "'Other' is used for more than a quarter of this worker's desired outcomes",
-    "Use the categories that fit, keeping the person's words beside them: {msp} case review CASE",
+    "Use the categories that fit, keeping the person's words beside them:"
+    ' {msp} case edit CASE --set desired_outcomes[0].category="..." --reason "..."',
     "",
 )
 OTHER_SHARE = 0.25
@@ -100,6 +134,7 @@ CURRENT_CLOSURE = " LEFT JOIN closure cl ON cl.case_id = c.id AND cl.reopened_on
 IN_SCOPE = (
     " WHERE c.draft_step IS NULL AND (cl.id IS NULL OR cl.concluded >= :closed_since)"
     " AND (:worker IS NULL OR c.worker = :worker) AND (:team IS NULL OR c.team = :team)"
+    " AND (:case_ref IS NULL OR c.case_ref = :case_ref)"
 )
 
 
@@ -110,8 +145,10 @@ def findings(
     days: int,
     worker: str | None = None,
     team: str | None = None,
+    case_ref: str | None = None,
 ) -> list[dict[str, str | None]]:
     params = {
+        "case_ref": case_ref,
         "closed_since": (today - dt.timedelta(days=days)).isoformat(),
         "review_due": (today - dt.timedelta(days=OPEN_DAYS)).isoformat(),
         "worker": worker,
@@ -120,17 +157,19 @@ def findings(
     out: list[dict[str, str | None]] = []
     for rule in RULES:
         query = (
-            f"SELECT c.worker, c.case_ref FROM safeguarding_case c{CURRENT_CLOSURE}{IN_SCOPE}"
+            f"SELECT c.worker, c.case_ref, cl.id IS NOT NULL FROM safeguarding_case c{CURRENT_CLOSURE}{IN_SCOPE}"
             f" AND {rule.where} ORDER BY c.case_ref"
         )
-        for who, ref in conn.execute(query, params):
+        for who, ref, closed in conn.execute(query, params):
             out.append(
                 {
                     "worker": who,
                     "case_ref": ref,
                     "rule": rule.key,
                     "finding": rule.finding,
-                    "fix": rule.fix,  # a template: the command line fills in {msp} and {ref} (commands/worklist.py)
+                    "fix": rule.fix_closed
+                    if closed and rule.fix_closed
+                    else rule.fix,  # a template: the command line fills in {msp} and {ref} (commands/worklist.py)
                 }
             )
     other = (

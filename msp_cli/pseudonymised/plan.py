@@ -1,0 +1,124 @@
+"""A pseudonymised export, planned before anything is written: the small-groups check, the
+merges --coarsen makes, the names to take out of free text; then each case shaped by it,
+in the order of the case pseudonyms (which says nothing about when a case was recorded)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, cast
+
+from msp_cli.export import TABLE_SOURCES, Pseudonymiser, pseudonymise
+from msp_cli.pseudonymised import small_groups
+from msp_cli.pseudonymised.dates import add_intervals, to_months
+from msp_cli.pseudonymised.names import REPLACEMENT, NameScrubber
+from msp_cli.pseudonymised.walk import map_fields
+from msp_cli.record import Case
+from msp_cli.storage import Storage
+
+SHOWN = 20  # small combinations listed on screen; the about file lists them all
+GROUPS = "age band, sex, ethnicity, primary support reason and team"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which cases: the same filters as iter_cases."""
+
+    period: tuple[str, str] | None
+    team: str | None
+    worker: str | None
+
+    def filters(self) -> dict[str, Any]:
+        return {"period": self.period, "team": self.team, "worker": self.worker}
+
+
+@dataclass
+class Plan:
+    pseudonym: Pseudonymiser
+    with_notes: bool
+    exact_dates: bool
+    coarsen: bool
+    merges: small_groups.Merges
+    small: list[small_groups.Combination]  # the combinations under 5 people left in the export
+    scrubber: NameScrubber | None  # with --with-notes: names recorded in the database
+
+    def shape(self, record: Case) -> Case:
+        out = cast(dict[str, Any], pseudonymise(record, self.pseudonym, with_notes=self.with_notes))
+        if self.scrubber is not None:
+            map_fields("case", out, lambda f: f.free_text, self.scrubber)
+        self.merges.apply(out)
+        add_intervals(out, TABLE_SOURCES)  # from the exact dates, before they become months
+        if not self.exact_dates:
+            to_months(out)
+        return cast(Case, out)
+
+    def check_message(self) -> list[str]:
+        """What the small-groups check found, for the person exporting (no person is shown)."""
+        lines = [f"Coarsened: {line}" for line in self.merges.describe()]
+        if not self.small:
+            return [*lines, f"Small groups: none (every combination of {GROUPS} has 5 or more people)."]
+        lines.append(self._small_heading())
+        lines += [f"  {small_groups.describe(c)}" for c in self.small[:SHOWN]]
+        if len(self.small) > SHOWN:
+            more = len(self.small) - SHOWN
+            lines.append(f"  ... and {more} more (the about file of a csv or xlsx export lists them all).")
+        if self.coarsen:
+            lines.append("Fewer than 5 people match in all; choose a longer period or more teams.")
+        else:
+            lines.append("Each can single someone out. --coarsen merges the smallest categories until none is under 5.")
+        return lines
+
+    def _small_heading(self) -> str:
+        n = len(self.small)
+        return (
+            f"Small groups: {n} combination{'s' if n != 1 else ''} of {GROUPS}"
+            f" {'have' if n != 1 else 'has'} fewer than 5 people{' after coarsening' if self.coarsen else ''}:"
+        )
+
+    def about_lines(self) -> list[str]:
+        """For the cover sheet or about file, once the cases are written (the count of names is known then)."""
+        lines = [
+            "Order: cases are in the order of their case pseudonyms, which says nothing about when they were recorded.",
+            "Dates: exact (asked for with --dates exact; the reason is in the audit trail)."
+            if self.exact_dates
+            else "Dates: months (YYYY-MM) only; the days between them are in the days_ columns.",
+        ]
+        if self.scrubber is not None:
+            lines.append(
+                f"Names: {self.scrubber.replaced} names or parts of names recorded in this database were replaced"
+                f" by {REPLACEMENT} in the free text. Names never recorded in msp may remain: read it before sharing."
+            )
+        lines += [f"Coarsened: {line}" for line in self.merges.describe()]
+        if self.small:
+            lines.append(self._small_heading())
+            lines += [f"  {small_groups.describe(c)}" for c in self.small]
+        else:
+            lines.append(f"Small groups: none; every combination of {GROUPS} has 5 or more people.")
+        return lines
+
+
+def make_plan(
+    store: Storage,
+    pseudonym: Pseudonymiser,
+    selection: Selection,
+    *,
+    with_notes: bool,
+    exact_dates: bool,
+    coarsen: bool,
+) -> Plan:
+    found = small_groups.profiles(store.iter_people_in_groups(**selection.filters()))
+    if coarsen:
+        merges, remaining = small_groups.coarsen(found)
+    else:
+        merges, remaining = small_groups.Merges(), small_groups.small(found)
+    scrubber = NameScrubber(store.recorded_names()) if with_notes else None
+    return Plan(pseudonym, with_notes, exact_dates, coarsen, merges, remaining, scrubber)
+
+
+def in_pseudonym_order(store: Storage, pseudonym: Pseudonymiser, selection: Selection) -> Iterator[Case]:
+    """The selected cases sorted by case pseudonym; only (pseudonym, id) pairs are held, one case read at a time."""
+    refs = store.iter_case_refs(**selection.filters())
+    pairs = sorted((pseudonym("case", ref) or "", case_id) for case_id, ref in refs)
+    ids = [case_id for _, case_id in pairs]
+    del pairs
+    return (stored.record for stored in store.iter_cases_by_id(ids))
