@@ -178,7 +178,13 @@ class ServerStore(Store):
             super().reopen(audit, stored, reason)
 
     def save_case(
-        self, audit: AuditWriter, record: Any, *, draft_step: int | None = None, action: str | None = None
+        self,
+        audit: AuditWriter,
+        record: Any,
+        *,
+        draft_step: int | None = None,
+        action: str | None = None,
+        correction: str | None = None,
     ) -> str:
         from msp_cli.storage.sqlite import case_store
 
@@ -188,7 +194,9 @@ class ServerStore(Store):
                 writer.add(record, draft_step=draft_step)
                 writer.flush()
                 return "created"
-            return case_store.save_case(self.conn, audit, record, draft_step=draft_step, action=action)
+            return case_store.save_case(
+                self.conn, audit, record, draft_step=draft_step, action=action, correction=correction
+            )
 
     def after_copy(self) -> None:
         """After rows were copied in with their ids: sequences continue after the largest; fresh statistics."""
