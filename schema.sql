@@ -246,6 +246,16 @@ CREATE TABLE closure_outcome (
 );
 CREATE INDEX closure_outcome_outcome ON closure_outcome (outcome_id);
 
+-- Where an imported case came from (`msp import --map`): the extract's file name (never its
+-- folder, which can name a person or a team drive) and the date it was imported. Added by
+-- migration 0003_issue19_source.
+CREATE TABLE case_source (
+    case_id     INTEGER PRIMARY KEY REFERENCES safeguarding_case (id) ON DELETE CASCADE,
+    file_name   TEXT NOT NULL CHECK (length(file_name) > 0),
+    imported_on TEXT NOT NULL CHECK (date(imported_on) = imported_on)
+);
+CREATE INDEX case_source_file_name ON case_source (file_name);
+
 -- The audit trail: append-only, written in the same transaction as the change it records.
 -- Each entry's hash covers its fields and the previous entry's hash, so an edited or
 -- removed entry breaks the chain (`msp check` verifies it).

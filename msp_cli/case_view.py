@@ -193,7 +193,10 @@ def render_case(record: Case, draft_step: int | None, history: CaseHistory, *, d
     if demo:
         parts.append(Text(DEMO_BANNER, style="bold reverse"))
     parts.append(Text(f"Case {record['case_ref']}", style="bold underline"))
-    parts.append(Fitted(_facts(record, draft_step)))
+    facts = _facts(record, draft_step)
+    if history.source is not None:  # a file name may hold [brackets]: never markup
+        facts.add_row("Imported from", Text(f"{history.source[0]} on {history.source[1]}"))
+    parts.append(Fitted(facts))
     if record["desired_outcomes"]:
         parts.append(Fitted(_outcomes(record, history)))
     elif rules.NEEDS_OUTCOMES.holds(record):

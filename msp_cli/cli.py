@@ -159,6 +159,7 @@ def _register() -> None:
         correct,
         data,
         demo,
+        extract,
         labels,
         progress,
         report,
@@ -175,6 +176,7 @@ def _register() -> None:
     correct.register(app)
     report.register(app)
     data.register(app)
+    extract.register(app)
     demo.register(app)
     tutorial.register(app)
     labels.register(app)

@@ -7,10 +7,12 @@ database exactly as it was. Lines are read one at a time, so memory stays flat.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,23 +27,26 @@ MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
 
 
 @dataclass
+class LineProblem:
+    line: int
+    case_ref: str | None
+    problems: list[str]
+    where: str | None = None  # how to name the place in the file, when not "line N" (an extract's rows)
+
+    def __str__(self) -> str:
+        ref = f" (case_ref {self.case_ref})" if self.case_ref else ""
+        return f"{self.where or f'line {self.line}'}{ref}: " + "; ".join(self.problems)
+
+
+@dataclass
 class ImportResult:
     cases_added: int = 0
     cases_updated: int = 0
     cases_unchanged: int = 0
     people_added: int = 0
+    cases_valid: int = 0  # passed every rule (a dry run counts them without writing)
+    rejected: list[LineProblem] = field(default_factory=list)  # with keep_going or dry_run: every refused case
     demo: bool = False  # the file began with the demonstration-data marker
-
-
-@dataclass
-class LineProblem:
-    line: int
-    case_ref: str | None
-    problems: list[str]
-
-    def __str__(self) -> str:
-        ref = f" (case_ref {self.case_ref})" if self.case_ref else ""
-        return f"line {self.line}{ref}: " + "; ".join(self.problems)
 
 
 class ImportRefused(MspError):
@@ -113,6 +118,18 @@ def _one_object(start: str, rest: IO[bytes], problem: str) -> tuple[int, Any, st
         return 1, None, problem
 
 
+def _already_named(problem: str, earlier: list[str]) -> bool:
+    """True if an earlier problem (an extract's cell that could not be read) is about the same field."""
+    path = re.sub(r"\[\d+\]", "", problem.split(":", 1)[0])
+    named = {re.split(r"[ :]", p, maxsplit=1)[0] for p in earlier}
+    return any(path == n or path.startswith(n + ".") for n in named)
+
+
+# one case to check: (line number, or the first row of an extract; the parsed object; problems
+# found before validation, such as bad JSON or a date an extract could not read)
+Candidate = tuple[int, Any, list[str]]
+
+
 # The first line of a JSON Lines export of demonstration data: not a case, so it has no case_ref;
 # import reads it and marks the database, so the cases keep saying what they are wherever they go.
 DEMO_MARKER = {"demonstration_data": True, "about": DEMO_BANNER.strip()}
@@ -139,6 +156,32 @@ def _mark_demo(store: Storage, audit: Any, source: str) -> None:
 
 
 def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, source: str = "FILE") -> ImportResult:
+    candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
+    return import_objects(store, candidates, update=update, demo_marker_from=source)
+
+
+def import_objects(
+    store: Storage,
+    candidates: Iterable[Candidate],
+    *,
+    update: bool = False,
+    keep_going: bool = False,
+    dry_run: bool = False,
+    source: tuple[str, str] | None = None,
+    where: Callable[[int], str] | None = None,
+    on_rejects: Callable[[list[LineProblem]], None] | None = None,
+    list_every_problem: bool = False,
+    demo_marker_from: str | None = None,
+) -> ImportResult:
+    """Validate every candidate with the one set of rules (model.validate_case) and store them.
+
+    All or nothing, unless KEEP_GOING: then the valid cases are stored and the refused ones
+    handed to ON_REJECTS inside the same transaction. DRY_RUN checks everything and writes
+    nothing. SOURCE (file name, date) marks each new case as imported from an extract; WHERE
+    names a candidate's place in the file ("line N" by default). LIST_EVERY_PROBLEM keeps
+    every refused case in ImportRefused, not the first few (an extract's report lists them all).
+    DEMO_MARKER_FROM (the JSON Lines file's name) reads a first line that marks demonstration data.
+    """
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
@@ -146,56 +189,66 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, sou
     people_before = store.count_people()
     # into an empty database nothing can clash but the file with itself: skip a lookup a line
     empty_at_start = store.count_cases() == 0
-    with store.write() as audit:
+    keep_all = keep_going or dry_run or list_every_problem
+    with contextlib.nullcontext(None) if dry_run else store.write() as audit:
         # new cases go in batches; --update goes case by case, to keep each case's history
-        writer = None if update else store.case_writer(audit, action="case.import")
-        for number, obj, problem in read_lines(stream):
+        writer = None if update or audit is None else store.case_writer(audit, action="case.import", source=source)
+        for number, obj, problems in candidates:
             if isinstance(obj, dict) and INTERVALS_KEY in obj:
                 raise UsageProblem(
                     "This file is a pseudonymised export, made for analysis: it cannot be imported."
                     " Import an identifiable export (msp export --identifiable) instead."
                 )
-            if not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
-                _mark_demo(store, audit, source)
+            if demo_marker_from and not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
+                if audit is not None:
+                    _mark_demo(store, audit, demo_marker_from)
                 result.demo = True
                 continue
             case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
             case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
-            problems = [problem] if problem else []
             record = None
-            if not problems:
+            if obj is not None or not problems:
                 try:
                     record = validate_case(obj)
                 except InvalidRecord as exc:
-                    problems = exc.problems
+                    problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
+                record = None if problems else record
             if case_ref is not None:
                 if case_ref in seen:
-                    problems.append(f"case_ref appears twice in this file (first on line {seen[case_ref]})")
+                    first = where(seen[case_ref]) if where else f"line {seen[case_ref]}"
+                    problems.append(f"case_ref appears twice in this file (first on {first})")
                 else:
                     seen[case_ref] = number
                     if not update and not empty_at_start and store.case_exists(case_ref):
-                        problems.append("this case_ref is already in the database; use --update to replace it")
+                        hint = "" if source else "; use --update to replace it"  # an extract only adds
+                        problems.append(f"this case_ref is already in the database{hint}")
             if problems:
                 total_bad += 1
-                if len(bad) < MAX_REPORTED_LINES:
-                    bad.append(LineProblem(number, case_ref, problems))
+                if keep_all or len(bad) < MAX_REPORTED_LINES:
+                    bad.append(LineProblem(number, case_ref, problems, where(number) if where else None))
                 continue
-            if total_bad == 0 and record is not None and writer is not None:
+            result.cases_valid += 1
+            if audit is None or record is None or (total_bad and not keep_going):
+                continue
+            if writer is not None:
                 writer.add(record)
                 result.cases_added += 1
-            elif total_bad == 0 and record is not None:
-                outcome = store.save_case(audit, record, action="case.import")
-                if outcome == "created":
-                    result.cases_added += 1
-                elif outcome == "updated":
-                    result.cases_updated += 1
-                else:
-                    result.cases_unchanged += 1
-        if total_bad:
+                continue
+            outcome = store.save_case(audit, record, action="case.import")
+            if outcome == "created":
+                result.cases_added += 1
+            elif outcome == "updated":
+                result.cases_updated += 1
+            else:
+                result.cases_unchanged += 1
+        if total_bad and not (keep_going or dry_run):
             raise ImportRefused(bad, total_bad)
+        if not seen and not bad:
+            raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
         if writer is not None:
             writer.flush()
-        if not seen:
-            raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
+        result.rejected = bad
+        if bad and on_rejects is not None and not dry_run:
+            on_rejects(bad)
         result.people_added = store.count_people() - people_before
     return result

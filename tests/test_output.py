@@ -144,6 +144,8 @@ def test_bash_completion_installs_and_completes(tmp_path: Path) -> None:
         "HOME": str(tmp_path),
         "SHELL": "/bin/bash",
         "PATH": f"{Path(msp).parent}:{os.environ['PATH']}",
+        # name the shell instead of detecting it from the parent process (a detached run has none)
+        "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1",
     }
     installed = subprocess.run([msp, "--install-completion", "bash"], env=env, capture_output=True, text=True)
     assert installed.returncode == 0, installed.stderr

@@ -137,14 +137,19 @@ def history(
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     for heading in ("#", "when (UTC)", "worker (user)", "action", "case / key", "fields changed"):
         table.add_column(heading)
+    from rich.text import Text
+
     for e in entries:
-        fields = list(json.loads(e["changes"]).keys()) if e["changes"] else []
+        changes = json.loads(e["changes"]) if e["changes"] else {}
+        fields = list(changes.keys())
+        source = (changes.get("source") or [None, None])[1]
+        action = e["action"] + (f" from {source['file']}" if isinstance(source, dict) else "")
         shown = ", ".join(fields[:6]) + (f" (+{len(fields) - 6} more)" if len(fields) > 6 else "")
         table.add_row(
             str(e["id"]),
             e["at"][:19].replace("T", " "),
             f"{e['worker'] or '-'} ({e['os_user'] or '-'})",
-            e["action"],
+            Text(action),  # a file name may hold [brackets]: never markup
             e["key"] or "-",
             shown,
         )

@@ -25,13 +25,27 @@ def register(app: typer.Typer) -> None:
 
 def import_(
     ctx: typer.Context,
-    source: str = typer.Argument(..., metavar="FILE", help="A JSON Lines file of cases, or - for stdin."),
+    source: str = typer.Argument(
+        ..., metavar="FILE", help="A JSON Lines file of cases, or - for stdin; with --map, a .csv or .xlsx extract."
+    ),
     update: bool = typer.Option(False, "--update", help="Replace cases whose case_ref is already stored."),
+    map_file: str | None = typer.Option(
+        None, "--map", metavar="MAP.toml", help="Read FILE as a council's .csv or .xlsx extract, mapped by MAP.toml."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="With --map: check and report; write nothing."),
+    keep_going: bool = typer.Option(
+        False, "--keep-going", help="With --map: import the cases that pass; the others go to a rejects CSV."
+    ),
 ) -> None:
-    """Import cases in the interchange format: all of them, or none if any line is wrong."""
+    """Import cases: JSON Lines (all of them, or none if any line is wrong), or an extract with --map."""
     from msp_cli import interchange
 
     state: AppState = ctx.obj
+    if map_file is not None or dry_run or keep_going:
+        from msp_cli.commands.extract import import_extract
+
+        import_extract(state, source, map_file, update=update, dry_run=dry_run, keep_going=keep_going)
+        return
     stream = interchange.open_input(source)  # checked before the database is touched
     store = state.open()
     with stream:

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -34,6 +35,7 @@ DATE_FROM = typer.Option(None, "--from", metavar="DATE", help="Start of a period
 DATE_TO = typer.Option(None, "--to", metavar="DATE", help="End of a period of your own (with --from).")
 TEAM = typer.Option(None, "--team", help="Only this team's cases.")
 WORKER = typer.Option(None, "--worker", help="Only this lead worker's cases.")
+SOURCE = typer.Option(None, "--source", metavar="NAME", help="Only cases imported from this extract (its file name).")
 AS_JSON = typer.Option(False, "--json", help="One JSON object, for programs.")
 AS_CSV = typer.Option(False, "--csv", help="CSV, for spreadsheets.")
 PUBLISH = typer.Option(False, "--publish", help="Apply the national publication rule (rounding, [c]).")
@@ -89,7 +91,8 @@ def compute(
     parse_period(*chosen)  # a bad period is refused before the database is opened
     store = ctx.obj.open()
     period = period_for(store, *chosen)
-    scope = Scope(period=period, team=options["team"], worker=options["worker"])
+    source = Path(options["source"]).name if options.get("source") else None  # a path given: its file name
+    scope = Scope(period=period, team=options["team"], worker=options["worker"], source=source)
     data = store.report(name, scope, *extra)
     publish = options["publish"]
     items, obj = shape(data, *extra, publish)
@@ -98,8 +101,10 @@ def compute(
     if period.to_date is not None:  # added, not renamed: programs reading "label" go on working
         head["title"] = f"{title}: {period.heading}"
         head["period"]["to_date"] = period.to_date
-    if options["team"] or options["worker"]:
+    if options["team"] or options["worker"] or source:
         head["filters"] = {"team": options["team"], "worker": options["worker"]}
+        if source:
+            head["filters"]["source"] = source
     if demo:
         head["demonstration_data"] = True
     head["published"] = publish
@@ -131,7 +136,9 @@ def _run(
     from msp_cli.reports.render import render
 
     label = done.period.heading + "".join(
-        f", {k} {v}" for k, v in (("team", options["team"]), ("worker", options["worker"])) if v
+        f", {k} {v}"
+        for k, v in (("team", options["team"]), ("worker", options["worker"]), ("source", options.get("source")))
+        if v
     )
     console.print(render(title, label, done.items, publish=done.publish, demo=done.demo, console=console))
 
@@ -168,6 +175,7 @@ def _simple_report(name: str, title: str, doc: str) -> None:
         date_to: str | None = DATE_TO,
         team: str | None = TEAM,
         worker: str | None = WORKER,
+        source: str | None = SOURCE,
         as_json: bool = AS_JSON,
         as_csv: bool = AS_CSV,
         publish: bool = PUBLISH,
@@ -175,7 +183,8 @@ def _simple_report(name: str, title: str, doc: str) -> None:
         from msp_cli.reports import figures
 
         options = {"year": year, "quarter": quarter, "date_from": date_from, "date_to": date_to, "team": team,
-                   "worker": worker, "as_json": as_json, "as_csv": as_csv, "publish": publish}  # fmt: skip
+                   "worker": worker, "source": source, "as_json": as_json, "as_csv": as_csv,
+                   "publish": publish}  # fmt: skip
         _run(ctx, title, options, name, getattr(figures, name))
 
     command.__doc__ = doc
@@ -201,6 +210,7 @@ def breakdown(
     date_to: str | None = DATE_TO,
     team: str | None = TEAM,
     worker: str | None = WORKER,
+    source: str | None = SOURCE,
     as_json: bool = AS_JSON,
     as_csv: bool = AS_CSV,
     publish: bool = PUBLISH,

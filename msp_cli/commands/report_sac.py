@@ -16,6 +16,7 @@ from msp_cli.commands.report import (
     DATE_TO,
     PUBLISH,
     QUARTER,
+    SOURCE,
     TEAM,
     WORKER,
     YEAR,
@@ -42,6 +43,7 @@ def sac(
     date_to: str | None = DATE_TO,
     team: str | None = TEAM,
     worker: str | None = WORKER,
+    source: str | None = SOURCE,
     as_json: bool = AS_JSON,
     as_csv: bool = typer.Option(
         False, "--csv", help="The long CSV of the national data: one figure a row (TABLE_REFERENCE ... VALUE)."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import typer
 
@@ -22,6 +23,9 @@ def audit(
     ),
     worker: str | None = typer.Option(None, "--worker", help="Only this lead worker's cases."),
     team: str | None = typer.Option(None, "--team", help="Only this team's cases."),
+    source: str | None = typer.Option(
+        None, "--source", metavar="NAME", help="Only cases imported from this extract (its file name)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object, for programs."),
 ) -> None:
     """The case-audit worklist: where recording falls short, case by case, and how to put it right."""
@@ -32,7 +36,9 @@ def audit(
     today = dt.date.today()
     from msp_cli.hints import command, quote
 
-    found = store.worklist(today=today, days=days, worker=worker, team=team)
+    found = store.worklist(
+        today=today, days=days, worker=worker, team=team, source=Path(source).name if source else None
+    )
     for f in found:  # the fixes name commands: spelt as this command line was, so they work when pasted
         f["fix"] = (f["fix"] or "").format(ref=quote(f["case_ref"] or "CASE"), msp=command())
     counts = worklist_summary(found)

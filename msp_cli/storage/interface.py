@@ -35,6 +35,7 @@ class CaseHistory:
     reviews: list[dict[str, Any]]
     closures: list[dict[str, Any]]
     earlier_wording: list[dict[str, Any]]
+    source: tuple[str, str] | None = None  # (extract file name, date imported) for `msp import --map`
     corrections: list[dict[str, Any]] = field(default_factory=list)  # `msp case edit`: when, who, old/new, why
 
     def latest_progress(self) -> dict[int, str]:
@@ -48,11 +49,12 @@ class CaseHistory:
 
 @dataclass(frozen=True)
 class Scope:
-    """Which cases a report counts: a period, and optionally one team or worker."""
+    """Which cases a report counts: a period, and optionally one team, worker or source extract."""
 
     period: Period
     team: str | None = None
     worker: str | None = None
+    source: str | None = None  # the file name of the extract the cases were imported from
 
 
 class Audit(Protocol):
@@ -106,7 +108,7 @@ class Storage(Protocol):
         correction: str | None = None,
     ) -> str: ...
     def discard_draft(self, audit: Any, stored: StoredCase, reason: str) -> None: ...
-    def case_writer(self, audit: Any, *, action: str) -> CaseWriter: ...
+    def case_writer(self, audit: Any, *, action: str, source: tuple[str, str] | None = None) -> CaseWriter: ...
     def load_person(self, ref: str) -> Person | None: ...
     def earlier_cases(self, person_ref: str) -> list[tuple[str, str | None, str | None]]: ...
     def count_case_refs_with_prefix(self, prefix: str) -> int: ...
@@ -139,7 +141,14 @@ class Storage(Protocol):
     # reports, the worklist and the audit trail
     def report(self, name: str, scope: Scope, *extra: Any) -> Any: ...
     def worklist(
-        self, *, today: dt.date, days: int, worker: str | None, team: str | None, case_ref: str | None = None
+        self,
+        *,
+        today: dt.date,
+        days: int,
+        worker: str | None,
+        team: str | None,
+        case_ref: str | None = None,
+        source: str | None = None,
     ) -> list[dict[str, str | None]]: ...
     def history(self, *, row_key: str | None, limit: int) -> list[dict[str, Any]]: ...
 

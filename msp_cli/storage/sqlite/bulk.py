@@ -37,12 +37,21 @@ class BulkWriter:
     TABLES = (
         "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "meeting",
         "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session", "outcome_review",
-        "desired_outcome_wording",
+        "desired_outcome_wording", "case_source",
     )  # fmt: skip
     WITH_IDS = ("person", "safeguarding_case", "desired_outcome", "meeting", "closure", "outcome_review_session")
 
-    def __init__(self, conn: sqlite3.Connection, audit: AuditWriter, *, action: str, batch: int = 2000) -> None:
-        self.conn, self.audit, self.action, self.batch = conn, audit, action, batch
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        audit: AuditWriter,
+        *,
+        action: str,
+        batch: int = 2000,
+        source: tuple[str, str] | None = None,
+    ) -> None:
+        """SOURCE (extract file name, date imported) marks every case added (`msp import --map`)."""
+        self.conn, self.audit, self.action, self.batch, self.source = conn, audit, action, batch, source
         self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in self.TABLES}
         self.people: dict[str, tuple[int, Person]] = {}
         self.next_id = self._first_ids()
@@ -115,10 +124,14 @@ class BulkWriter:
             self._add_closure(
                 case_id, closure_row(record), outcome_ids, [o["achieved"] for o in record["desired_outcomes"]]
             )
+        changes = audit_mod.created(cast(dict[str, Any], record))
+        if self.source is not None:  # first, so `msp history` shows where the case came from
+            file_name, imported_on = self.source
+            rows["case_source"].append({"case_id": case_id, "file_name": file_name, "imported_on": imported_on})
+            changes = {"source": [None, {"file": file_name, "imported_on": imported_on}], **changes}
         self.audit.append(
-            self.action, table="safeguarding_case", row_key=record["case_ref"],
-            changes=audit_mod.created(cast(dict[str, Any], record)), defer=True,
-        )  # fmt: skip
+            self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes, defer=True
+        )
         self.pending += 1
         if self.pending >= self.batch:
             self.flush()

@@ -32,7 +32,7 @@ CORRECTION = "case.correct"  # the audit action of `msp case edit`
 CASE_TABLES = (
     "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "desired_outcome_wording",
     "meeting", "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session",
-    "outcome_review",
+    "outcome_review", "case_source",
 )  # fmt: skip
 
 
@@ -542,7 +542,14 @@ def load_history(conn: sqlite3.Connection, case_id: int) -> CaseHistory:
             (case_id, CORRECTION),
         )
     ]
-    return CaseHistory(reviews=reviews, closures=closures, earlier_wording=wording, corrections=corrections)
+    source = conn.execute("SELECT file_name, imported_on FROM case_source WHERE case_id = ?", (case_id,)).fetchone()
+    return CaseHistory(
+        reviews=reviews,
+        closures=closures,
+        earlier_wording=wording,
+        source=tuple(source) if source else None,
+        corrections=corrections,
+    )
 
 
 def list_cases(

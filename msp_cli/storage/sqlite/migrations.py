@@ -57,5 +57,18 @@ def m0002_interchange_v2(db: Database) -> None:
     db.conn.execute("PRAGMA user_version = 2")
 
 
+@migrations(name="0003_issue19_source")
+def m0003_issue19_source(db: Database) -> None:
+    """Where a case imported from a council's extract came from: the file's name and the date."""
+    db.conn.execute(
+        "CREATE TABLE case_source ("
+        " case_id INTEGER PRIMARY KEY REFERENCES safeguarding_case (id) ON DELETE CASCADE,"
+        " file_name TEXT NOT NULL CHECK (length(file_name) > 0),"
+        " imported_on TEXT NOT NULL CHECK (date(imported_on) = imported_on))"
+    )
+    db.conn.execute("CREATE INDEX case_source_file_name ON case_source (file_name)")
+    db.conn.execute("PRAGMA user_version = 3")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

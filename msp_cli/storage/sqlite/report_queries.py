@@ -31,8 +31,11 @@ SMALL_GROUP = 10  # groups smaller than this are flagged as too small to compare
 
 
 def filters(scope: Scope, alias: str = "c") -> tuple[str, list[Any]]:
-    """The team and worker conditions of SCOPE, as ` AND ...` with their parameters."""
+    """The team, worker and source conditions of SCOPE, as ` AND ...` with their parameters."""
     sql, params = "", []
+    if scope.source is not None:  # cases imported from this extract (its file name)
+        sql += f" AND EXISTS (SELECT 1 FROM case_source s WHERE s.case_id = {alias}.id AND s.file_name = ?)"
+        params.append(scope.source)
     if scope.team is not None:
         sql += f" AND {alias}.team = ?"
         params.append(scope.team)

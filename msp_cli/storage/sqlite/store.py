@@ -30,7 +30,7 @@ from msp_cli.storage.sqlite.audit import Actor, AuditWriter
 if TYPE_CHECKING:
     from msp_cli.storage.sqlite.bulk import BulkWriter
 
-SCHEMA_VERSION = 2  # the number of the newest migration in migrations.py
+SCHEMA_VERSION = 3  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
 
@@ -117,10 +117,10 @@ class Store:
     def discard_draft(self, audit: AuditWriter, stored: StoredCase, reason: str) -> None:
         case_store.discard_draft(self.conn, audit, stored, reason)
 
-    def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
+    def case_writer(self, audit: AuditWriter, *, action: str, source: tuple[str, str] | None = None) -> BulkWriter:
         from msp_cli.storage.sqlite.bulk import BulkWriter
 
-        return BulkWriter(self.conn, audit, action=action)
+        return BulkWriter(self.conn, audit, action=action, source=source)
 
     def load_person(self, ref: str) -> Person | None:
         return case_store.load_person(self.conn, ref)
@@ -204,11 +204,20 @@ class Store:
         return getattr(report_queries, name)(self.conn, scope, *extra)
 
     def worklist(
-        self, *, today: dt.date, days: int, worker: str | None, team: str | None, case_ref: str | None = None
+        self,
+        *,
+        today: dt.date,
+        days: int,
+        worker: str | None,
+        team: str | None,
+        case_ref: str | None = None,
+        source: str | None = None,
     ) -> list[dict[str, str | None]]:
         from msp_cli.storage.sqlite import worklist
 
-        return worklist.findings(self.conn, today=today, days=days, worker=worker, team=team, case_ref=case_ref)
+        return worklist.findings(
+            self.conn, today=today, days=days, worker=worker, team=team, case_ref=case_ref, source=source
+        )
 
     def history(self, *, row_key: str | None, limit: int) -> list[dict[str, Any]]:
         from msp_cli.storage.sqlite import audit

@@ -135,6 +135,7 @@ IN_SCOPE = (
     " WHERE c.draft_step IS NULL AND (cl.id IS NULL OR cl.concluded >= :closed_since)"
     " AND (:worker IS NULL OR c.worker = :worker) AND (:team IS NULL OR c.team = :team)"
     " AND (:case_ref IS NULL OR c.case_ref = :case_ref)"
+    " AND (:source IS NULL OR EXISTS (SELECT 1 FROM case_source s WHERE s.case_id = c.id AND s.file_name = :source))"
 )
 
 
@@ -146,6 +147,7 @@ def findings(
     worker: str | None = None,
     team: str | None = None,
     case_ref: str | None = None,
+    source: str | None = None,
 ) -> list[dict[str, str | None]]:
     params = {
         "case_ref": case_ref,
@@ -153,6 +155,7 @@ def findings(
         "review_due": (today - dt.timedelta(days=OPEN_DAYS)).isoformat(),
         "worker": worker,
         "team": team,
+        "source": source,
     }
     out: list[dict[str, str | None]] = []
     for rule in RULES:
