@@ -125,9 +125,9 @@ class ServerStore(Store):
             return None if row is None or row[0] is None else str(row[0])
         return super().setting(key)
 
-    def case_writer(self, audit: AuditWriter, *, action: str) -> BulkWriter:
+    def case_writer(self, audit: AuditWriter, *, action: str, source: tuple[str, str] | None = None) -> BulkWriter:
         self.bulk_written = True  # statistics are refreshed once this transaction commits
-        return SequencedBulkWriter(self.conn, audit, action=action)
+        return SequencedBulkWriter(self.conn, audit, action=action, source=source)
 
     # --- two people on one case: the second save is refused, never written over ------------
 
