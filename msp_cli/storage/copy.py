@@ -17,11 +17,12 @@ from msp_cli.storage.interface import Storage
 
 # parents before children, so every foreign key holds as rows arrive
 TABLES = (
-    "settings", "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome",
+    "settings", "person", "safeguarding_case", "case_source", "case_risk_type", "case_response", "desired_outcome",
     "outcome_review_session", "outcome_review", "desired_outcome_wording", "meeting", "meeting_attendee",
     "feedback", "closure", "closure_outcome", "audit_log",
 )  # fmt: skip
-WITHOUT_ID = {"settings": "key", "case_risk_type": "rowid", "case_response": "rowid", "meeting_attendee": "rowid",
+WITHOUT_ID = {"settings": "key", "case_source": "case_id",
+              "case_risk_type": "rowid", "case_response": "rowid", "meeting_attendee": "rowid",
               "outcome_review": "review_id, outcome_id", "closure_outcome": "closure_id, outcome_id"}  # fmt: skip
 BATCH = 5000
 

@@ -21,7 +21,10 @@ VERSION_TABLE = """CREATE TABLE IF NOT EXISTS msp_schema_version (
 )"""
 
 # (version, name, SQL files in order)
-MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = ((2, "0002_schema", ("0001_schema.sql", "security.sql")),)
+MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
+    (2, "0002_schema", ("0001_schema.sql", "security.sql")),
+    (3, "0003_issue19_source", ("0003_case_source.sql",)),
+)
 LATEST = MIGRATIONS[-1][0]
 
 
