@@ -61,9 +61,10 @@ class MspGroup(TyperGroup):
 
             if isinstance(exc, database_errors()):
                 state = ctx.find_object(AppState)
-                path = state.db_path()[0] if state else Path("database")
-                _report(explain_database_error(exc, path).message)
-                raise typer.Exit(74) from None
+                path = state.db_label() if state else Path("database")
+                explained = explain_database_error(exc, path)
+                _report(explained.message)
+                raise typer.Exit(explained.exit_code) from None  # a server's refusal is 1, a damaged file 74
             _report(
                 f"an unexpected problem ({type(exc).__name__}); nothing half-written was"
                 " kept. Run again with MSP_DEBUG=1 to see the details for a bug report."
@@ -133,7 +134,8 @@ def root(
         None,
         "--db",
         metavar="PATH",
-        help="The database file. Default: $MSP_DB, else your per-user data folder (see `msp where`).",
+        help="The database file, or a server (postgresql://host/dbname). Default: $MSP_DB, else your per-user"
+        " data folder (see `msp where`).",
     ),
     worker: str | None = typer.Option(
         None,
@@ -153,6 +155,7 @@ def _register() -> None:
     from msp_cli.commands import (
         admin,
         case,
+        copy,
         correct,
         data,
         demo,
@@ -163,6 +166,7 @@ def _register() -> None:
         safety,
         tutorial,
         use,
+        users,
         worklist,
     )
 
@@ -179,6 +183,8 @@ def _register() -> None:
     use.register(app)
     worklist.register(app)
     safety.register(app)
+    users.register(app)
+    copy.register(app)
 
 
 def _plain_metavars(group: typer.Typer) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from msp_cli.location import CHOSEN_WITH_USE, resolve_db_path
+from msp_cli.location import CHOSEN_WITH_USE, redacted, resolve_db_path, server_url
 
 if TYPE_CHECKING:
     from msp_cli.storage import Storage
@@ -21,19 +21,36 @@ class AppState:
     _stores: list[Storage] = field(default_factory=list)
 
     def db_path(self) -> tuple[Path, str]:
+        url = self.server_url()
+        if url is not None:
+            from msp_cli.errors import MspError
+
+            raise MspError(f"This command works on a database file, and {redacted(url)} is a server.")
         return resolve_db_path(self.db_option)
+
+    def server_url(self) -> str | None:
+        """The PostgreSQL URL of --db or MSP_DB, when the database is on a server."""
+        return server_url(self.db_option)
+
+    def db_label(self) -> Path:
+        """What to call the database in a message: the file, or the server's URL (no password)."""
+        url = self.server_url()
+        return Path(redacted(url)) if url is not None else resolve_db_path(self.db_option)[0]
 
     def open(self, *, create: bool = False, readonly: bool = False, encrypt: bool = False) -> Storage:
         from msp_cli.storage import open_storage
         from msp_cli.ui import interactive, warn
 
-        path, why = self.db_path()
-        if why == CHOSEN_WITH_USE:  # a default someone set earlier: say so each time it applies
-            from msp_cli.ui import say
+        target: Path | str | None = self.server_url()
+        if target is None:
+            path, why = self.db_path()
+            if why == CHOSEN_WITH_USE:  # a default someone set earlier: say so each time it applies
+                from msp_cli.ui import say
 
-            say(f"Using {path}, {why}.")
+                say(f"Using {path}, {why}.")
+            target = path
         store = open_storage(
-            path, worker=self.worker(), create=create, readonly=readonly, encrypt=encrypt, interactive=interactive()
+            target, worker=self.worker(), create=create, readonly=readonly, encrypt=encrypt, interactive=interactive()
         )
         for message in store.warnings:
             warn(message)

@@ -100,6 +100,26 @@ def resolve_db_path(option: str | None) -> tuple[Path, str]:
     return default_data_dir() / "msp.db", "the per-user default (no --db or MSP_DB given)"
 
 
+SERVER_SCHEMES = ("postgresql://", "postgres://")
+
+
+def server_url(option: str | None) -> str | None:
+    """The PostgreSQL URL given with --db or MSP_DB, or None when the database is a file."""
+    given = option or os.environ.get("MSP_DB")
+    return given if given is not None and given.lower().startswith(SERVER_SCHEMES) else None
+
+
+def redacted(url: str) -> str:
+    """URL without a password written into it: a password must never reach a message."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}@{host}" if parts.username else host))
+
+
 def shared_storage_reason(path: Path) -> str | None:
     """Why PATH is on a network or synced folder, or None where it looks like a local disk."""
     try:

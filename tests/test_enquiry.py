@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from msp_cli import ui
-from tests.conftest import Run, rows
+from tests.conftest import Backend, Run
 from tests.helpers import open_case
 from tests.keys import ENTER, NO, YES, accept, keyboard, pick, text, tick
 
 
 @pytest.fixture
-def case(run: Run, initialised: Path, write_jsonl: Any) -> Path:
+def case(run: Run, backend: Backend, write_jsonl: Any) -> Backend:
     """An open Section 42 enquiry with two desired outcomes (one negotiated)."""
     c = open_case(case_ref="C-1", concern_received="2025-05-01", enquiry_started="2025-05-02", meetings=[], feedback=[])
     c["desired_outcomes"].append(
@@ -29,7 +29,7 @@ def case(run: Run, initialised: Path, write_jsonl: Any) -> Path:
         }
     )
     assert run("import", str(write_jsonl([c]))).exit_code == 0
-    return initialised
+    return backend
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def history(run: Run, case_ref: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
 
 
-def test_review_changes_wording_and_keeps_the_old(run: Run, case: Path, terminal: None) -> None:
+def test_review_changes_wording_and_keeps_the_old(run: Run, case: Backend, terminal: None) -> None:
     keys = (
         text("2025-06-01")
         + pick("progress")
@@ -64,14 +64,14 @@ def test_review_changes_wording_and_keeps_the_old(run: Run, case: Path, terminal
         pipe.send_text(keys)
         result = run("case", "review", "C-1")
     assert result.exit_code == 0, result.output
-    assert rows(case, "SELECT position, text FROM desired_outcome ORDER BY position") == [
+    assert case.rows("SELECT position, text FROM desired_outcome ORDER BY position") == [
         (1, "I want my son to stop taking my pension, but I want to keep seeing him"),
         (2, "I want to feel safe at night and in the day"),
     ]
-    assert rows(case, "SELECT text, replaced_on FROM desired_outcome_wording") == [
+    assert case.rows("SELECT text, replaced_on FROM desired_outcome_wording") == [
         ("I want to feel safe at night", "2025-06-01")
     ]
-    assert rows(case, "SELECT progress, person_says FROM outcome_review ORDER BY outcome_id") == [
+    assert case.rows("SELECT progress, person_says FROM outcome_review ORDER BY outcome_id") == [
         ("In progress", "He has paid some back"),
         ("Achieved", None),
     ]
@@ -84,7 +84,7 @@ def test_review_changes_wording_and_keeps_the_old(run: Run, case: Path, terminal
     assert "reworded; it was" in shown and "Outcomes reviewed" in shown
 
 
-def test_review_from_answers_adds_an_outcome(run: Run, case: Path, tmp_path: Path) -> None:
+def test_review_from_answers_adds_an_outcome(run: Run, case: Backend, tmp_path: Path) -> None:
     answers = tmp_path / "review.json"
     answers.write_text(
         json.dumps(
@@ -104,17 +104,17 @@ def test_review_from_answers_adds_an_outcome(run: Run, case: Path, tmp_path: Pat
     )
     result = run("case", "review", "C-1", "--answers", str(answers))
     assert result.exit_code == 0, result.output
-    assert rows(case, "SELECT position, text FROM desired_outcome WHERE position = 3") == [
+    assert case.rows("SELECT position, text FROM desired_outcome WHERE position = 3") == [
         (3, "I want to see my grandchildren")
     ]
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"date": "2025-06-02", "outcomes": [{"progress": "Done"}]}), encoding="utf-8")
     refused = run("case", "review", "C-1", "--answers", str(bad))
     assert refused.exit_code == 65 and "outcomes[0].progress" in refused.output
-    assert rows(case, "SELECT count(*) FROM outcome_review_session") == [(1,)]
+    assert case.rows("SELECT count(*) FROM outcome_review_session") == [(1,)]
 
 
-def test_meeting_with_person_and_advocate_at_home(run: Run, case: Path) -> None:
+def test_meeting_with_person_and_advocate_at_home(run: Run, case: Backend) -> None:
     result = run(
         "meeting",
         "add",
@@ -135,29 +135,29 @@ def test_meeting_with_person_and_advocate_at_home(run: Run, case: Path) -> None:
         "75",
     )
     assert result.exit_code == 0, result.output
-    assert rows(
-        case, "SELECT held_on, kind, location, location_chosen_by_person, person_prepared, minutes_spent FROM meeting"
+    assert case.rows(
+        "SELECT held_on, kind, location, location_chosen_by_person, person_prepared, minutes_spent FROM meeting"
     ) == [("2025-05-20", "Strategy meeting", "Person's home", 1, 1, 75)]
-    assert rows(case, "SELECT attendee FROM meeting_attendee ORDER BY rowid") == [("Person",), ("Advocate",)]
+    assert case.rows("SELECT attendee FROM meeting_attendee ORDER BY rowid") == [("Person",), ("Advocate",)]
     assert [h["action"] for h in history(run, "C-1")][-1] == "meeting.add"
 
 
-def test_meeting_keystrokes(run: Run, case: Path, terminal: None) -> None:
+def test_meeting_keystrokes(run: Run, case: Backend, terminal: None) -> None:
     keys = text("2025-05-21") + pick("Family") + pick("Community") + YES + tick("Family", "Police") + NO + text("30")
     with keyboard() as pipe:
         pipe.send_text(keys + accept())
         result = run("meeting", "add", "C-1")
     assert result.exit_code == 0, result.output
-    assert rows(
-        case, "SELECT kind, location, location_chosen_by_person, person_prepared, minutes_spent FROM meeting"
+    assert case.rows(
+        "SELECT kind, location, location_chosen_by_person, person_prepared, minutes_spent FROM meeting"
     ) == [("Family group conference", "Community venue", 1, 0, 30)]
 
 
-def test_meeting_without_terminal_lists_what_is_missing(run: Run, case: Path) -> None:
+def test_meeting_without_terminal_lists_what_is_missing(run: Run, case: Backend) -> None:
     result = run("meeting", "add", "C-1", "--date", "2025-05-20")
     assert result.exit_code == 1
     assert "kind, location, attendees" in result.output
-    assert rows(case, "SELECT count(*) FROM meeting") == [(0,)]
+    assert case.rows("SELECT count(*) FROM meeting") == [(0,)]
 
 
 def close_args(*extra: str) -> list[str]:
@@ -175,7 +175,7 @@ def close_args(*extra: str) -> list[str]:
     ]
 
 
-def test_feedback_after_closure_warns(run: Run, case: Path) -> None:
+def test_feedback_after_closure_warns(run: Run, case: Backend) -> None:
     during = run("feedback", "add", "C-1", "--date", "2025-06-01", "--given-by", "Person", "--listened", "5")
     assert during.exit_code == 0 and "old wounds" not in during.output
     closed = run(
@@ -187,13 +187,13 @@ def test_feedback_after_closure_warns(run: Run, case: Path) -> None:
     late = run("feedback", "add", "C-1", "--date", "2025-08-01", "--given-by", "Representative", "--safer", "2")
     assert late.exit_code == 0
     assert "31 days after the case closed" in late.output and "old wounds" in late.output
-    assert rows(case, "SELECT given_on, given_by, felt_listened_to, feels_safer FROM feedback ORDER BY position") == [
+    assert case.rows("SELECT given_on, given_by, felt_listened_to, feels_safer FROM feedback ORDER BY position") == [
         ("2025-06-01", "Person", 5, None),
         ("2025-08-01", "Representative", None, 2),
     ]
 
 
-def test_closing_with_missing_fields_is_refused_and_lists_them(run: Run, case: Path) -> None:
+def test_closing_with_missing_fields_is_refused_and_lists_them(run: Run, case: Backend) -> None:
     result = run("case", "close", "C-1", "--concluded", "2025-07-01")
     assert result.exit_code == 65
     for words in (
@@ -203,7 +203,7 @@ def test_closing_with_missing_fields_is_refused_and_lists_them(run: Run, case: P
         "outcomes_achieved",
     ):
         assert words in result.output
-    assert rows(case, "SELECT count(*) FROM closure") == [(0,)]
+    assert case.rows("SELECT count(*) FROM closure") == [(0,)]
 
 
 def test_asked_about_outcomes_missing_blocks_closure(run: Run, initialised: Path, write_jsonl: Any) -> None:
@@ -230,7 +230,7 @@ def test_asked_about_outcomes_missing_blocks_closure(run: Run, initialised: Path
     ],
 )
 def test_closing_suggests_the_overall_outcome(
-    run: Run, case: Path, terminal: None, achieved: list[str], suggested: str
+    run: Run, case: Backend, terminal: None, achieved: list[str], suggested: str
 ) -> None:
     keys = (
         text("2025-07-01")
@@ -246,13 +246,13 @@ def test_closing_suggests_the_overall_outcome(
         pipe.send_text(keys)
         result = run("case", "close", "C-1")
     assert result.exit_code == 0, result.output
-    assert rows(case, "SELECT outcomes_achieved FROM closure") == [(suggested,)]
-    assert rows(case, "SELECT achieved FROM closure_outcome ORDER BY outcome_id") == [
+    assert case.rows("SELECT outcomes_achieved FROM closure") == [(suggested,)]
+    assert case.rows("SELECT achieved FROM closure_outcome ORDER BY outcome_id") == [
         (f"{a} Achieved",) for a in achieved
     ]
 
 
-def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> None:
+def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Backend) -> None:
     first = close_args(
         "--achieved", "Partially Achieved", "--achieved", "Not Achieved", "--outcomes-achieved", "Partially Achieved"
     )
@@ -281,7 +281,7 @@ def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> No
     before_reopening = [*second[:4], "2025-08-01", *second[5:]]
     assert run(*before_reopening).exit_code == 65  # a closure never comes before the reopening it follows
     assert run(*second).exit_code == 0
-    closures = rows(case, "SELECT concluded, outcomes_achieved, reopen_reason FROM closure ORDER BY id")
+    closures = case.rows("SELECT concluded, outcomes_achieved, reopen_reason FROM closure ORDER BY id")
     assert closures == [
         ("2025-07-01", "Partially Achieved", "The police found new evidence"),
         (today, "Fully Achieved", None),
@@ -294,7 +294,7 @@ def test_reopen_then_close_again_keeps_both_closures(run: Run, case: Path) -> No
     assert run("case", "reopen", "C-1", "--reason", "").exit_code == 1
 
 
-def test_risk_outcome_only_where_risk_identified_and_action_taken(run: Run, case: Path) -> None:
+def test_risk_outcome_only_where_risk_identified_and_action_taken(run: Run, case: Backend) -> None:
     result = run(
         "case",
         "close",
@@ -313,7 +313,7 @@ def test_risk_outcome_only_where_risk_identified_and_action_taken(run: Run, case
         "Fully Achieved",
     )
     assert result.exit_code == 65 and "risk_outcome: is only recorded where" in result.output
-    assert rows(case, "SELECT count(*) FROM closure") == [(0,)]
+    assert case.rows("SELECT count(*) FROM closure") == [(0,)]
     missing = run(
         *close_args()[:7],
         "--achieved",
@@ -326,7 +326,7 @@ def test_risk_outcome_only_where_risk_identified_and_action_taken(run: Run, case
     assert missing.exit_code == 65 and "risk outcome (SG2e)" in missing.output
 
 
-def test_close_from_answers_file(run: Run, case: Path, tmp_path: Path) -> None:
+def test_close_from_answers_file(run: Run, case: Backend, tmp_path: Path) -> None:
     answers = tmp_path / "close.json"
     answers.write_text(
         json.dumps(
@@ -347,7 +347,7 @@ def test_close_from_answers_file(run: Run, case: Path, tmp_path: Path) -> None:
     shown = json.loads(run("case", "show", "C-1", "--json").output)
     assert shown["responses"] == ["Signs of Safety"]
     assert [o["achieved"] for o in shown["desired_outcomes"]] == ["Not Achieved", "Not Achieved"]
-    assert rows(case, "SELECT stage, response FROM case_response ORDER BY stage") == [
+    assert case.rows("SELECT stage, response FROM case_response ORDER BY stage") == [
         ("planned", "Family and networks, including group conferences"),
         ("used", "Signs of Safety"),
     ]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from msp_cli.export import Pseudonymiser
-from tests.conftest import Run, rows
+from tests.conftest import Backend, Run
 from tests.helpers import full_case, minimal_case, open_case
 from tests.report_fixture import CASES
 
@@ -21,13 +21,13 @@ HYPERLINK = '=HYPERLINK("http://x","y")'
 
 
 @pytest.fixture
-def loaded(run: Run, initialised: Path, write_jsonl: Any) -> Path:
+def loaded(run: Run, backend: Backend, write_jsonl: Any) -> Backend:
     cases = [full_case(), open_case(case_ref="C-OPEN-7", person={"ref": "P-000123"}), *CASES]
     assert run("import", str(write_jsonl(cases))).exit_code == 0
-    return initialised
+    return backend
 
 
-def test_identifiable_round_trip_is_byte_identical(run: Run, loaded: Path, tmp_path: Path) -> None:
+def test_identifiable_round_trip_is_byte_identical(run: Run, loaded: Backend, tmp_path: Path) -> None:
     first = tmp_path / "first.jsonl"
     result = run("export", str(first), "--identifiable", "--reason", "migration test", "--yes")
     assert result.exit_code == 0, result.output
@@ -40,7 +40,7 @@ def test_identifiable_round_trip_is_byte_identical(run: Run, loaded: Path, tmp_p
     assert len(first.read_text(encoding="utf-8").splitlines()) == 9
 
 
-def test_identifiable_export_is_audited_with_who_and_why(run: Run, loaded: Path, tmp_path: Path) -> None:
+def test_identifiable_export_is_audited_with_who_and_why(run: Run, loaded: Backend, tmp_path: Path) -> None:
     refused = run("export", str(tmp_path / "x.jsonl"), "--identifiable", "--yes")
     assert refused.exit_code == 2 and "--reason" in refused.output
     unconfirmed = run("export", str(tmp_path / "x.jsonl"), "--identifiable", "--reason", "SAR")
@@ -52,8 +52,8 @@ def test_identifiable_export_is_audited_with_who_and_why(run: Run, loaded: Path,
         ).exit_code
         == 0
     )
-    entry = rows(loaded, "SELECT worker, os_user, changes FROM audit_log WHERE action = 'export.identifiable'")
-    assert len(entry) == 1 and entry[0][0] == "Test Worker" and entry[0][1]
+    entry = loaded.rows("SELECT worker, os_user, changes FROM audit_log WHERE action = 'export.identifiable'")
+    assert len(entry) == 1 and entry[0][0] == loaded.worker and entry[0][1]
     assert json.loads(entry[0][2])["reason"] == [None, "Subject access request"]
 
 
@@ -85,7 +85,9 @@ def _all_text(path: Path) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx"])
-def test_pseudonymised_export_holds_no_reference_name_or_note(run: Run, loaded: Path, tmp_path: Path, fmt: str) -> None:
+def test_pseudonymised_export_holds_no_reference_name_or_note(
+    run: Run, loaded: Backend, tmp_path: Path, fmt: str
+) -> None:
     out = tmp_path / f"out.{fmt}" if fmt != "csv" else tmp_path / "out"
     result = run("export", str(out), "--format", fmt)
     assert result.exit_code == 0, result.output
@@ -95,13 +97,13 @@ def test_pseudonymised_export_holds_no_reference_name_or_note(run: Run, loaded: 
     assert "Female" in text and "75-84" in text  # what analysts need is still there
 
 
-def test_same_person_same_pseudonym_across_exports(run: Run, loaded: Path, tmp_path: Path) -> None:
+def test_same_person_same_pseudonym_across_exports(run: Run, loaded: Backend, tmp_path: Path) -> None:
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     assert run("export", str(a)).exit_code == 0
     assert run("export", str(b), "--year", "2025-26").exit_code == 0  # only D, concluded 2025-04-01
     first = [json.loads(line) for line in a.read_text(encoding="utf-8").splitlines()]
     second = [json.loads(line) for line in b.read_text(encoding="utf-8").splitlines()]
-    key = rows(loaded, "SELECT value FROM settings WHERE key = 'pseudonym_key'")[0][0]
+    key = loaded.rows("SELECT value FROM settings WHERE key = 'pseudonym_key'")[0][0]
     case = Pseudonymiser(bytes.fromhex(key))
     both = (case("case", "C-2024-0001"), case("case", "C-OPEN-7"))
     edna = {c["person"]["ref"] for c in first if c["case_ref"] in both}
@@ -146,7 +148,7 @@ def test_formulas_stay_text(run: Run, initialised: Path, tmp_path: Path, write_j
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
-def test_exports_are_owner_only_and_never_overwritten(run: Run, loaded: Path, tmp_path: Path) -> None:
+def test_exports_are_owner_only_and_never_overwritten(run: Run, loaded: Backend, tmp_path: Path) -> None:
     for name, fmt in (("o.jsonl", "jsonl"), ("o.xlsx", "xlsx"), ("o", "csv")):
         path = tmp_path / name
         assert run("export", str(path), "--format", fmt).exit_code == 0

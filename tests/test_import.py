@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from tests.conftest import Run, rows
+from tests.conftest import Backend, Run, rows
 from tests.helpers import full_case, minimal_case, open_case
 
 
@@ -14,43 +14,41 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_import_stores_the_case_rows(run: Run, initialised: Path, write_jsonl) -> None:  # type: ignore[no-untyped-def]
+def test_import_stores_the_case_rows(run: Run, backend: Backend, write_jsonl) -> None:  # type: ignore[no-untyped-def]
     src = write_jsonl(
         [full_case(), minimal_case(person_ref="P-000123"), open_case(case_ref="C-3", person={"ref": "P-9"})]
     )
     result = run("import", str(src))
     assert result.exit_code == 0, result.output
     assert "3 cases added, 2 new people" in result.output
-    assert rows(initialised, "SELECT count(*) FROM person") == [(2,)]
-    assert rows(initialised, "SELECT case_ref, enquiry_type FROM safeguarding_case ORDER BY id") == [
+    assert backend.rows("SELECT count(*) FROM person") == [(2,)]
+    assert backend.rows("SELECT case_ref, enquiry_type FROM safeguarding_case ORDER BY id") == [
         ("C-2024-0001", "Section 42"),
         ("C-MIN-1", "None"),
         ("C-3", "Section 42"),
     ]
-    assert rows(initialised, "SELECT risk_type FROM case_risk_type WHERE case_id = 1 ORDER BY rowid") == [
+    assert backend.rows("SELECT risk_type FROM case_risk_type WHERE case_id = 1 ORDER BY rowid") == [
         ("Financial or Material Abuse",),
         ("Psychological Abuse",),
     ]
-    assert rows(initialised, "SELECT text, negotiated_reason FROM desired_outcome WHERE case_id = 1") == [
+    assert backend.rows("SELECT text, negotiated_reason FROM desired_outcome WHERE case_id = 1") == [
         (full_case()["desired_outcomes"][0]["text"], "Risk to other adults")
     ]
-    assert rows(initialised, "SELECT concluded, outcomes_achieved FROM closure") == [
-        ("2024-07-01", "Partially Achieved")
-    ]
-    assert rows(initialised, "SELECT achieved FROM closure_outcome") == [("Partially Achieved",)]
-    assert rows(initialised, "SELECT attendee FROM meeting_attendee WHERE meeting_id = 1 ORDER BY rowid") == [
+    assert backend.rows("SELECT concluded, outcomes_achieved FROM closure") == [("2024-07-01", "Partially Achieved")]
+    assert backend.rows("SELECT achieved FROM closure_outcome") == [("Partially Achieved",)]
+    assert backend.rows("SELECT attendee FROM meeting_attendee WHERE meeting_id = 1 ORDER BY rowid") == [
         ("Person",),
         ("Advocate",),
         ("Police",),
     ]
-    assert rows(initialised, "SELECT stage, count(*) FROM case_response GROUP BY stage") == [
+    assert backend.rows("SELECT stage, count(*) FROM case_response GROUP BY stage ORDER BY stage") == [
         ("planned", 1),
         ("used", 1),
     ]
     # one audit entry per case, attributed, with the fields it set
-    audit = rows(initialised, "SELECT worker, action, row_key, changes FROM audit_log WHERE action = 'case.import'")
+    audit = backend.rows("SELECT worker, action, row_key, changes FROM audit_log WHERE action = 'case.import'")
     assert [a[2] for a in audit] == ["C-2024-0001", "C-MIN-1", "C-3"]
-    assert audit[0][0] == "Test Worker"
+    assert audit[0][0] == backend.worker
     assert json.loads(audit[0][3])["person"][1]["age_band"] == "75-84"
 
 

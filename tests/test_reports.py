@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,14 +13,14 @@ import pytest
 from msp_cli.errors import UsageProblem
 from msp_cli.reports.period import parse_period
 from msp_cli.reports.publish import percent, publish_count
-from tests.conftest import Run
+from tests.conftest import Backend, Run
 from tests.report_fixture import CASES
 
 YEAR = ("--year", "2024-25")
 
 
 @pytest.fixture
-def reports(run: Run, initialised: Path, write_jsonl: Any) -> Run:
+def reports(run: Run, backend: Backend, write_jsonl: Any) -> Run:
     result = run("import", str(write_jsonl(CASES)))
     assert result.exit_code == 0, result.output
 

@@ -203,3 +203,17 @@ def _schema_triggers() -> list[str]:
 def test_a_dropped_index_is_reported(run: Run, loaded: Path) -> None:
     _sql(loaded, "DROP INDEX closure_current")  # the index that allows one current closure a case
     assert "schema: the index closure_current is missing" in _problems(run)
+
+
+def test_an_untouched_backup_checks_ok_but_a_cut_copy_posing_as_one_does_not(
+    run: Run, loaded: Path, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup.db"
+    assert run("backup", str(backup)).exit_code == 0
+    assert run("backup", str(tmp_path / "later.db")).exit_code == 0  # audited: the live trail moves on
+    # the live trail has moved on; the backup is older by design and matches its own keyed seal
+    assert run("--db", str(backup), "check").exit_code == 0
+    # a copy whose in-file seal was rewritten (no key) is judged against the newest head, and fails
+    _sql(backup, 'UPDATE settings SET value = \'{"id": 1, "hash": "x", "mac": "k:y"}\' WHERE key = \'audit_seal\'')
+    result = run("--db", str(backup), "check")
+    assert result.exit_code != 0 and "entries were removed" in result.output

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any
 
-from tests.conftest import Run
+from tests.conftest import Backend, Run
 from tests.helpers import full_case, open_case
 
 TODAY = dt.date.today()
@@ -69,7 +68,7 @@ def run_audit(run: Run) -> dict[str, Any]:
     return json.loads(result.output)  # type: ignore[no-any-return]
 
 
-def test_each_rule_triggers_on_its_case_only(run: Run, initialised: Path, write_jsonl: Any) -> None:
+def test_each_rule_triggers_on_its_case_only(run: Run, backend: Backend, write_jsonl: Any) -> None:
     clean = [closed("OK1"), opened("OK2")]
     assert run("import", str(write_jsonl([*TRIGGERS.values(), *clean]))).exit_code == 0
     report = run_audit(run)
@@ -84,7 +83,7 @@ def test_each_rule_triggers_on_its_case_only(run: Run, initialised: Path, write_
     assert all(f["fix"] for f in report["findings"])
 
 
-def test_old_closed_cases_are_out_of_scope(run: Run, initialised: Path, write_jsonl: Any) -> None:
+def test_old_closed_cases_are_out_of_scope(run: Run, backend: Backend, write_jsonl: Any) -> None:
     ages_ago = (TODAY - dt.timedelta(days=200)).isoformat()
     old = closed("OLD", feedback=[], concluded=ages_ago, concern_received=ages_ago, enquiry_started=ages_ago)
     assert run("import", str(write_jsonl([old]))).exit_code == 0
@@ -93,7 +92,7 @@ def test_old_closed_cases_are_out_of_scope(run: Run, initialised: Path, write_js
     assert [f["rule"] for f in wide["findings"]] == ["no-feedback"]
 
 
-def test_other_overused_by_a_worker(run: Run, initialised: Path, write_jsonl: Any) -> None:
+def test_other_overused_by_a_worker(run: Run, backend: Backend, write_jsonl: Any) -> None:
     def outcomes(n_other: int, n_safe: int) -> list[dict[str, Any]]:
         base = {"expressed_by": "Person", "negotiated": None, "achieved": None}
         return [{**base, "text": "x", "category": "Other"}] * n_other + [

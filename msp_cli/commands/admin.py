@@ -31,6 +31,9 @@ def init(
 ) -> None:
     """Create the database (owner-only), and record who uses it and in which team."""
     state: AppState = ctx.obj
+    if state.server_url() is not None:
+        _init_server(state, worker=worker, team=team)
+        return
     path, why = state.db_path()
     existed = path.exists()
     store = state.open(create=True, encrypt=encrypt)
@@ -65,9 +68,37 @@ def init(
         say(f"No worker name is set: give one with `{command('init --worker NAME')}` or MSP_WORKER.")
 
 
+def _init_server(state: AppState, *, worker: str | None, team: str | None) -> None:
+    """Set up msp on a server: the schema, the three group roles, row-level security."""
+    if worker or state.worker():
+        raise MspError("On a server the audit trail records your login, not a name: leave out --worker and MSP_WORKER.")
+    store = state.open(create=True)
+    with store.write() as audit:
+        if store.setting("pseudonym_key") is None:
+            audit.append("database.init", changes={"msp_version": [None, __version__]})
+            # the key that turns references into pseudonyms in exports; it never leaves the server
+            store.set_setting(audit, "pseudonym_key", secrets.token_hex(32), secret=True)
+        if team:
+            store.set_setting(audit, "team", team)
+    label = store.location  # type: ignore[attr-defined]  # the URL, without a password
+    if getattr(store, "created", False):
+        say(
+            f"Set up msp at {label}: the schema and the roles msp_worker, msp_manager, msp_auditor."
+            " Add each person with: msp user add LOGIN --team TEAM --role worker|manager|auditor"
+        )
+    else:
+        say(f"{label} is already an msp database; it is up to date.")
+
+
 def where(ctx: typer.Context) -> None:
     """Say which database file msp uses, and why."""
     state: AppState = ctx.obj
+    if state.server_url() is not None:
+        from msp_cli.location import redacted, resolve_db_path
+
+        console.print(redacted(state.server_url() or ""), markup=False)
+        say(f"  chosen: {resolve_db_path(state.db_option)[1]}; a PostgreSQL server")
+        return
     path, why = state.db_path()
     from msp_cli.location import shared_storage_reason
 

@@ -17,7 +17,7 @@ import typer
 from msp_cli.context import AppState
 from msp_cli.errors import MspError
 from msp_cli.hints import command, quote
-from msp_cli.location import demo_file
+from msp_cli.location import demo_file, redacted
 
 if TYPE_CHECKING:
     from msp_cli.reports.period import Period
@@ -44,11 +44,19 @@ def demo(
 ) -> None:
     """Make a demonstration database of fictional cases and show its headline reports."""
     state: AppState = ctx.obj
-    path = demo_path(state)
-    if path.exists():
-        _clear_old_demo(state, path, replace)
-    state.db_option = str(path)
-    store = state.open(create=True)
+    url = state.server_url()
+    if url is not None:  # a server's audit trail cannot be cleared: only an empty database takes a demo
+        store = state.open(create=True)
+        if store.count_cases():
+            raise MspError("That server database already holds cases; msp demo fills only an empty one.")
+        where = redacted(url)
+    else:
+        path = demo_path(state)
+        if path.exists():
+            _clear_old_demo(state, path, replace)
+        state.db_option = str(path)
+        store = state.open(create=True)
+        where = str(path)
     from msp_cli.demo import generate
     from msp_cli.model import validate_case
 
@@ -63,8 +71,8 @@ def demo(
             writer.add(validate_case(case.record, today=today))
         writer.flush()
         audit.append("demo.generate", changes={"cases": [None, cases], "seed": [None, seed]})
-    say(f"Made {cases} fictional cases in {path} (seed {seed}).")
-    _headline(store, today)
+    say(f"Made {cases} fictional cases in {where} (seed {seed}).")
+    _headline(store, today, where)
 
 
 def _clear_old_demo(state: AppState, path: Path, replace: bool) -> None:
@@ -97,7 +105,7 @@ def headline_year(today: dt.date) -> Period:
     return year_starting(int(reporting_year_of(today).start[:4]) - 1)
 
 
-def _headline(store: Storage, today: dt.date) -> None:
+def _headline(store: Storage, today: dt.date, where: str) -> None:
     from msp_cli.reports import figures
     from msp_cli.reports.render import render
     from msp_cli.storage import Scope
@@ -112,6 +120,7 @@ def _headline(store: Storage, today: dt.date) -> None:
     explore = ("report outcomes", "report sac", "report breakdown --by risk-type", "case list", "audit")
     lines = [f"Explore it (reports show {last_year.label} unless given --year):"]
     lines += [f"  {command(words)}" for words in explore]
-    lines.append(f"Or make it the default for later commands: msp use {quote(str(store.path))}")
+    if where == str(store.path):  # a file (msp use takes files)
+        lines.append(f"Or make it the default for later commands: msp use {quote(where)}")
     lines.append("A guided case, in a file of its own: msp tutorial")
     say("\n".join(lines))

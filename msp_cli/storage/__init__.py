@@ -1,12 +1,18 @@
 """The only door to a database. Nothing outside this package imports sqlite3 or sqlite_utils,
 holds SQL text, or reaches into a backend's modules (tests/test_architecture.py enforces it).
 
-`open_storage` opens the SQLite (or SQLCipher) file; what it returns has the methods of
-`Storage` (interface.py), which is all the rest of msp may use.
+`open_storage` opens the SQLite (or SQLCipher) file, or with a `postgresql://` URL the server
+(storage/postgres, the `server` extra); what it returns has the methods of `Storage`
+(interface.py), which is all the rest of msp may use.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any
+
+from msp_cli.errors import MspError
 from msp_cli.storage.interface import CaseHistory, Scope, Storage, StoredCase
 from msp_cli.storage.sqlite.audit import Actor
 from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
@@ -15,14 +21,61 @@ from msp_cli.storage.sqlite.report_queries import DIMENSIONS, SMALL_GROUP
 from msp_cli.storage.sqlite.safety import check_file, restore
 from msp_cli.storage.sqlite.store import (
     create_private_file,
-    database_errors,
     explain_sqlite_error,
     open_store,
 )
+from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
 from msp_cli.storage.sqlite.worklist import summary as worklist_summary
 
-open_storage = open_store
-explain_database_error = explain_sqlite_error
+
+def open_storage(target: Path | str, **options: Any) -> Storage:
+    """The database at TARGET: a file path, or a PostgreSQL URL (postgresql://...)."""
+    if isinstance(target, str):
+        try:
+            from msp_cli.storage.postgres.store import open_server
+        except ImportError as exc:
+            from msp_cli.hints import install_command
+
+            raise MspError(
+                "A PostgreSQL database needs psycopg, msp's server extra.",
+                hint=f"Install it with: {install_command('psycopg')}",
+            ) from exc
+
+        options.pop("encrypt", None)  # the server protects its own data
+        options.pop("passphrase", None)
+        return open_server(target, **options)
+    return open_store(target, **options)
+
+
+def copy_database(source: Storage, dest: Storage, *, source_label: str) -> Any:
+    """Copy all of SOURCE into the empty DEST (storage/copy.py)."""
+    from msp_cli.storage.copy import copy_database as copy_all
+
+    return copy_all(source, dest, source_label=source_label)
+
+
+def server_users() -> Any:
+    """The user administration of a server database (storage/postgres/users.py)."""
+    from msp_cli.storage.postgres import users
+
+    return users
+
+
+def explain_database_error(exc: Exception, path: Path) -> MspError:
+    """One line for a database error of either backend."""
+    if type(exc).__module__.startswith("psycopg"):
+        from msp_cli.storage.postgres.store import explain_server_error
+
+        return explain_server_error(exc, str(path))
+    return explain_sqlite_error(exc, path)
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """The errors of every database driver loaded: sqlite3, sqlcipher3, psycopg."""
+    server = sys.modules.get("psycopg")
+    return (*sqlite_errors(), *([server.Error] if server is not None else []))
+
+
 BREAKDOWNS = {name: heading for name, (heading, *_) in DIMENSIONS.items()}  # --by NAME: its heading
 
 __all__ = [

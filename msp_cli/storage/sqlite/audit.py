@@ -60,10 +60,14 @@ class AuditWriter:
         self.conn = conn
         self.actor = actor
         self.key = key
-        row = conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        self.last_id: int = row[0] if row else 0
-        self.last_hash: str = row[1] if row else GENESIS
+        row = self.head()
+        self.last_id: int = row[0] if row and row[0] is not None else 0
+        self.last_hash: str = row[1] if row and row[1] is not None else GENESIS
         self.deferred: list[tuple[Any, ...]] = []  # bulk writers send entries in batches
+
+    def head(self) -> Any:
+        """The newest entry's (id, hash), or None: the chain's head, which the next entry follows."""
+        return self.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
 
     def append(
         self,
@@ -204,7 +208,7 @@ def newest_entries(conn: sqlite3.Connection, *, row_key: str | None = None, limi
     where, params = ("WHERE row_key = ?", (row_key,)) if row_key is not None else ("", ())
     sql = (
         'SELECT * FROM (SELECT id, at, worker, os_user, action, table_name AS "table", row_key AS key, changes'  # noqa: S608
-        f" FROM audit_log {where} ORDER BY id DESC LIMIT ?) ORDER BY id"  # fixed text; the key is a parameter
+        f" FROM audit_log {where} ORDER BY id DESC LIMIT ?) AS newest ORDER BY id"  # fixed text; the key is a parameter
     )
     return list(dict_rows(conn.execute(sql, (*params, limit))))
 

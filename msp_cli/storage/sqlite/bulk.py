@@ -54,11 +54,15 @@ class BulkWriter:
         self.conn, self.audit, self.action, self.batch, self.source = conn, audit, action, batch, source
         self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in self.TABLES}
         self.people: dict[str, tuple[int, Person]] = {}
-        self.next_id = {
-            t: int(conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]) + 1  # noqa: S608 (fixed names)
+        self.next_id = self._first_ids()
+        self.pending = 0
+
+    def _first_ids(self) -> dict[str, int]:
+        """The next free id of each table (one writer at a time: BEGIN IMMEDIATE holds the file)."""
+        return {
+            t: int(self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {t}").fetchone()[0]) + 1  # noqa: S608
             for t in self.WITH_IDS
         }
-        self.pending = 0
 
     def _id(self, table: str) -> int:
         value = self.next_id[table]
@@ -70,10 +74,7 @@ class BulkWriter:
         if ref not in self.people:  # not in this batch: stored already, or new
             known = load_person(self.conn, ref)
             if known is None:
-                person_id = self._id("person")
-                self.rows["person"].append({"id": person_id, **rowmap.to_row("person", "person", person)})
-                self.people[ref] = (person_id, person)
-                return self.people[ref]
+                return self._new_person(person)
             row = self.conn.execute("SELECT id FROM person WHERE ref = ?", (ref,)).fetchone()
             self.people[ref] = (int(row[0]), known)
         person_id, known = self.people[ref]
@@ -85,6 +86,12 @@ class BulkWriter:
             self.conn.execute(f"UPDATE person SET {sets} WHERE id = ?", (*values.values(), person_id))  # noqa: S608
             self.people[ref] = (person_id, merged)
         return person_id, merged
+
+    def _new_person(self, person: Person) -> tuple[int, Person]:
+        person_id = self._id("person")
+        self.rows["person"].append({"id": person_id, **rowmap.to_row("person", "person", person)})
+        self.people[person["ref"]] = (person_id, person)
+        return person_id, person
 
     def add(self, record: Case, *, draft_step: int | None = None) -> None:
         person_id, person = self._person_id(record["person"])

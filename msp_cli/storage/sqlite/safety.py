@@ -10,6 +10,7 @@ up aside, and only then swaps them with one rename.
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import json
 import os
 import shutil
@@ -99,7 +100,9 @@ def seal_problems(conn: sqlite3.Connection, *, on_this_machine: bool) -> list[st
     db_id = audit_seal.database_id(conn)
     if db_id is None:
         return []
-    heads = audit_seal.read_heads(db_id) if on_this_machine else None
+    # an untouched backup ends at the head sealed into it (with a key of this user's): it is older than
+    # the live trail by design, so it is matched to its own seal, not to the newest head sealed here
+    heads = audit_seal.read_heads(db_id) if on_this_machine and not _untouched_backup(conn) else None
     if heads == []:
         found.append("the seal in your msp data folder cannot be read, so the trail cannot be matched to it")
     elif heads:
@@ -128,6 +131,19 @@ def extends_backup(store: Store, backup_path: Path) -> list[str]:
         return [f"the backup {backup_path.name} is not of this database"]
     reason = audit_seal.extends(store.conn, head)
     return [f"audit trail: it does not extend the backup {backup_path.name}: {reason}"] if reason else []
+
+
+def _untouched_backup(conn: sqlite3.Connection) -> bool:
+    """True for a backup whose trail still ends where its keyed in-file seal says."""
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (IN_FILE_SEAL,)).fetchone()
+    try:
+        data = json.loads(row[0]) if row else {}
+        entry_id, entry_hash, mac = int(data["id"]), str(data["hash"]), str(data["mac"])
+    except (ValueError, KeyError, TypeError):
+        return False
+    key = audit_seal.known_keys().get(mac.split(":", 1)[0])
+    genuine = key is not None and hmac.compare_digest(key.mac(entry_id, entry_hash), mac)
+    return genuine and audit_seal.head(conn) == (entry_id, entry_hash)
 
 
 def _in_file_seal(conn: sqlite3.Connection) -> audit_seal.Head | None:
@@ -174,7 +190,9 @@ def backup(store: Store, target: Path, *, force: bool) -> None:
 def copy_database(store: Store, partial: Path) -> None:
     """Copy the open database into the new file PARTIAL, owner-only, encrypted if it is."""
     head = audit_seal.head(store.conn)
-    seal = {IN_FILE_SEAL: json.dumps({"id": head[0], "hash": head[1]})} if head else {}
+    own = audit_seal.own_key()
+    mark = {"id": head[0], "hash": head[1], "mac": own.mac(*head) if own else None} if head else None
+    seal = {IN_FILE_SEAL: json.dumps(mark)} if mark else {}
     if store.encrypted:
         from msp_cli.storage.sqlite import cipher
 
