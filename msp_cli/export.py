@@ -14,6 +14,7 @@ import contextlib
 import csv
 import hashlib
 import hmac
+import io
 import json
 import os
 import re
@@ -312,7 +313,10 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
         "strings_to_numbers": False,
         "default_date_format": "yyyy-mm-dd",
     }
-    workbook = xlsxwriter.Workbook(str(path), options)
+    # built in memory and written by us: a full disk then fails our write, cleanly, instead of the
+    # zip file's own, which would leave a half-closed archive to complain when it is collected
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, options)
     bold = workbook.add_format({"bold": True})
     cover = workbook.add_worksheet("About")  # first in the workbook, filled last
     sheets = {}
@@ -355,10 +359,9 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
     cover.set_column(0, 0, 110)
     for i, line in enumerate(about()):
         cover.write_string(i, 0, line, bold if i == 0 else None)
-    try:
-        workbook.close()
-    except xlsxwriter.exceptions.FileCreateError as exc:  # it wraps the OSError (a full disk, say)
-        raise exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from None
+    workbook.close()
+    with path.open("wb") as handle:  # the owner-only file made above
+        handle.write(buffer.getbuffer())
     return count
 
 

@@ -145,7 +145,8 @@ def write_xlsx(path: Path, obj: dict[str, Any], cover: list[tuple[str, str]], *,
     from msp_cli.ui import DEMO_BANNER
 
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    workbook = xlsxwriter.Workbook(str(path), options)
+    buffer = io.BytesIO()  # in memory, then written by us (see export.write_xlsx)
+    workbook = xlsxwriter.Workbook(buffer, options)
     bold = workbook.add_format({"bold": True})
     title = workbook.add_format({"bold": True, "font_size": 14})
     header = workbook.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "bottom"})
@@ -188,3 +189,4 @@ def write_xlsx(path: Path, obj: dict[str, Any], cover: list[tuple[str, str]], *,
                         sheet.write_number(row, col, figure)
                 row += 1
     workbook.close()
+    path.write_bytes(buffer.getbuffer())
