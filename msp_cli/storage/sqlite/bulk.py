@@ -1,28 +1,69 @@
 """New cases (import, demo, and each new case saved): ids assigned here, rows sent in batches.
 
 This is the one writer of a new case's rows. Changing a stored case (case_store.save_case)
-reads it back to compare; a new case needs none of that, and batching the inserts makes
-100,000 cases a matter of seconds. Each case gets its own audit entry.
+reads it back to compare; a new case needs none of that. Cases wait until a batch is full;
+then the batch's people are looked up in one query, and each table gets one prepared INSERT
+with all the batch's rows (executemany). Nothing written is read back, and nothing is kept
+from one batch to the next, so memory does not grow with the file. Each case gets its own
+audit entry.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import Any, cast
 
 from msp_cli.record import Case, Person
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite import rowmap
 from msp_cli.storage.sqlite.audit import AuditWriter
-from msp_cli.storage.sqlite.case_store import (
-    case_columns,
-    closure_row,
-    load_person,
-    merge_person,
-    outcome_row,
-    response_stage,
-)
+from msp_cli.storage.sqlite.case_store import merge_person, response_stage
+
+Row = tuple[Any, ...]
+LOOKUP_CHUNK = 500  # references in one IN (...) list: under every backend's limit on parameters
+
+
+@cache
+def table_columns() -> dict[str, tuple[str, ...]]:
+    """Each table's columns as the bulk writer fills them; parents before children, so foreign keys hold."""
+    c = rowmap.columns
+    case = "safeguarding_case"
+    return {
+        "person": ("id", *c("person", "person")),
+        case: ("id", "person_id", "draft_step", *c("case", case), *c("consent", case), *c("capacity", case),
+               *c("advocacy", case)),
+        "case_risk_type": ("case_id", "risk_type"),
+        "case_response": ("case_id", "stage", "response"),
+        "desired_outcome": ("id", "case_id", "position", *c("outcome", "desired_outcome"),
+                            *c("negotiated", "desired_outcome")),
+        "meeting": ("id", "case_id", "position", *c("meeting", "meeting")),
+        "meeting_attendee": ("meeting_id", "attendee"),
+        "feedback": ("case_id", "position", *c("feedback", "feedback")),
+        "closure": ("id", "case_id", *c("earlier_closure", "closure")),  # the current closure leaves reopened_* NULL
+        "closure_outcome": ("closure_id", "outcome_id", "achieved"),
+        "outcome_review_session": ("id", "case_id", "worker", *c("review", "outcome_review_session")),
+        "outcome_review": ("review_id", "outcome_id", *c("progress", "outcome_review")),
+        "desired_outcome_wording": ("outcome_id", "review_id", *c("wording", "desired_outcome_wording")),
+        "case_source": ("case_id", "file_name", "imported_on"),
+    }  # fmt: skip
+
+
+@cache
+def insert_sql(table: str) -> str:
+    names = table_columns()[table]
+    return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"  # noqa: S608 (fixed names)
+
+
+@contextlib.contextmanager
+def _checks_ignored(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("PRAGMA ignore_check_constraints = ON")  # expires prepared statements, so both ways take effect
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA ignore_check_constraints = OFF")
 
 
 class BulkWriter:
@@ -33,12 +74,6 @@ class BulkWriter:
     come from the field table's column maps, the same the single-case writer uses.
     """
 
-    # parents before children, so foreign keys hold at every flush
-    TABLES = (
-        "person", "safeguarding_case", "case_risk_type", "case_response", "desired_outcome", "meeting",
-        "meeting_attendee", "feedback", "closure", "closure_outcome", "outcome_review_session", "outcome_review",
-        "desired_outcome_wording", "case_source",
-    )  # fmt: skip
     WITH_IDS = ("person", "safeguarding_case", "desired_outcome", "meeting", "closure", "outcome_review_session")
 
     def __init__(
@@ -47,15 +82,14 @@ class BulkWriter:
         audit: AuditWriter,
         *,
         action: str,
-        batch: int = 2000,
+        batch: int = 1000,
         source: tuple[str, str] | None = None,
     ) -> None:
         """SOURCE (extract file name, date imported) marks every case added (`msp import --map`)."""
         self.conn, self.audit, self.action, self.batch, self.source = conn, audit, action, batch, source
-        self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in self.TABLES}
-        self.people: dict[str, tuple[int, Person]] = {}
+        self.pending: list[tuple[Case, int | None]] = []
+        self.rows: dict[str, list[Row]] = {}
         self.next_id = self._first_ids()
-        self.pending = 0
 
     def _first_ids(self) -> dict[str, int]:
         """The next free id of each table (one writer at a time: BEGIN IMMEDIATE holds the file)."""
@@ -69,82 +103,121 @@ class BulkWriter:
         self.next_id[table] = value + 1
         return value
 
-    def _person_id(self, person: Person) -> tuple[int, Person]:
-        ref = person["ref"]
-        if ref not in self.people:  # not in this batch: stored already, or new
-            known = load_person(self.conn, ref)
-            if known is None:
-                return self._new_person(person)
-            row = self.conn.execute("SELECT id FROM person WHERE ref = ?", (ref,)).fetchone()
-            self.people[ref] = (int(row[0]), known)
-        person_id, known = self.people[ref]
-        merged = merge_person(person, known)
-        if merged != known:  # later details of a known person: rare, so written at once
-            self.flush()
-            values = rowmap.to_row("person", "person", merged)
-            sets = ", ".join(f"{name} = ?" for name in values)
-            self.conn.execute(f"UPDATE person SET {sets} WHERE id = ?", (*values.values(), person_id))  # noqa: S608
-            self.people[ref] = (person_id, merged)
-        return person_id, merged
-
-    def _new_person(self, person: Person) -> tuple[int, Person]:
-        person_id = self._id("person")
-        self.rows["person"].append({"id": person_id, **rowmap.to_row("person", "person", person)})
-        self.people[person["ref"]] = (person_id, person)
-        return person_id, person
-
     def add(self, record: Case, *, draft_step: int | None = None) -> None:
-        person_id, person = self._person_id(record["person"])
-        if person != record["person"]:
-            record = {**record, "person": person}
+        """Take a validated case; it is written with its batch (flush() writes the rest)."""
+        self.pending.append((record, draft_step))
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        batch, self.pending = self.pending, []
+        if batch:
+            self._write_batch(batch)
+        self.audit.flush()
+
+    def _write_batch(self, batch: list[tuple[Case, int | None]]) -> None:
+        self.rows = {table: [] for table in table_columns()}
+        stored = self._stored_people(list({record["person"]["ref"]: None for record, _ in batch}))
+        people: dict[str, tuple[int, Person]] = {}  # this batch's people, with what later cases added
+        for record, draft_step in batch:
+            person_id, person = self._person(record["person"], stored, people)
+            if person != record["person"]:
+                record = {**record, "person": person}
+            self._add_case(record, person_id, draft_step)
+        changed = []
+        for ref, (person_id, person) in people.items():
+            if ref not in stored:
+                self.rows["person"].append((person_id, *rowmap.values("person", "person", person)))
+            elif person != stored[ref][1]:  # later details of a known person
+                changed.append((*rowmap.values("person", "person", person), person_id))
+        with self._schema_checks_off(len(batch) > 1):
+            for table, rows in self.rows.items():
+                if rows:
+                    self.conn.executemany(insert_sql(table), rows)
+        if changed:
+            sets = ", ".join(f"{name} = ?" for name in rowmap.columns("person", "person"))
+            self.conn.executemany(f"UPDATE person SET {sets} WHERE id = ?", changed)  # noqa: S608 (our columns)
+        self.rows = {}
+
+    def _schema_checks_off(self, many: bool) -> contextlib.AbstractContextManager[None]:
+        """A batch's inserts without the schema's CHECKs, which repeat rules validate_case applied to every value.
+
+        The CHECKs (labels, real dates, dates in order) guard the file against other programs;
+        evaluated row by row they took half of an import's time in SQLite. A single case saved
+        (the wizard) keeps them, and they are back on before anything else is written.
+        """
+        return _checks_ignored(self.conn) if many else contextlib.nullcontext()
+
+    def _stored_people(self, refs: list[str]) -> dict[str, tuple[int, Person]]:
+        """The stored people among REFS, by reference: a few queries a batch, not one a case."""
+        names = rowmap.columns("person", "person")
+        found: dict[str, tuple[int, Person]] = {}
+        for start in range(0, len(refs), LOOKUP_CHUNK):
+            chunk = refs[start : start + LOOKUP_CHUNK]
+            sql = f"SELECT id, {', '.join(names)} FROM person WHERE ref IN ({', '.join('?' * len(chunk))})"  # noqa: S608
+            for person_id, *values in self.conn.execute(sql, chunk).fetchall():
+                person = cast(Person, rowmap.from_row("person", "person", dict(zip(names, values, strict=True))))
+                found[person["ref"]] = (int(person_id), person)
+        return found
+
+    def _person(
+        self, given: Person, stored: dict[str, tuple[int, Person]], people: dict[str, tuple[int, Person]]
+    ) -> tuple[int, Person]:
+        """The person's id, and what is recorded about them now (a later case fills blanks, never erases)."""
+        ref = given["ref"]
+        known = people.get(ref) or stored.get(ref)
+        if known is None:
+            people[ref] = (self._id("person"), given)
+            return people[ref]
+        person_id, person = known
+        people[ref] = (person_id, merge_person(given, person))
+        return people[ref]
+
+    def _add_case(self, record: Case, person_id: int, draft_step: int | None) -> None:
         case_id = self._id("safeguarding_case")
-        rows = self.rows
-        rows["safeguarding_case"].append({"id": case_id, **case_columns(record, person_id, draft_step)})
-        rows["case_risk_type"].extend({"case_id": case_id, "risk_type": r} for r in record["risk_types"])
+        rows, values = self.rows, rowmap.values
+        rows["safeguarding_case"].append(
+            (case_id, person_id, draft_step, *values("case", "safeguarding_case", record),
+             *values("consent", "safeguarding_case", record["consent"]),
+             *values("capacity", "safeguarding_case", record["capacity"]),
+             *values("advocacy", "safeguarding_case", record["advocacy"]))
+        )  # fmt: skip
+        rows["case_risk_type"].extend((case_id, r) for r in record["risk_types"])
         stage = response_stage(record)
-        rows["case_response"].extend({"case_id": case_id, "stage": stage, "response": r} for r in record["responses"])
+        rows["case_response"].extend((case_id, stage, r) for r in record["responses"])
         outcome_ids = []
         for position, o in enumerate(record["desired_outcomes"], start=1):
             outcome_ids.append(self._id("desired_outcome"))
             rows["desired_outcome"].append(
-                {"id": outcome_ids[-1], "case_id": case_id, "position": position, **outcome_row(o)}
-            )
+                (outcome_ids[-1], case_id, position, *values("outcome", "desired_outcome", o),
+                 *values("negotiated", "desired_outcome", o["negotiated"]))
+            )  # fmt: skip
         for position, m in enumerate(record["meetings"], start=1):
             meeting_id = self._id("meeting")
-            rows["meeting"].append(
-                {"id": meeting_id, "case_id": case_id, "position": position, **rowmap.to_row("meeting", "meeting", m)}
-            )
-            rows["meeting_attendee"].extend({"meeting_id": meeting_id, "attendee": a} for a in m["attendees"])
+            rows["meeting"].append((meeting_id, case_id, position, *values("meeting", "meeting", m)))
+            rows["meeting_attendee"].extend((meeting_id, a) for a in m["attendees"])
         for position, f in enumerate(record["feedback"], start=1):
-            rows["feedback"].append(
-                {"case_id": case_id, "position": position, **rowmap.to_row("feedback", "feedback", f)}
-            )
+            rows["feedback"].append((case_id, position, *values("feedback", "feedback", f)))
         self._add_history(record, case_id, outcome_ids)
         if record["concluded"] is not None:
-            self._add_closure(
-                case_id, closure_row(record), outcome_ids, [o["achieved"] for o in record["desired_outcomes"]]
-            )
+            self._add_closure(case_id, "case", record, outcome_ids, [o["achieved"] for o in record["desired_outcomes"]])
         changes = audit_mod.created(cast(dict[str, Any], record))
         if self.source is not None:  # first, so `msp history` shows where the case came from
             file_name, imported_on = self.source
-            rows["case_source"].append({"case_id": case_id, "file_name": file_name, "imported_on": imported_on})
+            rows["case_source"].append((case_id, file_name, imported_on))
             changes = {"source": [None, {"file": file_name, "imported_on": imported_on}], **changes}
         self.audit.append(
             self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes, defer=True
         )
-        self.pending += 1
-        if self.pending >= self.batch:
-            self.flush()
 
     def _add_closure(
-        self, case_id: int, row: dict[str, Any], outcome_ids: list[int], achieved: Sequence[str | None]
+        self, case_id: int, group: str, obj: Any, outcome_ids: list[int], achieved: Sequence[str | None]
     ) -> None:
         closure_id = self._id("closure")
-        self.rows["closure"].append({"id": closure_id, "case_id": case_id, **row})
+        row = rowmap.to_row(group, "closure", obj)
+        self.rows["closure"].append((closure_id, case_id, *(row.get(c) for c in table_columns()["closure"][2:])))
         self.rows["closure_outcome"].extend(
-            {"closure_id": closure_id, "outcome_id": oid, "achieved": a}
-            for oid, a in zip(outcome_ids, achieved, strict=False)
-            if a is not None
+            (closure_id, oid, a) for oid, a in zip(outcome_ids, achieved, strict=False) if a is not None
         )
 
     def _add_history(self, record: Case, case_id: int, outcome_ids: list[int]) -> None:
@@ -154,41 +227,21 @@ class BulkWriter:
             session_id = self._id("outcome_review_session")
             sessions.setdefault(review["date"], []).append(session_id)
             self.rows["outcome_review_session"].append(
-                {"id": session_id, "case_id": case_id, "worker": record["worker"],
-                 **rowmap.to_row("review", "outcome_review_session", review)}
-            )  # fmt: skip
+                (session_id, case_id, record["worker"], *rowmap.values("review", "outcome_review_session", review))
+            )
         for outcome_id, outcome in zip(outcome_ids, record["desired_outcomes"], strict=True):
             taken: dict[str, int] = {}
             for step in outcome.get("progress", []):
                 k = taken.get(step["date"], 0)
                 taken[step["date"]] = k + 1
                 self.rows["outcome_review"].append(
-                    {"review_id": sessions[step["date"]][k], "outcome_id": outcome_id,
-                     **rowmap.to_row("progress", "outcome_review", step)}
-                )  # fmt: skip
+                    (sessions[step["date"]][k], outcome_id, *rowmap.values("progress", "outcome_review", step))
+                )
             for wording in outcome.get("earlier_wordings", []):
                 review_ids = sessions.get(wording["until"])
                 self.rows["desired_outcome_wording"].append(
-                    {"outcome_id": outcome_id, "review_id": review_ids[0] if review_ids else None,
-                     **rowmap.to_row("wording", "desired_outcome_wording", wording)}
+                    (outcome_id, review_ids[0] if review_ids else None,
+                     *rowmap.values("wording", "desired_outcome_wording", wording))
                 )  # fmt: skip
         for closure in record.get("earlier_closures", []):
-            row = rowmap.to_row("earlier_closure", "closure", closure)
-            self._add_closure(case_id, row, outcome_ids, closure["achieved"])
-
-    def flush(self) -> None:
-        for table in self.TABLES:
-            rows = self.rows[table]
-            if not rows:
-                continue
-            by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}  # a current and an earlier closure differ
-            for row in rows:
-                by_columns.setdefault(tuple(row), []).append(tuple(row.values()))
-            for names, values in by_columns.items():
-                marks = ", ".join("?" for _ in names)
-                sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608 (fixed names)
-                self.conn.executemany(sql, values)
-            rows.clear()
-        self.audit.flush()
-        self.pending = 0
-        self.people.clear()  # what is flushed is found in the database: memory stays flat
+            self._add_closure(case_id, "earlier_closure", closure, outcome_ids, closure["achieved"])
