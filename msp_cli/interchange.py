@@ -22,7 +22,7 @@ from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.hints import quote
 from msp_cli.model import validate_case
 from msp_cli.pseudonymised.dates import INTERVALS_KEY
-from msp_cli.storage import Storage
+from msp_cli.storage import SeenRefs, Storage
 from msp_cli.ui import DEMO_BANNER
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
@@ -188,9 +188,8 @@ def import_objects(
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
-    seen: dict[str, int] = {}
     keep_all = keep_going or dry_run or list_every_problem
-    with contextlib.nullcontext(None) if dry_run else store.write() as audit:
+    with SeenRefs() as seen, contextlib.nullcontext(None) if dry_run else store.write() as audit:
         # counted inside the transaction: another import may have filled the database meanwhile
         people_before = store.count_people()
         # into an empty database nothing can clash but the file with itself: skip a lookup a line
@@ -203,7 +202,7 @@ def import_objects(
                     "This file is a pseudonymised export, made for analysis: it cannot be imported."
                     " Import an identifiable export (msp export --identifiable) instead."
                 )
-            if demo_marker_from and not seen and total_bad == 0 and not result.demo and _is_demo_marker(obj):
+            if demo_marker_from and not seen.count and total_bad == 0 and not result.demo and _is_demo_marker(obj):
                 if audit is not None:
                     _mark_demo(store, audit, demo_marker_from)
                 result.demo = True
@@ -218,14 +217,13 @@ def import_objects(
                     problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
                 record = None if problems else record
             if case_ref is not None:
-                if case_ref in seen:
-                    first = where(seen[case_ref]) if where else f"line {seen[case_ref]}"
+                first_on = seen.first_on(case_ref, number)
+                if first_on is not None:
+                    first = where(first_on) if where else f"line {first_on}"
                     problems.append(f"case_ref appears twice in this file (first on {first})")
-                else:
-                    seen[case_ref] = number
-                    if not update and not empty_at_start and store.case_exists(case_ref):
-                        hint = "" if source else "; use --update to replace it"  # an extract only adds
-                        problems.append(f"this case_ref is already in the database{hint}")
+                elif not update and not empty_at_start and store.case_exists(case_ref):
+                    hint = "" if source else "; use --update to replace it"  # an extract only adds
+                    problems.append(f"this case_ref is already in the database{hint}")
             if problems:
                 total_bad += 1
                 if keep_all or len(bad) < MAX_REPORTED_LINES:
@@ -247,7 +245,7 @@ def import_objects(
                 result.cases_unchanged += 1
         if total_bad and not (keep_going or dry_run):
             raise ImportRefused(bad, total_bad)
-        if not seen and not bad:
+        if not seen.count and not bad:
             raise UsageProblem("The file holds no cases (it is empty); nothing was imported.")
         if writer is not None:
             writer.flush()

@@ -17,6 +17,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, cast
 
 from msp_cli import rules, vocab
@@ -77,14 +78,18 @@ class _Checker:
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
 
-    def obj(self, path: str, value: Any, keys: Sequence[str]) -> dict[str, Any] | None:
+    def obj(
+        self, path: str, value: Any, keys: Sequence[str], known: frozenset[str] | None = None
+    ) -> dict[str, Any] | None:
+        """VALUE as an object whose keys are all among KEYS (KNOWN: the same as a set, when at hand)."""
         if value is None:
             return None
         if not isinstance(value, dict):
             self.problem(path, "must be an object ({...})")
             return None
-        unknown = [k for k in value if k not in keys]
-        for key in unknown:
+        if (known or frozenset(keys)).issuperset(value):
+            return value
+        for key in (k for k in value if k not in keys):
             shown = repr(key) if len(str(key)) <= 40 else "a field"
             self.problem(path, f"unknown field {shown}; allowed: {', '.join(keys)}")
         return value
@@ -215,11 +220,6 @@ class _Checker:
             self.problem(second_name, f"{second} is before {first_name} ({first}); dates keep their order")
 
 
-def _value(c: _Checker, f: Field, path: str, value: Any, *, required: bool) -> Any:
-    """Check one field's value by its kind (the field table says which)."""
-    return _CHECKS[f.kind](c, f, path, value, required)
-
-
 def _list(c: _Checker, f: Field, path: str, value: Any, _required: bool) -> list[Any]:
     assert f.sub is not None
     return [o for p, v in c.items(path, value) if (o := _object(c, p, v, f.sub, item=True)) is not None]
@@ -231,7 +231,8 @@ def _nested(c: _Checker, f: Field, path: str, value: Any, required: bool) -> Any
 
 
 # kind -> check(checker, field, path, value, required)
-_CHECKS: dict[Kind, Callable[[_Checker, Field, str, Any, bool], Any]] = {
+_Check = Callable[[_Checker, Field, str, Any, bool], Any]
+_CHECKS: dict[Kind, _Check] = {
     Kind.REF: lambda c, f, p, v, r: c.ref(p, v, required=r),
     Kind.LINE: lambda c, f, p, v, r: c.text(p, v, required=r, max_len=SHORT_TEXT_MAX, single_line=True),
     Kind.TEXT: lambda c, f, p, v, r: c.text(p, v, required=r),
@@ -249,6 +250,27 @@ _CHECKS: dict[Kind, Callable[[_Checker, Field, str, Any, bool], Any]] = {
 }
 
 
+@cache
+def _plan(group: str) -> tuple[tuple[str, ...], frozenset[str], tuple[_Step, ...]]:
+    """GROUP's keys, as a set too, and how to check each field (see _Step).
+
+    Worked out once a group, not once a case: an import checks every field of every case.
+    """
+    fields = fields_of(group)
+    keys = tuple(f.key for f in fields)
+    steps = tuple(
+        (f, _CHECKS[f.kind], f.version > 1, f.kind in _LISTS, frozenset(f.labels) if f.kind is Kind.LABEL else None)
+        for f in fields
+    )
+    return keys, frozenset(keys), steps
+
+
+# a field's check: (field, check of its kind, left out when empty (version 2), empty is [] not None,
+# the labels a LABEL allows); an absent optional value and a known label need no call
+_Step = tuple[Field, "_Check", bool, bool, frozenset[str] | None]
+_LISTS = (Kind.LABELS, Kind.LABEL_SEQ, Kind.LIST)
+
+
 def _object(
     c: _Checker,
     path: str,
@@ -260,8 +282,8 @@ def _object(
     also_required: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
     """Check one object of the format field by field; version 2 fields are left out when empty."""
-    fields = fields_of(group)
-    raw = c.obj(path or "case", value, [f.key for f in fields])
+    keys, known, plan = _plan(group)
+    raw = c.obj(path or "case", value, keys, known)
     if raw is None:
         if value is None and item:
             c.problem(path, "must be an object, not null")
@@ -269,12 +291,22 @@ def _object(
             c.problem(path, "is required (an object with at least 'ref')")
         return None
     out: dict[str, Any] = {}
-    for f in fields:
-        where = f"{path}.{f.key}" if path else f.key
-        checked = _value(c, f, where, raw.get(f.key), required=f.required or f.key in also_required)
-        if f.version > 1 and checked in (None, []):
+    get = raw.get
+    for f, check, optional, listed, labels in plan:
+        key = f.key
+        given = get(key)
+        required = f.required or key in also_required
+        if given is None and not required:
+            if not optional:
+                out[key] = [] if listed else None
             continue
-        out[f.key] = checked
+        if labels is not None and type(given) is str and given in labels:
+            out[key] = given
+            continue
+        checked = check(c, f, f"{path}.{key}" if path else key, given, required)
+        if optional and (checked is None or checked == []):
+            continue
+        out[key] = checked
     if GROUPS[group].none_if_empty and all(v is None for v in out.values()):
         return None
     return out

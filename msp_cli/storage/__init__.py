@@ -19,6 +19,7 @@ from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
 from msp_cli.storage.sqlite.cipher import looks_encrypted_file
 from msp_cli.storage.sqlite.report_queries import DIMENSIONS, SMALL_GROUP
 from msp_cli.storage.sqlite.safety import check_file, restore
+from msp_cli.storage.sqlite.seen import SeenRefs
 from msp_cli.storage.sqlite.store import (
     create_private_file,
     explain_sqlite_error,

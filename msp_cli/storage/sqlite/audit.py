@@ -46,6 +46,10 @@ class Actor:
 HASHED_FIELDS = ("at", "worker", "os_user", "action", "table_name", "row_key", "changes")
 
 
+# one encoder for every entry (json.dumps with options makes a new one each call)
+_compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def entry_hash(entry_id: int, fields: dict[str, Any], prev_hash: str) -> str:
     """SHA-256 over the entry's number, the hash before it, and its fields (changes as stored)."""
     parts = [str(entry_id), prev_hash] + ["\x00" if fields.get(k) is None else str(fields[k]) for k in HASHED_FIELDS]
@@ -87,7 +91,7 @@ class AuditWriter:
             "table_name": table,
             "row_key": row_key,
             # stored as written (the hash covers this exact text), so no key sorting is needed
-            "changes": json.dumps(changes, ensure_ascii=False, separators=(",", ":")) if changes is not None else None,
+            "changes": _compact_json(changes) if changes is not None else None,
         }
         entry_id = self.last_id + 1
         digest = entry_hash(entry_id, fields, self.last_hash)
@@ -250,12 +254,20 @@ def created(record: dict[str, Any]) -> dict[str, list[Any]]:
     their empty parts: a new record has nothing to compare with, and bulk imports write one of
     these for every case, so they are kept small.
     """
-    return {key: [None, _without_nulls(value)] for key, value in record.items() if value is not None and value != []}
+    return {
+        key: [None, _without_nulls(value) if type(value) in _NESTED else value]
+        for key, value in record.items()
+        if value is not None and value != []
+    }
+
+
+_NESTED = (dict, list)
 
 
 def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None and v != []}
-    if isinstance(value, list):
-        return [_without_nulls(v) for v in value]
-    return value
+    """VALUE without its null and empty parts; only dicts and lists are walked (records hold no other nesting)."""
+    if type(value) is dict:
+        return {
+            k: _without_nulls(v) if type(v) in _NESTED else v for k, v in value.items() if v is not None and v != []
+        }
+    return [_without_nulls(v) if type(v) in _NESTED else v for v in value]

@@ -39,8 +39,8 @@ class AuditKey:
     secret: bytes = b""
 
     def mac(self, entry_id: int, entry_hash: str) -> str:
-        digest = hmac.new(self.secret, f"{entry_id}\x1f{entry_hash}".encode(), hashlib.sha256).hexdigest()
-        return f"{self.key_id}:{digest}"
+        digest = hmac.digest(self.secret, f"{entry_id}\x1f{entry_hash}".encode(), "sha256")  # one call, in C
+        return f"{self.key_id}:{digest.hex()}"
 
     @classmethod
     def from_text(cls, text: str) -> AuditKey:
