@@ -23,6 +23,7 @@ from msp_cli.storage.sqlite.audit import AuditWriter
 from msp_cli.storage.sqlite.case_store import merge_person, response_stage
 
 Row = tuple[Any, ...]
+BATCH = 1000  # cases a batch: large enough that a statement serves many rows, small enough to hold
 LOOKUP_CHUNK = 500  # references in one IN (...) list: under every backend's limit on parameters
 
 
@@ -82,11 +83,12 @@ class BulkWriter:
         audit: AuditWriter,
         *,
         action: str,
-        batch: int = 1000,
+        batch: int | None = None,
         source: tuple[str, str] | None = None,
     ) -> None:
         """SOURCE (extract file name, date imported) marks every case added (`msp import --map`)."""
-        self.conn, self.audit, self.action, self.batch, self.source = conn, audit, action, batch, source
+        self.conn, self.audit, self.action, self.source = conn, audit, action, source
+        self.batch = batch or BATCH
         self.pending: list[tuple[Case, int | None]] = []
         self.rows: dict[str, list[Row]] = {}
         self.next_id = self._first_ids()
