@@ -8,6 +8,7 @@ clear problem instead.
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import IO, Any
 
 MAX_LINE_BYTES = 1_000_000  # one case is a few kilobytes; a longer line is not a case
@@ -20,17 +21,24 @@ class JsonProblem(ValueError):
 
 def loads(text: str) -> Any:
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicate_keys,
-            parse_int=_bounded_int,
-            parse_float=_bounded_float,
-            parse_constant=_no_constant,
-        )
+        if text.startswith("\ufeff"):  # as json.loads says, which decode() does not check
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _decoder().decode(text)
     except json.JSONDecodeError as exc:
         raise JsonProblem(f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
     except RecursionError:
         raise JsonProblem("is nested too deeply") from None
+
+
+@cache
+def _decoder() -> json.JSONDecoder:
+    """One strict decoder for every line (json.loads with hooks builds a new one each call)."""
+    return json.JSONDecoder(
+        object_pairs_hook=_no_duplicate_keys,
+        parse_int=_bounded_int,
+        parse_float=_bounded_float,
+        parse_constant=_no_constant,
+    )
 
 
 def read_line(stream: IO[bytes], number: int) -> bytes:

@@ -42,7 +42,9 @@ def test_cases_across_batches_are_stored_whole(run: Run, initialised: Path, writ
     assert json.loads(shown.output)["desired_outcomes"][0]["text"] == full_case()["desired_outcomes"][0]["text"]
 
 
-def test_a_later_case_fills_a_person_in_and_never_erases(run: Run, initialised: Path, write_jsonl, small_batches) -> None:  # type: ignore[no-untyped-def]
+def test_a_later_case_fills_a_person_in_and_never_erases(  # type: ignore[no-untyped-def]
+    run: Run, initialised: Path, write_jsonl, small_batches
+) -> None:
     stored = minimal_case(case_ref="C-0", person_ref="P-1")
     stored["person"]["sex"] = "Female"
     assert run("import", str(write_jsonl([stored], "first.jsonl"))).exit_code == 0
@@ -85,7 +87,9 @@ def test_seen_refs_says_where_each_reference_first_came() -> None:
         assert seen.count == 3
 
 
-def test_every_imported_case_has_its_entry_and_the_chain_verifies(run: Run, initialised: Path, write_jsonl, small_batches) -> None:  # type: ignore[no-untyped-def]
+def test_every_imported_case_has_its_entry_and_the_chain_verifies(  # type: ignore[no-untyped-def]
+    run: Run, initialised: Path, write_jsonl, small_batches
+) -> None:
     cases = [full_case(case_ref=f"C-{i}", person={"ref": f"P-{i}"}) for i in range(3)]
     cases.append(open_case(case_ref="C-OPEN", person={"ref": "P-OPEN"}))
     cases.append(minimal_case())

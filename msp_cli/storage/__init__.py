@@ -86,6 +86,7 @@ __all__ = [
     "Actor",
     "CaseHistory",
     "Scope",
+    "SeenRefs",
     "Storage",
     "StoredCase",
     "check_file",

@@ -48,7 +48,7 @@ def values(group: str, table: str, obj: Mapping[str, Any] | None) -> tuple[Any, 
     keys, bools = _value_plan(group, table)
     if not obj:
         return (None,) * len(keys)
-    out = [obj.get(key) for key in keys]
+    out: list[Any] = [obj.get(key) for key in keys]
     for i in bools:
         if out[i] is not None:
             out[i] = int(out[i])
