@@ -17,7 +17,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from msp_cli import rules, vocab
@@ -68,12 +68,19 @@ def describe_label_problem(value: object, allowed: Sequence[str], what: str) -> 
     return f"is not {what} (the {len(allowed)} labels: {listed})"
 
 
+@lru_cache(maxsize=2)
+def _dates_valid_on(today: dt.date) -> set[str]:
+    """Dates already found valid on TODAY: at most one a day since EARLIEST_DATE, so small and bounded."""
+    return set()
+
+
 class _Checker:
     """Collects problems while normalising one record."""
 
     def __init__(self, today: dt.date) -> None:
         self.today = today
         self.problems: list[str] = []
+        self.good_dates = _dates_valid_on(today)
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
@@ -187,6 +194,7 @@ class _Checker:
         if day < EARLIEST_DATE:
             self.problem(path, f"is before {EARLIEST_DATE.isoformat()}")
             return None
+        self.good_dates.add(value)
         return value
 
     def boolean(self, path: str, value: Any) -> bool | None:
@@ -258,17 +266,44 @@ def _plan(group: str) -> tuple[tuple[str, ...], frozenset[str], tuple[_Step, ...
     """
     fields = fields_of(group)
     keys = tuple(f.key for f in fields)
-    steps = tuple(
-        (f, _CHECKS[f.kind], f.version > 1, f.kind in _LISTS, frozenset(f.labels) if f.kind is Kind.LABEL else None)
-        for f in fields
-    )
+    steps = tuple((f, _CHECKS[f.kind], f.version > 1, f.kind in _LISTS, _fast_pass(f)) for f in fields)
     return keys, frozenset(keys), steps
 
 
 # a field's check: (field, check of its kind, left out when empty (version 2), empty is [] not None,
-# the labels a LABEL allows); an absent optional value and a known label need no call
-_Step = tuple[Field, "_Check", bool, bool, frozenset[str] | None]
+# a quick test that a common, plainly valid value passes as it is); an absent optional value needs no call
+_Fast = Callable[["_Checker", Any], bool]
+_Step = tuple[Field, "_Check", bool, bool, "_Fast | None"]
 _LISTS = (Kind.LABELS, Kind.LABEL_SEQ, Kind.LIST)
+
+
+def _fast_pass(f: Field) -> _Fast | None:
+    """A test that VALUE needs no change and breaks no rule of F's kind; False only means "check it fully".
+
+    Each accepts a subset of what the full check accepts unchanged (non-blank, so "required" holds too):
+    plain ASCII one-line text has nothing to normalise and no control characters, and a date
+    string already found valid today is valid again.
+    """
+    if f.kind is Kind.LABEL:
+        allowed = frozenset(f.labels)
+        return lambda c, v: type(v) is str and v in allowed
+    if f.kind is Kind.REF:
+        return lambda c, v: (
+            type(v) is str and 0 < len(v) <= REF_MAX and v.isascii() and v.isprintable() and v[0] != " " != v[-1]
+        )
+    if f.kind is Kind.LINE:
+        return lambda c, v: (
+            type(v) is str and 0 < len(v) <= SHORT_TEXT_MAX and v.isascii() and v.isprintable() and not v.isspace()
+        )
+    if f.kind is Kind.TEXT:
+        return lambda c, v: (
+            type(v) is str and 0 < len(v) <= LONG_TEXT_MAX and not v.isspace() and _CONTROL.search(v) is None
+        )
+    if f.kind is Kind.DATE:
+        return lambda c, v: type(v) is str and v in c.good_dates
+    if f.kind is Kind.BOOL:
+        return lambda c, v: type(v) is bool
+    return None
 
 
 def _object(
@@ -292,7 +327,7 @@ def _object(
         return None
     out: dict[str, Any] = {}
     get = raw.get
-    for f, check, optional, listed, labels in plan:
+    for f, check, optional, listed, fast in plan:
         key = f.key
         given = get(key)
         required = f.required or key in also_required
@@ -300,7 +335,7 @@ def _object(
             if not optional:
                 out[key] = [] if listed else None
             continue
-        if labels is not None and type(given) is str and given in labels:
+        if fast is not None and fast(c, given):
             out[key] = given
             continue
         checked = check(c, f, f"{path}.{key}" if path else key, given, required)
