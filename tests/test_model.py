@@ -162,3 +162,19 @@ def test_draft_relaxes_required_not_allowed() -> None:
 )
 def test_suggested_overall_outcome(achieved: list[str], expected: str | None) -> None:
     assert suggest_overall_achieved(achieved) == expected
+
+
+def test_quick_passes_accept_only_what_the_full_check_accepts_unchanged() -> None:
+    """Plain values take a shortcut; each value below must still get the full check's answer."""
+    assert validate_case(full_case())["concern_received"] == "2024-05-02"  # now a date known valid
+    # a date found valid is valid again; the order rule still sees it
+    assert any("enquiry_started" in p and "before" in p for p in problems(full_case(enquiry_started="2024-05-01")))
+    odd = full_case(case_ref="C-2024\u200b-0001", worker="Zoë Worker", person={"ref": "P-1 ", "name": "N"})
+    found = problems(odd)
+    assert any(p.startswith("person.ref") and "spaces" in p for p in found)
+    assert not any(p.startswith("worker") or p.startswith("case_ref") for p in found)
+    record = validate_case(full_case(case_ref="C-2024\u200b-0001", worker="Zo\u0065\u0308"))
+    assert record["case_ref"] == "C-2024-0001"  # the invisible character is dropped, not passed through
+    assert record["worker"] == "Zo\u0065\u0308"  # free text is kept as written
+    assert any(p.startswith("worker") for p in problems(full_case(worker="Ann\tWorker")))
+    assert any(p.startswith("consent.given") for p in problems(full_case(consent={"sought": True, "given": 1})))
