@@ -52,7 +52,10 @@ def read_line(stream: IO[bytes], number: int) -> bytes:
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out = dict(pairs)  # built in C; fewer keys than pairs means one came twice
+    if len(out) == len(pairs):
+        return out
+    out = {}
     for key, value in pairs:
         if key in out:
             shown = repr(key) if len(key) <= 40 and key.isprintable() else "a field"
