@@ -11,6 +11,7 @@ import pytest
 
 from msp_cli.storage import SeenRefs, open_storage
 from msp_cli.storage.sqlite import bulk
+from msp_cli.storage.sqlite import seen as seen_mod
 from msp_cli.storage.sqlite.audit import verify
 from msp_cli.storage.sqlite.audit_seal import known_keys
 from tests.conftest import Run, rows
@@ -85,6 +86,20 @@ def test_seen_refs_says_where_each_reference_first_came() -> None:
         assert seen.first_on("C-1", 4) == 1  # the first line, not the latest
         assert seen.first_on("c-1", 5) is None  # references are exact
         assert seen.count == 3
+
+
+@pytest.mark.parametrize("filter_bits", [seen_mod.FILTER_BITS, 64])  # 64: nearly every reference a false alarm
+def test_seen_refs_across_written_batches(monkeypatch: pytest.MonkeyPatch, filter_bits: int) -> None:
+    monkeypatch.setattr(seen_mod, "FILTER_BITS", filter_bits)
+    n = seen_mod.BATCH * 2 + 7  # some written to the table, some still waiting
+    with SeenRefs() as seen:
+        assert all(seen.first_on(f"C-{i}", i) is None for i in range(n))
+        repeats = [seen.first_on(f"C-{i}", n + i) for i in range(n)]
+        assert repeats == list(range(n))
+        assert seen.first_on("C-new", 0) is None
+        assert seen.count == n + 1
+        stored = seen.conn.execute("SELECT count(*) FROM seen").fetchone()[0]
+        assert 0 < stored <= n + 1  # kept on disk, not only in memory
 
 
 def test_every_imported_case_has_its_entry_and_the_chain_verifies(  # type: ignore[no-untyped-def]

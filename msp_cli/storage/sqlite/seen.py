@@ -2,13 +2,17 @@
 
 A file of a million cases would need a hundred megabytes or more as a Python dict. Kept in a
 private temporary SQLite database instead (deleted when closed), memory stays at its small
-page cache however long the file; the lookup is one indexed statement a case, whatever backend
-the cases go to.
+page cache and a fixed 2 MB filter however long the file. References go in by batches (one
+executemany each); the filter, a Bloom filter, says for nearly every new reference that it
+cannot have been met, so only a possible repeat costs a query.
 """
 
 from __future__ import annotations
 
 import sqlite3
+
+FILTER_BITS = 1 << 24  # 2 MB: at 1,000,000 references about 1 in 200 new ones needs a query
+BATCH = 1000  # references written together
 
 
 class SeenRefs:
@@ -21,14 +25,34 @@ class SeenRefs:
         self.conn.execute("CREATE TABLE seen (ref TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
         self.conn.execute("BEGIN")  # one transaction, never committed: no journal work a reference
         self.count = 0
+        self.bits = bytearray(FILTER_BITS // 8)
+        self.pending: dict[str, int] = {}  # met since the last batch was written
 
     def first_on(self, ref: str, line: int) -> int | None:
         """None if REF is new (it is kept, with LINE); else the line it was first on."""
-        added = self.conn.execute("INSERT INTO seen VALUES (?, ?) ON CONFLICT (ref) DO NOTHING", (ref, line))
-        if added.rowcount == 1:
-            self.count += 1
-            return None
-        return int(self.conn.execute("SELECT line FROM seen WHERE ref = ?", (ref,)).fetchone()[0])
+        h = hash(ref)  # three bit positions from one hash; str hashes are stable within a process
+        spots = [
+            (p >> 3, 1 << (p & 7))
+            for p in (h & (FILTER_BITS - 1), (h >> 24) & (FILTER_BITS - 1), (h >> 40) & (FILTER_BITS - 1))
+        ]
+        bits = self.bits
+        if all(bits[i] & m for i, m in spots):  # met before, or (rarely) a false alarm: look
+            if ref in self.pending:
+                return self.pending[ref]
+            row = self.conn.execute("SELECT line FROM seen WHERE ref = ?", (ref,)).fetchone()
+            if row is not None:
+                return int(row[0])
+        for i, m in spots:
+            bits[i] |= m
+        self.pending[ref] = line
+        self.count += 1
+        if len(self.pending) >= BATCH:
+            self._write()
+        return None
+
+    def _write(self) -> None:
+        self.conn.executemany("INSERT INTO seen VALUES (?, ?)", self.pending.items())
+        self.pending = {}
 
     def close(self) -> None:
         self.conn.close()
