@@ -8,6 +8,7 @@ database exactly as it was. Lines are read one at a time, so memory stays flat.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import itertools
 import json
 import re
@@ -189,6 +190,7 @@ def import_objects(
     bad: list[LineProblem] = []
     total_bad = 0
     keep_all = keep_going or dry_run or list_every_problem
+    today = dt.date.today()  # once an import, not once a case
     with SeenRefs() as seen, contextlib.nullcontext(None) if dry_run else store.write() as audit:
         # counted inside the transaction: another import may have filled the database meanwhile
         people_before = store.count_people()
@@ -212,7 +214,7 @@ def import_objects(
             record = None
             if obj is not None or not problems:
                 try:
-                    record = validate_case(obj)
+                    record = validate_case(obj, today=today)
                 except InvalidRecord as exc:
                     problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
                 record = None if problems else record

@@ -287,6 +287,8 @@ def _fast_pass(f: Field) -> _Fast | None:
     if f.kind is Kind.LABEL:
         allowed = frozenset(f.labels)
         return lambda c, v: type(v) is str and v in allowed
+    if f.kind is Kind.LABELS:
+        return _labels_pass(frozenset(f.labels))
     if f.kind is Kind.REF:
         return lambda c, v: (
             type(v) is str and 0 < len(v) <= REF_MAX and v.isascii() and v.isprintable() and v[0] != " " != v[-1]
@@ -304,6 +306,17 @@ def _fast_pass(f: Field) -> _Fast | None:
     if f.kind is Kind.BOOL:
         return lambda c, v: type(v) is bool
     return None
+
+
+def _labels_pass(allowed: frozenset[str]) -> _Fast:
+    """Known labels, each once: the list is kept as given (nothing changes a record's lists in place)."""
+
+    def passes(c: _Checker, v: Any) -> bool:
+        if type(v) is not list or not 0 < len(v) <= MAX_LIST or not all(type(x) is str for x in v):
+            return False
+        return allowed.issuperset(v) and len(set(v)) == len(v)  # known labels, each once
+
+    return passes
 
 
 def _object(
