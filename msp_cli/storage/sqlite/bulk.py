@@ -216,8 +216,8 @@ class BulkWriter:
         self, case_id: int, group: str, obj: Any, outcome_ids: list[int], achieved: Sequence[str | None]
     ) -> None:
         closure_id = self._id("closure")
-        row = rowmap.to_row(group, "closure", obj)
-        self.rows["closure"].append((closure_id, case_id, *(row.get(c) for c in table_columns()["closure"][2:])))
+        columns = table_columns()["closure"][2:]  # the current closure leaves reopened_* NULL
+        self.rows["closure"].append((closure_id, case_id, *rowmap.values_for(group, "closure", columns, obj)))
         self.rows["closure_outcome"].extend(
             (closure_id, oid, a) for oid, a in zip(outcome_ids, achieved, strict=False) if a is not None
         )

@@ -55,6 +55,25 @@ def values(group: str, table: str, obj: Mapping[str, Any] | None) -> tuple[Any, 
     return tuple(out)
 
 
+@cache
+def _column_plan(group: str, table: str, names: tuple[str, ...]) -> tuple[tuple[str | None, ...], tuple[int, ...]]:
+    by_column = {f.column: f for f in stored_fields(group, table)}
+    fields = [by_column.get(name) for name in names]
+    return tuple(f.key if f else None for f in fields), tuple(
+        i for i, f in enumerate(fields) if f and f.kind is Kind.BOOL
+    )
+
+
+def values_for(group: str, table: str, names: tuple[str, ...], obj: Mapping[str, Any]) -> tuple[Any, ...]:
+    """As values(), in the order of the columns NAMES; a column GROUP does not fill is None."""
+    keys, bools = _column_plan(group, table, names)
+    out: list[Any] = [None if key is None else obj.get(key) for key in keys]
+    for i in bools:
+        if out[i] is not None:
+            out[i] = int(out[i])
+    return tuple(out)
+
+
 def from_row(group: str, table: str, row: Mapping[str, Any], *, omit_empty_v2: bool = True) -> dict[str, Any]:
     """GROUP's fields kept in TABLE, read back from ROW (a dict by column name)."""
     obj: dict[str, Any] = {}
