@@ -270,4 +270,6 @@ def _without_nulls(value: Any) -> Any:
         return {
             k: _without_nulls(v) if type(v) in _NESTED else v for k, v in value.items() if v is not None and v != []
         }
+    if not value or type(value[0]) is str:  # a list of labels: nothing in it to leave out
+        return value
     return [_without_nulls(v) if type(v) in _NESTED else v for v in value]
