@@ -324,6 +324,9 @@ def open_server(
     conn = ServerConnection(raw)
     try:
         conn.execute("SET datestyle = ISO")
+        # msp's statements are short: compiling one (JIT) takes longer than running it, and under
+        # row-level security the planner's costs can pass jit_above_cost (a second lost a report)
+        conn.execute("SET jit = off")
         number = migrations.version(conn)
         created = number is None
         if number is None and not create:
