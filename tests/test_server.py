@@ -241,7 +241,8 @@ def test_every_table_under_row_level_security_is_read_by_role(run: Run, team: Te
             conn.execute(statement)
         tables = [t for (t,) in conn.execute("SELECT relname FROM pg_class WHERE relrowsecurity ORDER BY 1")]
         everything = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
-    assert len(tables) == 15 and all(everything.values()), everything
+    assert {"safeguarding_case", "meeting_attendee", "audit_log"} <= set(tables)
+    assert all(everything.values()), everything
     seen: dict[str, dict[str, int]] = {}
     for login in (team.ann, team.bob, team.meg, team.aud):
         with team.connect(login) as conn:
