@@ -6,7 +6,6 @@ commands alone; `msp --help` lists every command from msp_cli.commands.COMMANDS,
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -28,7 +27,8 @@ def registered(modules: tuple[str, ...]) -> typer.Typer:
     if modules not in _registered:
         holder = typer.Typer()
         for name in modules:
-            importlib.import_module(f"msp_cli.commands.{name}").register(holder)
+            # __import__, not importlib.import_module: `python -X importtime` (tests/test_startup.py) sees it
+            __import__(f"msp_cli.commands.{name}", fromlist=["register"]).register(holder)
         _registered[modules] = holder
     return _registered[modules]
 

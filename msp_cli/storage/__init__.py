@@ -8,7 +8,6 @@ holds SQL text, or reaches into a backend's modules (tests/test_architecture.py 
 
 from __future__ import annotations
 
-import importlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +48,7 @@ def __getattr__(name: str) -> Any:
         value: Any = {by: heading for by, (heading, *_) in DIMENSIONS.items()}
     elif name in _ON_FIRST_USE:
         module, attribute = _ON_FIRST_USE[name]
-        value = getattr(importlib.import_module(f"msp_cli.storage.sqlite.{module}"), attribute)
+        value = getattr(__import__(f"msp_cli.storage.sqlite.{module}", fromlist=[attribute]), attribute)
     else:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     globals()[name] = value  # asked for once
