@@ -18,7 +18,7 @@ from typer._click.exceptions import NoSuchOption
 from typer.core import TyperGroup
 
 from msp_cli import __version__, typer_fixes
-from msp_cli.command_loader import LazyCommands, build, format_commands
+from msp_cli.command_loader import format_commands, root_commands
 from msp_cli.context import AppState, current_state
 from msp_cli.errors import MspError
 
@@ -35,7 +35,7 @@ class MspGroup(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self.commands = self.lazy_commands = LazyCommands(lambda holder: build(holder, app))
+        self.commands = self.lazy_commands = root_commands(app)
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)  # the names alone: TyperGroup's would build every command
