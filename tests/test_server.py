@@ -207,6 +207,9 @@ def test_an_auditor_reads_reports_and_pseudonymised_data_and_writes_nothing(
     aud = as_login(run, monkeypatch, team, team.aud)
     assert report_outputs(aud) == owner_figures
     assert aud("audit", "--json").exit_code == 0
+    quotes = aud("report", "board", "--with-quotes", "--html", str(tmp_path / "b.html"))
+    assert quotes.exit_code == 1 and "never given names" in quotes.output and "Traceback" not in quotes.output
+    assert not (tmp_path / "b.html").exists()
     exported = aud("export", str(tmp_path / "p.jsonl"))
     assert exported.exit_code == 0, exported.output
     before = owner_rows(team, "SELECT count(*) FROM safeguarding_case")
