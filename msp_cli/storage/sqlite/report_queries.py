@@ -194,16 +194,16 @@ SG1_COLUMNS = {
     "Section 42 Enquiries": f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?",
     "Other Enquiries": f"{condition(rules.IS_OTHER_ENQUIRY)} AND c.enquiry_started BETWEEN ? AND ?",
 }
-# Whole years from the date of birth to the last day of the period (the first ? is that day);
-# the birthday counts on its day. A date of birth that would make an adult at risk under 18
-# cannot be right, so the recorded band is used instead.
+# Whole years from the date of birth to the last day of the period (both ? are that day);
+# the birthday counts on its day. Worked out once a person (as p.age), then banded: a date of
+# birth that would make an adult at risk under 18 cannot be right, so the recorded band is used instead.
 _AGE = (
     "(CAST(strftime('%Y', ?) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS INTEGER)"
     " - CASE WHEN strftime('%m-%d', ?) < strftime('%m-%d', p.date_of_birth) THEN 1 ELSE 0 END)"
 )
 _AGE_BAND = (
-    f"COALESCE(CASE WHEN {_AGE} >= 95 THEN '95+' WHEN {_AGE} >= 85 THEN '85-94' WHEN {_AGE} >= 75 THEN '75-84'"
-    f" WHEN {_AGE} >= 65 THEN '65-74' WHEN {_AGE} >= 18 THEN '18-64' END, p.age_band, 'Not Known')"
+    "COALESCE(CASE WHEN p.age >= 95 THEN '95+' WHEN p.age >= 85 THEN '85-94' WHEN p.age >= 75 THEN '75-84'"
+    " WHEN p.age >= 65 THEN '65-74' WHEN p.age >= 18 THEN '18-64' END, p.age_band, 'Not Known')"
 )
 # SG1 table -> (grouping expression, its labels); a person with nothing recorded is Not Known
 SG1_TABLES: dict[str, tuple[str, Sequence[str]]] = {
@@ -234,18 +234,17 @@ def _started(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[str, int], di
     per_person = ", ".join(f"{_when(started)} AS n{i}" for i, started in enumerate(columns))
     groups = ", ".join(expr for expr, _labels in SG1_TABLES.values())
     sums = ", ".join(f"SUM(p.n{i}), {_when(f'p.n{i} > 0')}" for i in range(len(columns)))
+    # cases started in the period in none of the columns (an enquiry of no kind) count nowhere
     query = (
-        f"SELECT {groups}, {sums} FROM (SELECT p.date_of_birth, p.age_band, p.sex, p.ethnicity,"
-        f" p.primary_support_reason, {per_person}"
-        " FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
-        f" WHERE ({' OR '.join(columns)}){extra}"
-        " GROUP BY p.id, p.date_of_birth, p.age_band, p.sex, p.ethnicity, p.primary_support_reason) p"
-        f" GROUP BY {', '.join(str(i + 1) for i in range(len(SG1_TABLES)))}"
+        f"SELECT {groups}, {sums} FROM (SELECT p.age_band, p.sex, p.ethnicity, p.primary_support_reason,"
+        f" {_AGE} AS age, {per_person} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        f" WHERE (c.concern_received BETWEEN ? AND ? OR c.enquiry_started BETWEEN ? AND ?){extra}"
+        f" GROUP BY p.id) p GROUP BY {', '.join(str(i + 1) for i in range(len(SG1_TABLES)))}"
     )
     dates = [start, end] * len(columns)
     cases = dict.fromkeys(SG1_TOTALS, 0)
     found: dict[str, dict[str, dict[str, int]]] = {t: {c: {} for c in SG1_COLUMNS} for t in SG1_TABLES}
-    for row in conn.execute(query, [*[end, end] * 5, *dates, *dates, *fparams]):
+    for row in conn.execute(query, [end, end, *dates, start, end, start, end, *fparams]):
         keys, counts = row[: len(SG1_TABLES)], row[len(SG1_TABLES) :]
         for i, (total, column) in enumerate(SG1_TOTALS.items()):
             cases[total] += int(counts[2 * i] or 0)
@@ -425,19 +424,19 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
             closure[int(days_to_closure)] = closure.get(int(days_to_closure), 0) + int(n)
     cases = sum(int(n) for *_days, n in pairs)
     with_meetings, _ = _concluded(scope, join=" JOIN meeting m ON m.case_id = c.id")
-    # a meeting is early if held before the first review of the outcomes (or there was none)
+    # a meeting is later if held on or after the first review of the outcomes, early if before it or
+    # there was none; grouped by that (two rows), so each meeting's subqueries run once
     meetings = conn.execute(
-        "SELECT COUNT(*), SUM(attended), SUM(CASE WHEN person_prepared = 1 THEN 1 ELSE 0 END),"
-        " SUM(CASE WHEN first_review IS NULL OR held_on < first_review THEN minutes_spent ELSE 0 END),"
-        " SUM(CASE WHEN first_review IS NOT NULL AND held_on >= first_review THEN minutes_spent ELSE 0 END)"
-        " FROM (SELECT m.held_on, m.minutes_spent, m.person_prepared,"
-        " CASE WHEN EXISTS (SELECT 1 FROM meeting_attendee a WHERE a.meeting_id = m.id AND a.attendee = 'Person')"
-        " THEN 1 ELSE 0 END AS attended,"
-        " (SELECT MIN(r.reviewed_on) FROM outcome_review_session r WHERE r.case_id = m.case_id) AS first_review"
-        f"{with_meetings}) m",
+        "SELECT CASE WHEN m.held_on >= (SELECT MIN(r.reviewed_on) FROM outcome_review_session r"
+        " WHERE r.case_id = m.case_id) THEN 1 ELSE 0 END, COUNT(*),"
+        " SUM(CASE WHEN EXISTS (SELECT 1 FROM meeting_attendee a WHERE a.meeting_id = m.id AND a.attendee = 'Person')"
+        " THEN 1 ELSE 0 END), SUM(CASE WHEN m.person_prepared = 1 THEN 1 ELSE 0 END), SUM(m.minutes_spent)"
+        f"{with_meetings} GROUP BY 1",
         params,
-    ).fetchone()
-    held = int(meetings[0] or 0)
+    ).fetchall()
+    by_time = {int(later): [int(v or 0) for v in figures] for later, *figures in meetings}
+    early, later = by_time.get(0, [0, 0, 0, 0]), by_time.get(1, [0, 0, 0, 0])
+    held = early[0] + later[0]
     extra, fparams = filters(scope)
     referrals = conn.execute(
         "SELECT COUNT(DISTINCT c.person_id),"
@@ -454,10 +453,10 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         "concern_to_closure_days": _spread(list(closure.items())),
         "meetings": held,
         "meetings_per_case": round(held / cases, 2) if cases else None,
-        "meetings_person_attended": int(meetings[1] or 0),
-        "meetings_person_prepared": int(meetings[2] or 0),
-        "minutes_early": int(meetings[3] or 0),
-        "minutes_later": int(meetings[4] or 0),
+        "meetings_person_attended": early[1] + later[1],
+        "meetings_person_prepared": early[2] + later[2],
+        "minutes_early": early[3],
+        "minutes_later": later[3],
         "people_with_concerns": int(referrals[0] or 0),
         "people_re_referred_within_12_months": int(referrals[1] or 0),
     }
