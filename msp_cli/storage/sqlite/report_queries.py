@@ -14,6 +14,7 @@ from fixed fragments and vocabulary labels only; every value from the user is a 
 
 from __future__ import annotations
 
+import calendar
 import math
 import sqlite3
 from collections.abc import Sequence
@@ -194,17 +195,27 @@ SG1_COLUMNS = {
     "Section 42 Enquiries": f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?",
     "Other Enquiries": f"{condition(rules.IS_OTHER_ENQUIRY)} AND c.enquiry_started BETWEEN ? AND ?",
 }
-# Whole years from the date of birth to the last day of the period (both ? are that day);
-# the birthday counts on its day. Worked out once a person (as p.age), then banded: a date of
-# birth that would make an adult at risk under 18 cannot be right, so the recorded band is used instead.
-_AGE = (
-    "(CAST(strftime('%Y', ?) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS INTEGER)"
-    " - CASE WHEN strftime('%m-%d', ?) < strftime('%m-%d', p.date_of_birth) THEN 1 ELSE 0 END)"
-)
+# Age on the last day of the period, in bands: a person is N or older that day when born on or before
+# N years earlier (the birthday counts on its day), so each band is one comparison of dates, with
+# no date arithmetic a row. A date of birth that would make an adult at risk under 18 cannot be
+# right, so the recorded band is used instead.
+AGE_FROM = ((95, "95+"), (85, "85-94"), (75, "75-84"), (65, "65-74"), (18, "18-64"))
 _AGE_BAND = (
-    "COALESCE(CASE WHEN p.age >= 95 THEN '95+' WHEN p.age >= 85 THEN '85-94' WHEN p.age >= 75 THEN '75-84'"
-    " WHEN p.age >= 65 THEN '65-74' WHEN p.age >= 18 THEN '18-64' END, p.age_band, 'Not Known')"
+    "COALESCE(CASE "
+    + " ".join(f"WHEN p.date_of_birth <= ? THEN '{band}'" for _years, band in AGE_FROM)
+    + " END, p.age_band, 'Not Known')"
 )
+
+
+def born_by(day: str, years: int) -> str:
+    """The last date of birth of someone YEARS old on DAY (ISO dates); born 29 February, a year later
+    in a year without one is 1 March, as whole years count it."""
+    year, month_day = int(day[:4]) - years, day[5:]
+    if month_day == "02-29" and not calendar.isleap(year):
+        month_day = "02-28"
+    return f"{year:04d}-{month_day}"
+
+
 # SG1 table -> (grouping expression, its labels); a person with nothing recorded is Not Known
 SG1_TABLES: dict[str, tuple[str, Sequence[str]]] = {
     "age_band": (_AGE_BAND, vocab.AGE_BAND),
@@ -236,15 +247,16 @@ def _started(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[str, int], di
     sums = ", ".join(f"SUM(p.n{i}), {_when(f'p.n{i} > 0')}" for i in range(len(columns)))
     # cases started in the period in none of the columns (an enquiry of no kind) count nowhere
     query = (
-        f"SELECT {groups}, {sums} FROM (SELECT p.age_band, p.sex, p.ethnicity, p.primary_support_reason,"
-        f" {_AGE} AS age, {per_person} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        f"SELECT {groups}, {sums} FROM (SELECT p.date_of_birth, p.age_band, p.sex, p.ethnicity,"
+        f" p.primary_support_reason, {per_person} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
         f" WHERE (c.concern_received BETWEEN ? AND ? OR c.enquiry_started BETWEEN ? AND ?){extra}"
         f" GROUP BY p.id) p GROUP BY {', '.join(str(i + 1) for i in range(len(SG1_TABLES)))}"
     )
     dates = [start, end] * len(columns)
     cases = dict.fromkeys(SG1_TOTALS, 0)
     found: dict[str, dict[str, dict[str, int]]] = {t: {c: {} for c in SG1_COLUMNS} for t in SG1_TABLES}
-    for row in conn.execute(query, [end, end, *dates, start, end, start, end, *fparams]):
+    born = [born_by(end, years) for years, _band in AGE_FROM]
+    for row in conn.execute(query, [*born, *dates, start, end, start, end, *fparams]):
         keys, counts = row[: len(SG1_TABLES)], row[len(SG1_TABLES) :]
         for i, (total, column) in enumerate(SG1_TOTALS.items()):
             cases[total] += int(counts[2 * i] or 0)
