@@ -330,8 +330,12 @@ def desired(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     counts = ", ".join(
         [_when("d.negotiated_text IS NOT NULL")] + [_when(f"co.achieved = '{a}'") for a in vocab.OUTCOMES_ACHIEVED]
     )
-    # one pass, by kind and reason: the kind's figures are the sums over its reasons
-    query = f"SELECT d.category, d.negotiated_reason, COUNT(*), {counts}{base} GROUP BY d.category, d.negotiated_reason"
+    # one pass, by kind and reason: the kind's figures are the sums over its reasons; in SQLite's order
+    # (no reason first) on both backends, as the reasons are listed in it
+    query = (
+        f"SELECT d.category, d.negotiated_reason, COUNT(*), {counts}{base} GROUP BY d.category, d.negotiated_reason"
+        " ORDER BY d.category, CASE WHEN d.negotiated_reason IS NULL THEN 0 ELSE 1 END, d.negotiated_reason"
+    )
     found: dict[str, list[int]] = {}
     reasons: dict[str, dict[str, int]] = {}
     for category, reason, *figures in conn.execute(query, params):
