@@ -60,15 +60,15 @@ def _labelled(expr: str, labels: Sequence[str], where: str = "") -> dict[str, st
 
 def _one_pass(
     conn: sqlite3.Connection, base: str, params: list[Any], tables: dict[str, dict[str, str]]
-) -> dict[str, dict[str, int]]:
-    """One pass over BASE: for each table, how many rows meet each of its conditions (by name).
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """One pass over BASE: how many rows, and for each table how many meet each of its conditions (by name).
 
     Conditional sums in one SELECT: the rows are read once, however many figures are counted from them.
     """
     conditions = [c for table in tables.values() for c in table.values()]
-    row = conn.execute(f"SELECT {', '.join(_when(c) for c in conditions)}{base}", params).fetchone()
-    values = iter(row)
-    return {name: {key: int(next(values) or 0) for key in table} for name, table in tables.items()}
+    row = conn.execute(f"SELECT COUNT(*), {', '.join(_when(c) for c in conditions)}{base}", params).fetchone()
+    values = iter(row[1:])
+    return int(row[0]), {name: {key: int(next(values) or 0) for key in table} for name, table in tables.items()}
 
 
 def _days_between(start: str, end: str) -> str:
@@ -141,15 +141,12 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     base, params = _concluded(scope, rules.IS_SECTION_42)
     with_risks, _ = _concluded(scope, rules.IS_SECTION_42, join=" JOIN case_risk_type rt ON rt.case_id = c.id")
     lacked = condition(rules.LACKED_CAPACITY)
-    counted = _one_pass(
+    concluded, counted = _one_pass(
         conn,
         base,
         params,
         {
-            "totals": {
-                "concluded": "1 = 1",
-                "supported": f"{lacked} AND c.capacity_support IN ('Advocate', 'Family or friend')",
-            },
+            "supported": {"yes": f"{lacked} AND c.capacity_support IN ('Advocate', 'Family or friend')"},
             "location_of_risk": _labelled("c.location_of_risk", vocab.LOCATION_OF_RISK),
             "source_of_risk": _labelled("c.source_of_risk", vocab.SOURCE_OF_RISK),
             "risk_assessment_outcome": _labelled("cl.risk_assessment_outcome", vocab.RISK_ASSESSMENT_OUTCOME),
@@ -172,14 +169,14 @@ def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     totals, people = _started(conn, scope)
     return {
         **totals,
-        "concluded_section_42_enquiries": counted["totals"]["concluded"],
+        "concluded_section_42_enquiries": concluded,
         "type_of_risk": _count_by(conn, "rt.risk_type", with_risks, params, vocab.RISK_TYPE),
         "location_of_risk": counted["location_of_risk"],
         "source_of_risk": counted["source_of_risk"],
         "risk_assessment_outcome": counted["risk_assessment_outcome"],
         "risk_outcome": counted["risk_outcome"],
         "lacked_capacity": counted["lacked_capacity"],
-        "lacked_capacity_supported": counted["totals"]["supported"],
+        "lacked_capacity_supported": counted["supported"]["yes"],
         "asked_about_outcomes": counted["asked_about_outcomes"],
         "outcomes_achieved": counted["outcomes_achieved"],
         "not_recorded": counted["not_recorded"],
@@ -396,13 +393,12 @@ def _histogram(conn: sqlite3.Connection, start: str, end: str, base: str, params
 def capacity(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     base, params = _concluded(scope)
     lacked = condition(rules.LACKED_CAPACITY)
-    counted = _one_pass(
+    concluded, counted = _one_pass(
         conn,
         base,
         params,
         {
             "totals": {
-                "concluded": "1 = 1",
                 "lacked": lacked,
                 "notes": f"{lacked} AND c.best_interests_note IS NOT NULL AND TRIM(c.best_interests_note) <> ''",
                 "not_started": "c.advocacy_offered IS NOT NULL AND c.advocacy_started IS NULL",
@@ -414,7 +410,7 @@ def capacity(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     )
     totals = counted["totals"]
     return {
-        "concluded": totals["concluded"],
+        "concluded": concluded,
         "lacked_capacity": totals["lacked"],
         "support": counted["support"],
         "best_interests_notes": totals["notes"],
@@ -489,7 +485,7 @@ def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     params = [scope.period.start, scope.period.end, *fparams]
     tables = {"given_by": _labelled(f"COALESCE(f.given_by, '{NOT_RECORDED}')", (*vocab.EXPRESSED_BY, NOT_RECORDED))}
     tables |= {q: {str(s): f"f.{q} = {s}" for s in SCORES} for q in FEEDBACK_QUESTIONS}
-    counted = _one_pass(conn, base, params, tables)
+    _responses, counted = _one_pass(conn, base, params, tables)
     given_by = counted["given_by"]
     questions = {}
     for q in FEEDBACK_QUESTIONS:
