@@ -33,6 +33,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -188,9 +189,9 @@ def figures(size: int, work: Path, p: Prepared) -> list[Figure]:
     msp, su = str(BIN / "msp"), str(BIN / "sqlite-utils")
     full_read = Command(
         "sqlite3 reading every row of every case table",
-        ["sqlite3", str(p.db), *(f"SELECT * FROM {t};" for t in case_tables())],
+        ["sqlite3", str(p.db), *(f"SELECT * FROM {t};" for t in case_tables())],  # noqa: S608 (msp's names)
         plain,
-        short=f"sqlite3 {_rel(str(p.db))} 'SELECT * FROM person;' ... (each case table)",
+        short=f"sqlite3 {_rel(str(p.db))} 'SELECT * FROM person;' ... (each case table)",  # noqa: S608
     )
     tables = Command("sqlite-utils tables", [su, "tables", str(p.db)], plain)
     imported, inserted = work / f"import-{size}.db", work / f"insert-{size}.db"
@@ -265,8 +266,8 @@ def traced_statements() -> Iterator[list[str]]:
     seen: list[str] = []
     real = sqlite3.connect
 
-    def connect(*a: object, **k: object) -> sqlite3.Connection:
-        conn = real(*a, **k)  # type: ignore[arg-type]
+    def connect(*a: Any, **k: Any) -> sqlite3.Connection:
+        conn: sqlite3.Connection = real(*a, **k)
         conn.set_trace_callback(seen.append)
         return conn
 
@@ -372,8 +373,8 @@ def growth_table(by_size: dict[int, tuple[Prepared, list[Figure]]]) -> str:
     for label, per_size in labels.items():
         cells = []
         for s in sizes:
-            f = per_size.get(s)
-            sample = None if f is None else (f.yard if label.endswith("(yardstick)") else f.result)
+            got = per_size.get(s)
+            sample = None if got is None else (got.yard if label.endswith("(yardstick)") else got.result)
             cells.append(f"{sample.median:.3f} / {sample.peak:.0f}" if sample and sample.seconds else "-")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"
