@@ -39,7 +39,8 @@ class AuditKey:
     secret: bytes = b""
 
     def mac(self, entry_id: int, entry_hash: str) -> str:
-        digest = hmac.new(self.secret, f"{entry_id}\x1f{entry_hash}".encode(), hashlib.sha256).hexdigest()
+        # the one-shot form: a million entries are checked one by one by `msp check`
+        digest = hmac.digest(self.secret, f"{entry_id}\x1f{entry_hash}".encode(), "sha256").hex()
         return f"{self.key_id}:{digest}"
 
     @classmethod
