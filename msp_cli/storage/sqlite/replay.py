@@ -14,6 +14,7 @@ cases are replayed in a second pass, person by person, over their cases' entries
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -205,7 +206,7 @@ def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
     paths = []
     for key in list(record) + [k for k in replayed if k not in record]:
         a, b = replayed.get(key), record.get(key)
-        if _value(a) == _value(b):
+        if key in _HISTORY_KEYS or _pruned(_compared(key, a)) == _pruned(_compared(key, b)):
             continue
         before, after = audit_mod.flatten(a, key), audit_mod.flatten(b, key)
         paths += [
@@ -214,6 +215,30 @@ def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
             if not NOT_COMPARED.match(path) and _value(before.get(path)) != _value(after.get(path))
         ]
     return paths
+
+
+# what NOT_COMPARED leaves out, as whole values: skipped or stripped before the first comparison
+_HISTORY_KEYS = frozenset(("reviews", "earlier_closures", "draft_step", "reopen_reason"))
+_OUTCOME_HISTORY = frozenset(("progress", "person_says", "note", "added", "earlier_wordings"))
+
+
+def _compared(key: str, value: Any) -> Any:
+    """VALUE without the parts NOT_COMPARED leaves out (the review, an outcome's history)."""
+    if key == "review" and isinstance(value, dict):
+        return None
+    if key == "desired_outcomes" and isinstance(value, list):
+        return [{k: v for k, v in o.items() if k not in _OUTCOME_HISTORY} if isinstance(o, dict) else o for o in value]
+    return value
+
+
+def _pruned(value: Any) -> Any:
+    """VALUE without its empty parts (null, [], {}), which compare as absent."""
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None} or None
+    if isinstance(value, list):
+        return [_pruned(v) for v in value] or None
+    return value
 
 
 def _value(value: Any) -> Any:
@@ -240,7 +265,7 @@ def _case_entries(conn: sqlite3.Connection, *, order: str) -> Iterator[Entry]:
 
 def _set(tree: dict[str, Any], path: str, value: Any) -> None:
     """Set the value at a dotted path with [n] list steps, making what is missing on the way."""
-    steps: list[str | int] = [name if name else int(index) for name, index in _STEP.findall(path)]
+    steps = _steps(path)
     node: Any = tree
     for step, following in zip(steps, steps[1:], strict=False):
         child_default: Any = [] if isinstance(following, int) else {}
@@ -248,6 +273,11 @@ def _set(tree: dict[str, Any], path: str, value: Any) -> None:
         if node is None:
             return
     _put(node, steps[-1], value)
+
+
+@functools.lru_cache(maxsize=4096)  # the same paths come in every case's entries
+def _steps(path: str) -> tuple[str | int, ...]:
+    return tuple(name if name else int(index) for name, index in _STEP.findall(path))
 
 
 def _child(node: Any, step: str | int, default: Any) -> Any:
