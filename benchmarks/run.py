@@ -160,7 +160,7 @@ def base_env() -> dict[str, str]:
     return env
 
 
-def prepare(size: int, work: Path, fresh: bool) -> Prepared:
+def prepare(size: int, work: Path, fresh: bool, *, cases_file_needed: bool = True) -> Prepared:
     """The demonstration database and its identifiable JSON Lines export, made once and cached."""
     db, cases_file, made = work / f"demo-{size}.db", work / f"cases-{size}.jsonl", work / f"demo-{size}.json"
     env = {**base_env(), "MSP_DB": str(db)}
@@ -171,7 +171,7 @@ def prepare(size: int, work: Path, fresh: bool) -> Prepared:
         print(f"making {size:,} cases with msp demo", file=sys.stderr)
         seconds, peak = run_once(Command("demo", [msp, "demo", "--cases", str(size), "--replace"], env))
         made.write_text(json.dumps({"seconds": seconds, "peak_mb": peak}))
-    if not cases_file.exists():
+    if cases_file_needed and not cases_file.exists():
         partial = cases_file.with_suffix(".partial.jsonl")
         partial.unlink(missing_ok=True)
         argv = [msp, "export", str(partial), "--identifiable", "--reason", "benchmark", "--yes"]
@@ -246,7 +246,7 @@ def figures(size: int, work: Path, p: Prepared) -> list[Figure]:
 def bench_size(size: int, args: argparse.Namespace) -> tuple[Prepared, list[Figure]]:
     start = time.perf_counter()
     print(f"size {size:,}", file=sys.stderr)
-    prepared = prepare(size, args.work, args.fresh)
+    prepared = prepare(size, args.work, args.fresh, cases_file_needed=not args.only or "import" in args.only)
     env = {**base_env(), "MSP_DB": str(prepared.db)}
     for warm in (["--help"], ["report", "outcomes", "--json"], ["audit"]):  # compiled modules, warm page cache
         run_once(Command("warm up", [str(BIN / "msp"), *warm], env))
@@ -336,8 +336,12 @@ def results_table(size: int, prepared: Prepared, chosen: list[Figure]) -> str:
     rows = [
         f"### {size:,} cases\n",
         f"Made by `msp demo --cases {size}` in {prepared.demo['seconds']:.1f} s, peak"
-        f" {prepared.demo['peak_mb']:.0f} MB; file {prepared.db.stat().st_size / 1e6:.0f} MB;"
-        f" its identifiable JSON Lines export {prepared.cases_file.stat().st_size / 1e6:.0f} MB.\n",
+        f" {prepared.demo['peak_mb']:.0f} MB; file {prepared.db.stat().st_size / 1e6:.0f} MB"
+        + (
+            f"; its identifiable JSON Lines export {prepared.cases_file.stat().st_size / 1e6:.0f} MB.\n"
+            if prepared.cases_file.exists()
+            else ".\n"
+        ),
         "| figure | msp median s (min-max) | peak MB | yardstick, same run | yardstick s | ratio | target | runs |",
         "|---|---|---|---|---|---|---|---|",
     ]
