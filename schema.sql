@@ -1,4 +1,4 @@
--- msp schema, version 4: one safeguarding case as practice records it.
+-- msp schema, version 5: one safeguarding case as practice records it.
 --
 -- Read on its own, this file is the data model as the migrations build it today
 -- (msp_cli/storage/sqlite/migrations.py); tests/test_schema.py checks that they agree.
@@ -146,7 +146,8 @@ CREATE TABLE outcome_review_session (
     worker      TEXT,
     note        TEXT
 );
-CREATE INDEX outcome_review_session_case ON outcome_review_session (case_id);
+-- each case's reviews, in date order: its first review is found in the index (migration 0005_issue17_indexes)
+CREATE INDEX outcome_review_session_case_reviewed ON outcome_review_session (case_id, reviewed_on);
 
 CREATE TABLE outcome_review (
     review_id   INTEGER NOT NULL REFERENCES outcome_review_session (id) ON DELETE CASCADE,
@@ -235,6 +236,10 @@ CREATE TABLE closure (
 );
 CREATE UNIQUE INDEX closure_current ON closure (case_id) WHERE reopened_on IS NULL;
 CREATE INDEX closure_concluded ON closure (concluded);
+-- current closures by date (reports: enquiries concluded in a period) and by case with the date
+-- (re-referrals, the worklist), read from the index alone; migration 0005_issue17_indexes
+CREATE INDEX closure_current_concluded ON closure (concluded, case_id) WHERE reopened_on IS NULL;
+CREATE INDEX closure_current_case_concluded ON closure (case_id, concluded) WHERE reopened_on IS NULL;
 CREATE INDEX closure_case ON closure (case_id);
 
 -- Whether each desired outcome was achieved, as judged at one closure.

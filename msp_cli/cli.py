@@ -17,7 +17,8 @@ import typer
 from typer._click.exceptions import NoSuchOption
 from typer.core import TyperGroup
 
-from msp_cli import __version__
+from msp_cli import __version__, typer_fixes
+from msp_cli.command_loader import format_commands, root_commands
 from msp_cli.context import AppState, current_state
 from msp_cli.errors import MspError
 
@@ -26,7 +27,21 @@ ARGV = "msp.argv"  # where the root command keeps the words it was given (ctx.me
 
 
 class MspGroup(TyperGroup):
-    """The root group: runs the command, then maps what it raised to a message and exit code."""
+    """The root group: runs the command, then maps what it raised to a message and exit code.
+
+    Its commands are built when first used (command_loader.py): one command's start-up does not
+    pay for importing and building all of them.
+    """
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = self.lazy_commands = root_commands(app)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names alone: TyperGroup's would build every command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        format_commands(self, ctx, formatter, self.lazy_commands)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         ctx.meta[ARGV] = list(args)  # for hints that repeat the command line, corrected
@@ -151,74 +166,4 @@ def root(
     current_state.set(ctx.obj)
 
 
-def _register() -> None:
-    from msp_cli.commands import (
-        admin,
-        case,
-        copy,
-        correct,
-        data,
-        demo,
-        extract,
-        labels,
-        progress,
-        report,
-        safety,
-        tutorial,
-        use,
-        users,
-        worklist,
-    )
-
-    admin.register(app)
-    case.register(app)
-    progress.register(app)
-    correct.register(app)
-    report.register(app)
-    data.register(app)
-    extract.register(app)
-    demo.register(app)
-    tutorial.register(app)
-    labels.register(app)
-    use.register(app)
-    worklist.register(app)
-    safety.register(app)
-    users.register(app)
-    copy.register(app)
-
-
-def _plain_metavars(group: typer.Typer) -> None:
-    """Show TEXT, N or the argument's name in --help, where typer would print `<str>` or `<list[str]>`."""
-    import inspect
-
-    from typer.models import ArgumentInfo, OptionInfo
-
-    for info in group.registered_commands:
-        if info.callback is None:
-            continue
-        for param in inspect.signature(info.callback).parameters.values():
-            default, annotation = param.default, str(param.annotation)
-            if not isinstance(default, (ArgumentInfo, OptionInfo)) or default.metavar is not None:
-                continue
-            if isinstance(default, ArgumentInfo):
-                default.metavar = param.name.upper()
-            elif "bool" not in annotation:
-                default.metavar = "N" if "int" in annotation else "TEXT"
-    for sub in group.registered_groups:
-        if sub.typer_instance is not None:
-            _plain_metavars(sub.typer_instance)
-
-
-def _no_type_after_arguments() -> None:
-    """typer 0.29 prints an argument's Python type after its name (`CASE_REF <str>`): the name says enough."""
-    from typer.core import TyperArgument
-
-    def no_type(self: TyperArgument, ctx: Any) -> str | None:
-        return None
-
-    TyperArgument.display_type_rich = no_type  # type: ignore[method-assign,assignment]
-
-
-_register()
-_plain_metavars(app)
-_no_type_after_arguments()
+typer_fixes.apply()

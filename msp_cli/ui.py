@@ -23,8 +23,9 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
-            # markup off: recorded text ("I want [my son] to stop", a team "[/b]", "[c]") is shown as stored
-            self._console = Console(stderr=self._stderr, highlight=False, markup=False)
+            # markup and emoji codes off: recorded text ("I want [my son] to stop", a team "[/b]", "[c]",
+            # "I feel :cry:") is shown as stored (and rich's table of emoji codes is not loaded)
+            self._console = Console(stderr=self._stderr, highlight=False, markup=False, emoji=False)
         return getattr(self._console, name)
 
 
@@ -34,6 +35,12 @@ err_console: Any = _LazyConsole(stderr=True)
 
 def say(message: str) -> None:
     """A short line for the person at the keyboard (stderr, so stdout stays data)."""
+    if message.isprintable():
+        # as rich writes unstyled printable text (it expands tabs and drops control characters, which
+        # this is without), but without importing rich for a command that prints nothing else with it
+        sys.stderr.write(message + "\n")
+        sys.stderr.flush()
+        return
     err_console.print(message, markup=False, soft_wrap=True)  # a hint stays one line: it may be pasted
 
 

@@ -16,7 +16,15 @@ import pytest
 from typer.testing import CliRunner
 
 from msp_cli.cli import app
+from msp_cli.command_loader import registered
+from msp_cli.commands import COMMANDS
 from tests.helpers import full_case
+
+# msp imports a command's module when the command is first used; tests import them all now, so
+# that none is first imported while a test has patched what it imports (ui.interactive), and
+# keeps the patched function after the test
+for _modules, _help in COMMANDS.values():
+    registered(_modules)
 
 
 @pytest.fixture(autouse=True)

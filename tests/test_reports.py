@@ -227,3 +227,28 @@ def test_period_parsing() -> None:
     ):
         with pytest.raises(UsageProblem):
             parse_period(**bad)
+
+
+def test_age_bands_compare_dates_as_whole_years_count_them() -> None:
+    """SG1a bands by comparing the date of birth with born_by: the same as counting whole years, every day
+    around each birthday, 29 February included (born on it: a year older on 1 March in other years)."""
+    from msp_cli.storage.sqlite.report_queries import born_by
+
+    def age(born: dt.date, on: dt.date) -> int:
+        return on.year - born.year - (1 if (on.month, on.day) < (born.month, born.day) else 0)
+
+    assert born_by("2028-02-29", 18) == "2010-02-28" and born_by("2026-03-31", 95) == "1931-03-31"
+    for on in (dt.date(2028, 2, 29), dt.date(2027, 2, 28), dt.date(2026, 3, 31), dt.date(2024, 3, 1)):
+        for years in (18, 65, 95):
+            born = dt.date(on.year - years - 1, 1, 1)
+            while born < dt.date(on.year - years + 1, 12, 31):
+                assert (age(born, on) >= years) == (born.isoformat() <= born_by(on.isoformat(), years)), (born, on)
+                born += dt.timedelta(days=1)
+
+
+def test_percentile_of_counted_values_is_the_nearest_rank_of_the_values_listed_out() -> None:
+    from msp_cli.storage.sqlite.report_queries import percentile
+
+    counts = [(30, 1), (2, 3), (7, 2)]  # 2 2 2 7 7 30
+    assert percentile(counts, 0.5) == 2 and percentile(counts, 0.9) == 30 and percentile(counts, 0.67) == 7
+    assert percentile([], 0.5) is None and percentile([(5, 1)], 0.9) == 5

@@ -207,6 +207,9 @@ def test_an_auditor_reads_reports_and_pseudonymised_data_and_writes_nothing(
     aud = as_login(run, monkeypatch, team, team.aud)
     assert report_outputs(aud) == owner_figures
     assert aud("audit", "--json").exit_code == 0
+    quotes = aud("report", "board", "--with-quotes", "--html", str(tmp_path / "b.html"))
+    assert quotes.exit_code == 1 and "never given names" in quotes.output and "Traceback" not in quotes.output
+    assert not (tmp_path / "b.html").exists()
     exported = aud("export", str(tmp_path / "p.jsonl"))
     assert exported.exit_code == 0, exported.output
     before = owner_rows(team, "SELECT count(*) FROM safeguarding_case")
@@ -221,6 +224,61 @@ def test_an_auditor_reads_reports_and_pseudonymised_data_and_writes_nothing(
             conn.execute("UPDATE safeguarding_case SET worker = 'x'")
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute("INSERT INTO settings (key, value) VALUES ('x', 'y')")
+
+
+def test_every_table_under_row_level_security_is_read_by_role(run: Run, team: Team, write_jsonl: Any) -> None:
+    """Table by table, through plain connections: a worker reads their team's rows, a manager and an
+    auditor every row; the managers' policy is `true`, so their plans have no per-row check."""
+    north = full_case(case_ref="C-NORTH", team="North", person={"ref": "P-N", "name": "Nora North"})
+    south = full_case(case_ref="C-SOUTH", team="South", person={"ref": "P-S", "name": "Sid South"})
+    assert run("import", str(write_jsonl([north, south]))).exit_code == 0
+    with psycopg.connect(team.db_url, autocommit=True) as conn:  # the owner fills the tables a case import leaves
+        for statement in (
+            "INSERT INTO case_source SELECT id, 'extract.csv', '2025-01-01' FROM safeguarding_case",
+            "INSERT INTO outcome_review_session (case_id, reviewed_on) SELECT id, '2025-01-01' FROM safeguarding_case",
+            "INSERT INTO outcome_review (review_id, outcome_id, progress) SELECT s.id, d.id, 'Achieved'"
+            " FROM outcome_review_session s JOIN desired_outcome d ON d.case_id = s.case_id",
+            "INSERT INTO desired_outcome_wording (outcome_id, text, category, replaced_on)"
+            " SELECT id, 'before', category, '2025-01-01' FROM desired_outcome",
+        ):
+            conn.execute(statement)
+        tables = [t for (t,) in conn.execute("SELECT relname FROM pg_class WHERE relrowsecurity ORDER BY 1")]
+        everything = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
+    assert {"safeguarding_case", "meeting_attendee", "audit_log"} <= set(tables)
+    assert all(everything.values()), everything
+    seen: dict[str, dict[str, int]] = {}
+    for login in (team.ann, team.bob, team.meg, team.aud):
+        with team.connect(login) as conn:
+            seen[login] = {t: len(conn.execute(f"SELECT 1 FROM {t}").fetchall()) for t in tables}  # noqa: S608
+            plan = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT 1 FROM meeting_attendee, closure_outcome"))
+            assert ("SubPlan" in plan) is (login in (team.ann, team.bob)), plan
+            with pytest.raises(errors.InsufficientPrivilege):  # nobody borrows another group's policies
+                conn.execute("SET ROLE msp_manager" if login != team.meg else "SET ROLE msp_worker")
+    assert seen[team.meg] == seen[team.aud] == everything
+    for table in tables:
+        if table == "audit_log":  # a worker: their cases' entries (the owner imported both), not the users'
+            continue
+        assert seen[team.ann][table] > 0 and seen[team.bob][table] > 0, table
+        assert seen[team.ann][table] + seen[team.bob][table] == everything[table], table
+    with team.connect(team.bob) as conn:
+        keys = {k for (k,) in conn.execute("SELECT row_key FROM audit_log")}
+        assert keys == {"C-SOUTH"}
+        others = conn.execute(
+            "SELECT count(*) FROM meeting_attendee a JOIN meeting m ON m.id = a.meeting_id"
+            " JOIN safeguarding_case c ON c.id = m.case_id WHERE c.team <> 'South'"
+        ).fetchone()
+        assert others == (0,)
+
+
+def test_msp_sessions_on_the_server_do_not_compile_queries(pg_url: str) -> None:
+    """JIT compilation costs more than msp's statements take to run (a second of a report, under RLS)."""
+    from msp_cli.storage.postgres.store import open_server
+
+    store = open_server(pg_url)
+    try:
+        assert store.conn.execute("SHOW jit").fetchone()[0] == "off"
+    finally:
+        store.close()
 
 
 def test_nobody_can_update_or_delete_the_audit_trail(run: Run, team: Team, write_jsonl: Any) -> None:

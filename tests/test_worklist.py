@@ -108,3 +108,25 @@ def test_other_overused_by_a_worker(run: Run, backend: Backend, write_jsonl: Any
     assert [f["worker"] for f in found] == ["Bea"]
     text = run("audit").output
     assert "Bea" in text and "Findings by rule" in text
+
+
+def test_a_long_worklist_shows_the_first_few_of_each_worker_and_where_the_rest_are(
+    run: Run, backend: Backend, write_jsonl: Any
+) -> None:
+    from msp_cli.commands.worklist import FIRST_FEW
+
+    many = FIRST_FEW + 3
+    cases = [closed(f"N{i:02d}", feedback=[], worker="Dee [b]Lane[/b]") for i in range(many)]
+    cases.append(closed("M01", feedback=[], worker="Eve"))
+    assert run("import", str(write_jsonl(cases))).exit_code == 0
+    refs = [f"N{i:02d}" for i in range(many)]
+    assert [f["case_ref"] for f in run_audit(run)["findings"]] == ["M01", *refs]  # JSON: every finding
+
+    text = run("audit").output
+    assert all(ref in text for ref in refs[:FIRST_FEW]) and not any(ref in text for ref in refs[FIRST_FEW:])
+    assert "Dee [b]Lane[/b]: 13 to put right" in text  # the name as recorded, not read as markup
+    assert "and 3 more (no-feedback 3)" in text and "--worker 'Dee [b]Lane[/b]' --all" in " ".join(text.split())
+    assert "M01" in text and "Eve: 1 to put right" in text  # a short list is drawn whole
+
+    every = run("audit", "--worker", "Dee [b]Lane[/b]", "--all").output
+    assert all(ref in every for ref in refs) and "more (" not in every

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 import typer
 
@@ -51,7 +50,7 @@ def init(
         if not existed:
             audit.append("database.init", changes={"msp_version": [None, __version__]})
             # The key that turns references into pseudonyms in exports; it never leaves this file.
-            store.set_setting(audit, "pseudonym_key", secrets.token_hex(32), secret=True)
+            store.set_setting(audit, "pseudonym_key", _new_pseudonym_key(), secret=True)
         if worker:
             store.set_setting(audit, "worker", worker)
         if team:
@@ -68,6 +67,12 @@ def init(
         say(f"No worker name is set: give one with `{command('init --worker NAME')}` or MSP_WORKER.")
 
 
+def _new_pseudonym_key() -> str:
+    import secrets  # here: the other commands of this module do not need it at start-up
+
+    return secrets.token_hex(32)
+
+
 def _init_server(state: AppState, *, worker: str | None, team: str | None) -> None:
     """Set up msp on a server: the schema, the three group roles, row-level security."""
     if worker or state.worker():
@@ -77,7 +82,7 @@ def _init_server(state: AppState, *, worker: str | None, team: str | None) -> No
         if store.setting("pseudonym_key") is None:
             audit.append("database.init", changes={"msp_version": [None, __version__]})
             # the key that turns references into pseudonyms in exports; it never leaves the server
-            store.set_setting(audit, "pseudonym_key", secrets.token_hex(32), secret=True)
+            store.set_setting(audit, "pseudonym_key", _new_pseudonym_key(), secret=True)
         if team:
             store.set_setting(audit, "team", team)
     label = store.location  # type: ignore[attr-defined]  # the URL, without a password

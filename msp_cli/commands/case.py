@@ -138,12 +138,14 @@ def list_(
     as_json: bool = typer.Option(False, "--json", help="JSON Lines for programs."),
 ) -> None:
     """List cases, newest concern first."""
-    from msp_cli.model import is_iso_date
-
     if status not in ("open", "closed", "draft", "all"):
         raise UsageProblem(f"--status {status!r} is not one of: open, closed, draft, all.")
     for name, value in (("--from", date_from), ("--to", date_to)):
-        if value is not None and not is_iso_date(value):
+        if value is None:
+            continue
+        from msp_cli.model import is_iso_date  # only when a date is given: the model is start-up time
+
+        if not is_iso_date(value):
             raise UsageProblem(f"{name} {value!r}: write the date as YYYY-MM-DD.")
     store = ctx.obj.open()
     rows = store.list_cases(

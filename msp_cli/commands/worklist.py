@@ -16,6 +16,12 @@ def register(app: typer.Typer) -> None:
     app.command("audit")(audit)
 
 
+# findings drawn for each worker unless --all: a supervision's worth; the rest are counted and named
+# (by rule), and every one is reachable with --worker W --all or --json. Thousands of table rows
+# would take seconds to draw and no one would read them.
+FIRST_FEW = 10
+
+
 def audit(
     ctx: typer.Context,
     days: int = typer.Option(
@@ -27,6 +33,9 @@ def audit(
         None, "--source", metavar="NAME", help="Only cases imported from this extract (its file name)."
     ),
     as_json: bool = typer.Option(False, "--json", help="One JSON object, for programs."),
+    show_all: bool = typer.Option(
+        False, "--all", help=f"Every finding, not only the first {FIRST_FEW} of each worker."
+    ),
 ) -> None:
     """The case-audit worklist: where recording falls short, case by case, and how to put it right."""
     from msp_cli.storage import worklist_summary
@@ -67,13 +76,26 @@ def audit(
     for f in found:
         by_worker.setdefault(f["worker"] or "(no lead worker)", []).append(f)
     for who in sorted(by_worker):
-        table = Table(title=f"{who}: {len(by_worker[who])} to put right", title_justify="left", expand=True)
+        theirs = by_worker[who]
+        shown = theirs if show_all else theirs[:FIRST_FEW]
+        table = Table(title=Text(f"{who}: {len(theirs)} to put right"), title_justify="left", expand=True)
         table.add_column("Case", no_wrap=True)
         table.add_column("What is missing", ratio=2, overflow="fold")
         table.add_column("How to put it right", ratio=3, overflow="fold")
-        for f in by_worker[who]:
-            table.add_row(f["case_ref"] or "(all)", f["finding"] or "", f["fix"] or "")
+        for f in shown:  # recorded text (references, names) drawn as it is, never as markup
+            table.add_row(Text(f["case_ref"] or "(all)"), Text(f["finding"] or ""), Text(f["fix"] or ""))
         parts.append(Fitted(table))
+        if len(shown) < len(theirs):
+            rest: dict[str, int] = {}
+            for f in theirs[len(shown) :]:
+                rest[str(f["rule"])] = rest.get(str(f["rule"]), 0) + 1
+            every = f"{command()} audit{' --worker ' + quote(who) if theirs[0]['worker'] else ''} --all"
+            parts.append(
+                Text(
+                    f"  and {len(theirs) - len(shown)} more ({', '.join(f'{k} {n}' for k, n in rest.items())});"
+                    f" all of them: {every} (or --json)"
+                )
+            )
     summary = Table(title="Findings by rule", title_justify="left")
     summary.add_column("Rule")
     summary.add_column("Cases", justify="right")

@@ -11,16 +11,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
-from msp_cli.fit import Fitted
 from msp_cli.reports.publish import RULE, SUPPRESSED, percent, shown_count
 from msp_cli.ui import DEMO_BANNER
+
+if TYPE_CHECKING:  # rich is imported where tables are drawn: --json and --csv do not need it
+    from rich.console import Console, RenderableType
+    from rich.table import Table
 
 BAR_WIDTH = 20
 
@@ -74,6 +72,9 @@ def _pct_text(value: float | str | None) -> str:
 
 
 def section_table(section: Section, publish: bool, plain: bool) -> Table:
+    from rich import box
+    from rich.table import Table
+
     table = Table(title=section.title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("", overflow="fold", min_width=30)
     table.add_column("Count", justify="right")
@@ -101,6 +102,10 @@ def section_table(section: Section, publish: bool, plain: bool) -> Table:
 
 
 def grid_table(grid: Grid) -> Table:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=grid.title, title_justify="left", title_style="bold", box=box.SIMPLE_HEAD)
     for i, heading in enumerate(grid.headers):
         table.add_column(heading, justify="left" if i == 0 else "right", overflow="fold")
@@ -116,6 +121,11 @@ def grid_table(grid: Grid) -> Table:
 def render(
     title: str, period_label: str, items: list[Item], *, publish: bool, demo: bool, console: Console
 ) -> RenderableType:
+    from rich.console import Group
+    from rich.text import Text
+
+    from msp_cli.fit import Fitted
+
     plain = console.no_color or not console.is_terminal
     parts: list[RenderableType] = []
     if demo:

@@ -10,22 +10,49 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from msp_cli.errors import MspError
 from msp_cli.storage.interface import CaseHistory, Scope, Storage, StoredCase
 from msp_cli.storage.sqlite.audit import Actor
 from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
 from msp_cli.storage.sqlite.cipher import looks_encrypted_file
-from msp_cli.storage.sqlite.report_queries import DIMENSIONS, SMALL_GROUP
-from msp_cli.storage.sqlite.safety import check_file, restore
 from msp_cli.storage.sqlite.store import (
     create_private_file,
     explain_sqlite_error,
     open_store,
 )
 from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
-from msp_cli.storage.sqlite.worklist import summary as worklist_summary
+
+if TYPE_CHECKING:
+    from msp_cli.storage.sqlite.report_queries import SMALL_GROUP
+    from msp_cli.storage.sqlite.safety import check_file, restore
+    from msp_cli.storage.sqlite.worklist import summary as worklist_summary
+
+    BREAKDOWNS: dict[str, str]
+
+# Names imported when first used (PEP 562): `msp history` and `msp case show` need none of these
+# modules, and importing them is start-up time. name -> (module of storage/sqlite, its name there)
+_ON_FIRST_USE = {
+    "SMALL_GROUP": ("report_queries", "SMALL_GROUP"),
+    "check_file": ("safety", "check_file"),
+    "restore": ("safety", "restore"),
+    "worklist_summary": ("worklist", "summary"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "BREAKDOWNS":  # --by NAME: its heading
+        from msp_cli.storage.sqlite.report_queries import DIMENSIONS
+
+        value: Any = {by: heading for by, (heading, *_) in DIMENSIONS.items()}
+    elif name in _ON_FIRST_USE:
+        module, attribute = _ON_FIRST_USE[name]
+        value = getattr(__import__(f"msp_cli.storage.sqlite.{module}", fromlist=[attribute]), attribute)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # asked for once
+    return value
 
 
 def open_storage(target: Path | str, **options: Any) -> Storage:
@@ -75,8 +102,6 @@ def database_errors() -> tuple[type[Exception], ...]:
     server = sys.modules.get("psycopg")
     return (*sqlite_errors(), *([server.Error] if server is not None else []))
 
-
-BREAKDOWNS = {name: heading for name, (heading, *_) in DIMENSIONS.items()}  # --by NAME: its heading
 
 __all__ = [
     "BREAKDOWNS",

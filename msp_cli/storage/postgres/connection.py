@@ -2,8 +2,9 @@
 
 The case store, reports, worklist and audit trail are written once, in standard SQL with
 sqlite3's `?` and `:name` parameters. `ServerConnection` translates each statement once
-(cached): parameters to psycopg's `%s` / `%(name)s`, SQLite's date arithmetic to
-PostgreSQL's, and `INSERT` into a table with an id gets `RETURNING id` for `lastrowid`.
+(cached): parameters to psycopg's `%s` / `%(name)s`, SQLite's date arithmetic (date(x, '-N days'),
+julianday(b) - julianday(a), strftime) to PostgreSQL's, and `INSERT` into a table with an id gets
+`RETURNING id` for `lastrowid`.
 Dates come back as ISO text, as SQLite keeps them, so records compare equal on both backends.
 """
 
@@ -27,6 +28,7 @@ TABLES_WITH_ID = frozenset(
 )  # fmt: skip
 
 _DATE_SHIFT = re.compile(r"date\(([\w.]+), '-(\d+) days'\)")  # SQLite: date(x, '-N days')
+_DAYS_BETWEEN = re.compile(r"julianday\(([\w.]+)\) - julianday\(([\w.]+)\)")  # SQLite: days from one date to another
 _DATE_PART = re.compile(r"strftime\('(%Y|%m-%d)', ([\w.?]+)\)")  # SQLite: strftime('%Y', x)
 _PG_FORMAT = {"%Y": "YYYY", "%m-%d": "MM-DD"}
 _INSERT_INTO = re.compile(r"\s*INSERT INTO (\w+) \(([^)]*)\)", re.IGNORECASE)
@@ -37,6 +39,7 @@ _PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \([?, ]+\)")
 def translate(sql: str) -> str:
     """SQLITE_SQL in PostgreSQL: parameters, date arithmetic; quoted text is left as it is."""
     sql = _DATE_SHIFT.sub(r"(\1 - \2)", sql)
+    sql = _DAYS_BETWEEN.sub(r"(CAST(\1 AS DATE) - CAST(\2 AS DATE))", sql)
     sql = _DATE_PART.sub(lambda m: f"to_char(CAST({m.group(2)} AS DATE), '{_PG_FORMAT[m.group(1)]}')", sql)
     out: list[str] = []
     i, n = 0, len(sql)

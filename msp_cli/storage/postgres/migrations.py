@@ -25,6 +25,8 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
     (2, "0002_schema", ("0001_schema.sql", "security.sql")),
     (3, "0003_issue19_source", ("0003_case_source.sql",)),
     (4, "0004_audit_mac", ("0004_audit_mac.sql",)),
+    (5, "0005_issue17_indexes", ("0005_issue17_indexes.sql",)),
+    (6, "0006_issue13_rls", ("0006_rls.sql",)),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -24,7 +24,7 @@ from psycopg import errors as pg_errors
 from msp_cli.errors import DatabaseProblem, MspError
 from msp_cli.location import redacted
 from msp_cli.record import Feedback, Meeting
-from msp_cli.storage.interface import StoredCase
+from msp_cli.storage.interface import Scope, StoredCase
 from msp_cli.storage.postgres import migrations
 from msp_cli.storage.postgres.connection import ServerConnection
 from msp_cli.storage.sqlite import audit as audit_mod
@@ -124,6 +124,14 @@ class ServerStore(Store):
             row = self.conn.execute("SELECT (msp_my_teams())[1]").fetchone()
             return None if row is None or row[0] is None else str(row[0])
         return super().setting(key)
+
+    def report(self, name: str, scope: Scope, *extra: Any) -> Any:
+        if name == "consented_words" and self.role == "auditor":  # blanking names out needs the names
+            raise MspError(
+                "People's own words need their names to blank them out, and an auditor's login is never"
+                " given names: run the Board report without --with-quotes, or ask a manager to run it."
+            )
+        return super().report(name, scope, *extra)
 
     def case_writer(self, audit: AuditWriter, *, action: str, source: tuple[str, str] | None = None) -> BulkWriter:
         self.bulk_written = True  # statistics are refreshed once this transaction commits
@@ -324,6 +332,9 @@ def open_server(
     conn = ServerConnection(raw)
     try:
         conn.execute("SET datestyle = ISO")
+        # msp's statements are short: compiling one (JIT) takes longer than running it, and under
+        # row-level security the planner's costs can pass jit_above_cost (a second lost a report)
+        conn.execute("SET jit = off")
         number = migrations.version(conn)
         created = number is None
         if number is None and not create:

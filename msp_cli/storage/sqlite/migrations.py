@@ -77,5 +77,20 @@ def m0004_issue15_audit(db: Database) -> None:
     db.conn.execute("PRAGMA user_version = 4")
 
 
+@migrations(name="0005_issue17_indexes")
+def m0005_issue17_indexes(db: Database) -> None:
+    """The indexes the reports and the worklist read by: current closures by date and by case (with the
+    date, so a re-referral is found in the index alone), and each case's first review of its outcomes."""
+    db.conn.execute("CREATE INDEX closure_current_concluded ON closure (concluded, case_id) WHERE reopened_on IS NULL")
+    db.conn.execute(
+        "CREATE INDEX closure_current_case_concluded ON closure (case_id, concluded) WHERE reopened_on IS NULL"
+    )
+    db.conn.execute("DROP INDEX outcome_review_session_case")  # the new index serves its lookups too
+    db.conn.execute(
+        "CREATE INDEX outcome_review_session_case_reviewed ON outcome_review_session (case_id, reviewed_on)"
+    )
+    db.conn.execute("PRAGMA user_version = 5")
+
+
 def apply(conn: sqlite3.Connection) -> None:
     migrations.apply(Database(conn, recursive_triggers=False, execute_plugins=False))

@@ -14,7 +14,7 @@ from fixed fragments and vocabulary labels only; every value from the user is a 
 
 from __future__ import annotations
 
-import datetime as dt
+import calendar
 import math
 import sqlite3
 from collections.abc import Sequence
@@ -47,6 +47,33 @@ def filters(scope: Scope, alias: str = "c") -> tuple[str, list[Any]]:
 
 def _when(condition: str) -> str:
     return f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def _quote(label: str) -> str:
+    return "'" + label.replace("'", "''") + "'"
+
+
+def _labelled(expr: str, labels: Sequence[str], where: str = "") -> dict[str, str]:
+    """For each of LABELS, the condition that counts a row under it: EXPR equals it (and WHERE holds)."""
+    return {label: f"{where + ' AND ' if where else ''}{expr} = {_quote(label)}" for label in labels}
+
+
+def _one_pass(
+    conn: sqlite3.Connection, base: str, params: list[Any], tables: dict[str, dict[str, str]]
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """One pass over BASE: how many rows, and for each table how many meet each of its conditions (by name).
+
+    Conditional sums in one SELECT: the rows are read once, however many figures are counted from them.
+    """
+    conditions = [c for table in tables.values() for c in table.values()]
+    row = conn.execute(f"SELECT COUNT(*), {', '.join(_when(c) for c in conditions)}{base}", params).fetchone()
+    values = iter(row[1:])
+    return int(row[0]), {name: {key: int(next(values) or 0) for key in table} for name, table in tables.items()}
+
+
+def _days_between(start: str, end: str) -> str:
+    """Whole days from START to END, two ISO dates (the server's translation: storage/postgres/connection.py)."""
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
 
 
 def _concluded(scope: Scope, kind: Rule = rules.IS_ENQUIRY, *, join: str = "") -> tuple[str, list[Any]]:
@@ -106,65 +133,55 @@ def _count_by(
 
 
 def sac(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
-    """The Safeguarding Adults Collection tables (SG1a-d, SG1f, SG2a-e, SG3a, SG4a) for the period."""
-    extra, fparams = filters(scope)
-    p = scope.period
-    received = _when("c.concern_received BETWEEN ? AND ?")
-    s42_started = _when(f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?")
-    other_started = _when(f"{condition(rules.IS_OTHER_ENQUIRY)} AND c.enquiry_started BETWEEN ? AND ?")
-    row = conn.execute(
-        f"SELECT {received}, {s42_started}, {other_started} FROM safeguarding_case c WHERE 1 = 1{extra}",
-        [p.start, p.end, p.start, p.end, p.start, p.end, *fparams],
-    ).fetchone()
+    """The Safeguarding Adults Collection tables (SG1a-d, SG1f, SG2a-e, SG3a, SG4a) for the period.
+
+    Three passes: the Section 42 enquiries concluded (every SG2-SG4 table at once), their types of
+    risk, and the cases started in the period (SG1f totals and the SG1a-d people at once).
+    """
     base, params = _concluded(scope, rules.IS_SECTION_42)
     with_risks, _ = _concluded(scope, rules.IS_SECTION_42, join=" JOIN case_risk_type rt ON rt.case_id = c.id")
-    concluded = int(conn.execute(f"SELECT COUNT(*){base}", params).fetchone()[0])
     lacked = condition(rules.LACKED_CAPACITY)
+    concluded, counted = _one_pass(
+        conn,
+        base,
+        params,
+        {
+            "supported": {"yes": f"{lacked} AND c.capacity_support IN ('Advocate', 'Family or friend')"},
+            "location_of_risk": _labelled("c.location_of_risk", vocab.LOCATION_OF_RISK),
+            "source_of_risk": _labelled("c.source_of_risk", vocab.SOURCE_OF_RISK),
+            "risk_assessment_outcome": _labelled("cl.risk_assessment_outcome", vocab.RISK_ASSESSMENT_OUTCOME),
+            "risk_outcome": _labelled("cl.risk_outcome", vocab.RISK_OUTCOME, condition(rules.RISK_OUTCOME_REQUIRED)),
+            "lacked_capacity": _labelled("COALESCE(c.lacked_capacity, 'Not recorded')", vocab.LACKED_CAPACITY),
+            "asked_about_outcomes": _labelled(
+                "COALESCE(c.asked_about_outcomes, 'Not Recorded')", vocab.ASKED_ABOUT_OUTCOMES
+            ),
+            "outcomes_achieved": _labelled("cl.outcomes_achieved", vocab.OUTCOMES_ACHIEVED, EXPRESSED),
+            "not_recorded": {
+                column: f"{alias}.{column} IS NULL"
+                for alias, column in (
+                    ("c", "location_of_risk"),
+                    ("c", "source_of_risk"),
+                    ("cl", "risk_assessment_outcome"),
+                )
+            },
+        },
+    )
+    totals, people = _started(conn, scope)
     return {
-        "concerns": int(row[0] or 0),
-        "section_42_enquiries": int(row[1] or 0),
-        "other_enquiries": int(row[2] or 0),
+        **totals,
         "concluded_section_42_enquiries": concluded,
         "type_of_risk": _count_by(conn, "rt.risk_type", with_risks, params, vocab.RISK_TYPE),
-        "location_of_risk": _count_by(conn, "c.location_of_risk", base, params, vocab.LOCATION_OF_RISK),
-        "source_of_risk": _count_by(conn, "c.source_of_risk", base, params, vocab.SOURCE_OF_RISK),
-        "risk_assessment_outcome": _count_by(
-            conn, "cl.risk_assessment_outcome", base, params, vocab.RISK_ASSESSMENT_OUTCOME
-        ),
-        "risk_outcome": _count_by(
-            conn,
-            "cl.risk_outcome",
-            base,
-            params,
-            vocab.RISK_OUTCOME,
-            where=f" AND {condition(rules.RISK_OUTCOME_REQUIRED)}",
-        ),
-        "lacked_capacity": _count_by(
-            conn, "COALESCE(c.lacked_capacity, 'Not recorded')", base, params, vocab.LACKED_CAPACITY
-        ),
-        "lacked_capacity_supported": int(
-            conn.execute(
-                f"SELECT COUNT(*){base} AND {lacked} AND c.capacity_support IN ('Advocate', 'Family or friend')",
-                params,
-            ).fetchone()[0]
-        ),
-        "asked_about_outcomes": _count_by(
-            conn, "COALESCE(c.asked_about_outcomes, 'Not Recorded')", base, params, vocab.ASKED_ABOUT_OUTCOMES
-        ),
-        "outcomes_achieved": _count_by(
-            conn, "cl.outcomes_achieved", base, params, vocab.OUTCOMES_ACHIEVED, where=f" AND {EXPRESSED}"
-        ),
-        "not_recorded": {
-            "location_of_risk": _missing(conn, "c.location_of_risk", base, params),
-            "source_of_risk": _missing(conn, "c.source_of_risk", base, params),
-            "risk_assessment_outcome": _missing(conn, "cl.risk_assessment_outcome", base, params),
-        },
-        "individuals": individuals(conn, scope),
+        "location_of_risk": counted["location_of_risk"],
+        "source_of_risk": counted["source_of_risk"],
+        "risk_assessment_outcome": counted["risk_assessment_outcome"],
+        "risk_outcome": counted["risk_outcome"],
+        "lacked_capacity": counted["lacked_capacity"],
+        "lacked_capacity_supported": counted["supported"]["yes"],
+        "asked_about_outcomes": counted["asked_about_outcomes"],
+        "outcomes_achieved": counted["outcomes_achieved"],
+        "not_recorded": counted["not_recorded"],
+        "individuals": people,
     }
-
-
-def _missing(conn: sqlite3.Connection, column: str, base: str, params: list[Any]) -> int:
-    return int(conn.execute(f"SELECT COUNT(*){base} AND {column} IS NULL", params).fetchone()[0])
 
 
 # --- SG1a-SG1d: individuals -----------------------------------------------------------------
@@ -175,17 +192,27 @@ SG1_COLUMNS = {
     "Section 42 Enquiries": f"{condition(rules.IS_SECTION_42)} AND c.enquiry_started BETWEEN ? AND ?",
     "Other Enquiries": f"{condition(rules.IS_OTHER_ENQUIRY)} AND c.enquiry_started BETWEEN ? AND ?",
 }
-# Whole years from the date of birth to the last day of the period (the first ? is that day);
-# the birthday counts on its day. A date of birth that would make an adult at risk under 18
-# cannot be right, so the recorded band is used instead.
-_AGE = (
-    "(CAST(strftime('%Y', ?) AS INTEGER) - CAST(strftime('%Y', p.date_of_birth) AS INTEGER)"
-    " - CASE WHEN strftime('%m-%d', ?) < strftime('%m-%d', p.date_of_birth) THEN 1 ELSE 0 END)"
-)
+# Age on the last day of the period, in bands: a person is N or older that day when born on or before
+# N years earlier (the birthday counts on its day), so each band is one comparison of dates, with
+# no date arithmetic a row. A date of birth that would make an adult at risk under 18 cannot be
+# right, so the recorded band is used instead.
+AGE_FROM = ((95, "95+"), (85, "85-94"), (75, "75-84"), (65, "65-74"), (18, "18-64"))
 _AGE_BAND = (
-    f"COALESCE(CASE WHEN {_AGE} >= 95 THEN '95+' WHEN {_AGE} >= 85 THEN '85-94' WHEN {_AGE} >= 75 THEN '75-84'"
-    f" WHEN {_AGE} >= 65 THEN '65-74' WHEN {_AGE} >= 18 THEN '18-64' END, p.age_band, 'Not Known')"
+    "COALESCE(CASE "
+    + " ".join(f"WHEN p.date_of_birth <= ? THEN '{band}'" for _years, band in AGE_FROM)
+    + " END, p.age_band, 'Not Known')"
 )
+
+
+def born_by(day: str, years: int) -> str:
+    """The last date of birth of someone YEARS old on DAY (ISO dates); born 29 February, a year later
+    in a year without one is 1 March, as whole years count it."""
+    year, month_day = int(day[:4]) - years, day[5:]
+    if month_day == "02-29" and not calendar.isleap(year):
+        month_day = "02-28"
+    return f"{year:04d}-{month_day}"
+
+
 # SG1 table -> (grouping expression, its labels); a person with nothing recorded is Not Known
 SG1_TABLES: dict[str, tuple[str, Sequence[str]]] = {
     "age_band": (_AGE_BAND, vocab.AGE_BAND),
@@ -195,25 +222,48 @@ SG1_TABLES: dict[str, tuple[str, Sequence[str]]] = {
 }
 
 
-def individuals(conn: sqlite3.Connection, scope: Scope) -> dict[str, dict[str, dict[str, int]]]:
-    """SG1a-SG1d: adults at risk in concerns raised, and in enquiries started, in the period.
+# SG1f total -> its SG1 column
+SG1_TOTALS = {
+    "concerns": "Safeguarding Concerns",
+    "section_42_enquiries": "Section 42 Enquiries",
+    "other_enquiries": "Other Enquiries",
+}
 
-    Each person counts once per column of each table, however many cases they had.
+
+def _started(conn: sqlite3.Connection, scope: Scope) -> tuple[dict[str, int], dict[str, dict[str, dict[str, int]]]]:
+    """SG1f (cases) and SG1a-SG1d (adults at risk) for concerns raised, and enquiries started, in the period.
+
+    One pass: the inner query gives each person their cases in each column; the outer counts cases,
+    and people with at least one, by the four tables' groups at once (few groups: Python adds them up).
     """
     extra, fparams = filters(scope)
-    end = scope.period.end
-    out: dict[str, dict[str, dict[str, int]]] = {}
-    for table, (expr, labels) in SG1_TABLES.items():
-        expr_params = [end, end] * 5 if table == "age_band" else []
-        out[table] = {}
-        for column, started in SG1_COLUMNS.items():
-            query = (
-                f"SELECT {expr}, COUNT(DISTINCT p.id) FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
-                f" WHERE {started}{extra} GROUP BY 1"
-            )
-            found = dict(conn.execute(query, [*expr_params, scope.period.start, end, *fparams]).fetchall())
-            out[table][column] = {label: int(found.get(label, 0)) for label in labels}
-    return out
+    start, end = scope.period.start, scope.period.end
+    columns = list(SG1_COLUMNS.values())
+    per_person = ", ".join(f"{_when(started)} AS n{i}" for i, started in enumerate(columns))
+    groups = ", ".join(expr for expr, _labels in SG1_TABLES.values())
+    sums = ", ".join(f"SUM(p.n{i}), {_when(f'p.n{i} > 0')}" for i in range(len(columns)))
+    # cases started in the period in none of the columns (an enquiry of no kind) count nowhere
+    query = (
+        f"SELECT {groups}, {sums} FROM (SELECT p.date_of_birth, p.age_band, p.sex, p.ethnicity,"
+        f" p.primary_support_reason, {per_person} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"
+        f" WHERE (c.concern_received BETWEEN ? AND ? OR c.enquiry_started BETWEEN ? AND ?){extra}"
+        f" GROUP BY p.id) p GROUP BY {', '.join(str(i + 1) for i in range(len(SG1_TABLES)))}"
+    )
+    dates = [start, end] * len(columns)
+    cases = dict.fromkeys(SG1_TOTALS, 0)
+    found: dict[str, dict[str, dict[str, int]]] = {t: {c: {} for c in SG1_COLUMNS} for t in SG1_TABLES}
+    born = [born_by(end, years) for years, _band in AGE_FROM]
+    for row in conn.execute(query, [*born, *dates, start, end, start, end, *fparams]):
+        keys, counts = row[: len(SG1_TABLES)], row[len(SG1_TABLES) :]
+        for i, (total, column) in enumerate(SG1_TOTALS.items()):
+            cases[total] += int(counts[2 * i] or 0)
+            for table, key in zip(SG1_TABLES, keys, strict=True):
+                found[table][column][key] = found[table][column].get(key, 0) + int(counts[2 * i + 1] or 0)
+    people = {
+        table: {column: {label: found[table][column].get(label, 0) for label in labels} for column in SG1_COLUMNS}
+        for table, (_expr, labels) in SG1_TABLES.items()
+    }
+    return cases, people
 
 
 # --- breakdowns ---------------------------------------------------------------------------
@@ -277,18 +327,23 @@ def desired(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     counts = ", ".join(
         [_when("d.negotiated_text IS NOT NULL")] + [_when(f"co.achieved = '{a}'") for a in vocab.OUTCOMES_ACHIEVED]
     )
-    query = f"SELECT d.category, COUNT(*), {counts}{base} GROUP BY d.category"
-    found = {row[0]: row[1:] for row in conn.execute(query, params)}
-    reasons_query = (
-        f"SELECT d.category, d.negotiated_reason, COUNT(*){base}"
-        " AND d.negotiated_text IS NOT NULL GROUP BY d.category, d.negotiated_reason"
+    # one pass, by kind and reason: the kind's figures are the sums over its reasons; in SQLite's order
+    # (no reason first) on both backends, as the reasons are listed in it
+    query = (
+        f"SELECT d.category, d.negotiated_reason, COUNT(*), {counts}{base} GROUP BY d.category, d.negotiated_reason"
+        " ORDER BY d.category, CASE WHEN d.negotiated_reason IS NULL THEN 0 ELSE 1 END, d.negotiated_reason"
     )
+    found: dict[str, list[int]] = {}
     reasons: dict[str, dict[str, int]] = {}
-    for category, reason, count in conn.execute(reasons_query, params):
-        reasons.setdefault(category, {})[reason or NOT_RECORDED] = int(count)
+    for category, reason, *figures in conn.execute(query, params):
+        sums = found.setdefault(category, [0] * len(figures))
+        for i, n in enumerate(figures):
+            sums[i] += int(n or 0)
+        if figures[1]:  # negotiated: why
+            reasons.setdefault(category, {})[reason or NOT_RECORDED] = int(figures[1])
     rows = []
     for category in vocab.OUTCOME_CATEGORY:
-        total, negotiated, fully, partly, not_ = (int(v or 0) for v in found.get(category, (0, 0, 0, 0, 0)))
+        total, negotiated, fully, partly, not_ = found.get(category, [0, 0, 0, 0, 0])
         rows.append(
             {
                 "category": category,
@@ -306,71 +361,94 @@ def desired(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
 # --- capacity, time, feedback ---------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], fraction: float) -> float | None:
-    """Nearest-rank percentile (the median is 0.5); None for no values."""
-    if not values:
+def percentile(counts: Sequence[tuple[int, int]], fraction: float) -> int | None:
+    """Nearest-rank percentile (the median is 0.5) of values given as (value, how many); None for none."""
+    total = sum(n for _value, n in counts)
+    if not total:
         return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
+    rank = max(1, math.ceil(fraction * total))
+    seen = 0
+    for value, n in sorted(counts):
+        seen += n
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the rank is at most the total")
 
 
-def _days(pairs: Sequence[tuple[str | None, str | None]]) -> list[int]:
-    return [
-        (dt.date.fromisoformat(b) - dt.date.fromisoformat(a)).days for a, b in pairs if a is not None and b is not None
-    ]
+def _spread(counts: Sequence[tuple[int, int]]) -> dict[str, Any]:
+    return {
+        "cases": sum(n for _days, n in counts),
+        "median": percentile(counts, 0.5),
+        "p90": percentile(counts, 0.9),
+    }
 
 
-def _spread(days: list[int]) -> dict[str, Any]:
-    return {"cases": len(days), "median": percentile(days, 0.5), "p90": percentile(days, 0.9)}
+def _histogram(conn: sqlite3.Connection, start: str, end: str, base: str, params: list[Any]) -> list[tuple[int, int]]:
+    """(days from START to END, how many rows) over BASE, where both dates are recorded."""
+    days = _days_between(start, end)
+    query = f"SELECT {days}, COUNT(*){base} AND {start} IS NOT NULL AND {end} IS NOT NULL GROUP BY {days}"
+    return [(int(d), int(n)) for d, n in conn.execute(query, params)]
 
 
 def capacity(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     base, params = _concluded(scope)
     lacked = condition(rules.LACKED_CAPACITY)
-    lacked_sql = f" AND {lacked}"
-    row = conn.execute(f"SELECT COUNT(*), {_when(lacked)}{base}", params).fetchone()
-    support = _count_by(
+    concluded, counted = _one_pass(
         conn,
-        f"COALESCE(c.capacity_support, '{NOT_RECORDED}')",
         base,
         params,
-        (*vocab.CAPACITY_SUPPORT, NOT_RECORDED),
-        where=lacked_sql,
+        {
+            "totals": {
+                "lacked": lacked,
+                "notes": f"{lacked} AND c.best_interests_note IS NOT NULL AND TRIM(c.best_interests_note) <> ''",
+                "not_started": "c.advocacy_offered IS NOT NULL AND c.advocacy_started IS NULL",
+            },
+            "support": _labelled(
+                f"COALESCE(c.capacity_support, '{NOT_RECORDED}')", (*vocab.CAPACITY_SUPPORT, NOT_RECORDED), lacked
+            ),
+        },
     )
-    notes = conn.execute(
-        f"SELECT COUNT(*){base}{lacked_sql} AND c.best_interests_note IS NOT NULL"
-        " AND TRIM(c.best_interests_note) <> ''",
-        params,
-    ).fetchone()[0]
-    pairs = conn.execute(f"SELECT c.advocacy_offered, c.advocacy_started{base}", params).fetchall()
+    totals = counted["totals"]
     return {
-        "concluded": int(row[0] or 0),
-        "lacked_capacity": int(row[1] or 0),
-        "support": support,
-        "best_interests_notes": int(notes or 0),
-        "advocacy_offered_to_started_days": _spread(_days(pairs)),
-        "advocacy_offered_not_started": sum(1 for a, b in pairs if a is not None and b is None),
+        "concluded": concluded,
+        "lacked_capacity": totals["lacked"],
+        "support": counted["support"],
+        "best_interests_notes": totals["notes"],
+        "advocacy_offered_to_started_days": _spread(
+            _histogram(conn, "c.advocacy_offered", "c.advocacy_started", base, params)
+        ),
+        "advocacy_offered_not_started": totals["not_started"],
     }
 
 
 def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
     base, params = _concluded(scope)
-    dates = conn.execute(
-        f"SELECT c.id, c.concern_received, c.enquiry_started, cl.concluded{base}",
-        params,
-    ).fetchall()
+    # one pass: (days to enquiry, days to closure) pairs with how many cases had each; NULL where not recorded
+    to_enquiry = _days_between("c.concern_received", "c.enquiry_started")
+    to_closure = _days_between("c.concern_received", "cl.concluded")
+    pairs = conn.execute(f"SELECT {to_enquiry}, {to_closure}, COUNT(*){base} GROUP BY 1, 2", params).fetchall()
+    enquiry: dict[int, int] = {}
+    closure: dict[int, int] = {}
+    for days_to_enquiry, days_to_closure, n in pairs:
+        if days_to_enquiry is not None:
+            enquiry[int(days_to_enquiry)] = enquiry.get(int(days_to_enquiry), 0) + int(n)
+        if days_to_closure is not None:
+            closure[int(days_to_closure)] = closure.get(int(days_to_closure), 0) + int(n)
+    cases = sum(int(n) for *_days, n in pairs)
     with_meetings, _ = _concluded(scope, join=" JOIN meeting m ON m.case_id = c.id")
+    # a meeting is later if held on or after the first review of the outcomes, early if before it or
+    # there was none; grouped by that (two rows), so each meeting's subqueries run once
     meetings = conn.execute(
-        "SELECT m.case_id, m.held_on, m.minutes_spent, m.person_prepared,"
-        " CASE WHEN EXISTS (SELECT 1 FROM meeting_attendee a WHERE a.meeting_id = m.id AND a.attendee = 'Person')"
-        " THEN 1 ELSE 0 END,"
-        " (SELECT MIN(r.reviewed_on) FROM outcome_review_session r WHERE r.case_id = m.case_id)"
-        f"{with_meetings}",
+        "SELECT CASE WHEN m.held_on >= (SELECT MIN(r.reviewed_on) FROM outcome_review_session r"
+        " WHERE r.case_id = m.case_id) THEN 1 ELSE 0 END, COUNT(*),"
+        " SUM(CASE WHEN EXISTS (SELECT 1 FROM meeting_attendee a WHERE a.meeting_id = m.id AND a.attendee = 'Person')"
+        " THEN 1 ELSE 0 END), SUM(CASE WHEN m.person_prepared = 1 THEN 1 ELSE 0 END), SUM(m.minutes_spent)"
+        f"{with_meetings} GROUP BY 1",
         params,
     ).fetchall()
-    early = [m[2] for m in meetings if m[2] is not None and (m[5] is None or m[1] < m[5])]
-    later = [m[2] for m in meetings if m[2] is not None and m[5] is not None and m[1] >= m[5]]
+    by_time = {int(later): [int(v or 0) for v in figures] for later, *figures in meetings}
+    early, later = by_time.get(0, [0, 0, 0, 0]), by_time.get(1, [0, 0, 0, 0])
+    held = early[0] + later[0]
     extra, fparams = filters(scope)
     referrals = conn.execute(
         "SELECT COUNT(DISTINCT c.person_id),"
@@ -381,37 +459,37 @@ def time(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
         f" FROM safeguarding_case c WHERE c.concern_received BETWEEN ? AND ?{extra}",
         [scope.period.start, scope.period.end, *fparams],
     ).fetchone()
-    cases = len(dates)
     return {
         "concluded": cases,
-        "concern_to_enquiry_days": _spread(_days([(d[1], d[2]) for d in dates])),
-        "concern_to_closure_days": _spread(_days([(d[1], d[3]) for d in dates])),
-        "meetings": len(meetings),
-        "meetings_per_case": round(len(meetings) / cases, 2) if cases else None,
-        "meetings_person_attended": sum(m[4] for m in meetings),
-        "meetings_person_prepared": sum(1 for m in meetings if m[3] == 1),
-        "minutes_early": sum(early),
-        "minutes_later": sum(later),
+        "concern_to_enquiry_days": _spread(list(enquiry.items())),
+        "concern_to_closure_days": _spread(list(closure.items())),
+        "meetings": held,
+        "meetings_per_case": round(held / cases, 2) if cases else None,
+        "meetings_person_attended": early[1] + later[1],
+        "meetings_person_prepared": early[2] + later[2],
+        "minutes_early": early[3],
+        "minutes_later": later[3],
         "people_with_concerns": int(referrals[0] or 0),
         "people_re_referred_within_12_months": int(referrals[1] or 0),
     }
 
 
-FEEDBACK_QUESTIONS = tuple(f.column for f in fields_of("feedback") if f.kind is Kind.SCORE)
+FEEDBACK_QUESTIONS = tuple(f.column for f in fields_of("feedback") if f.kind is Kind.SCORE and f.column is not None)
+SCORES = range(1, 6)
 
 
 def feedback(conn: sqlite3.Connection, scope: Scope) -> dict[str, Any]:
-    """Feedback given in the period: who answered, and each question's answers 1 to 5."""
+    """Feedback given in the period: who answered, and each question's answers 1 to 5 (one pass)."""
     extra, fparams = filters(scope)
     base = f" FROM feedback f JOIN safeguarding_case c ON c.id = f.case_id WHERE f.given_on BETWEEN ? AND ?{extra}"
     params = [scope.period.start, scope.period.end, *fparams]
-    given_by = _count_by(
-        conn, f"COALESCE(f.given_by, '{NOT_RECORDED}')", base, params, (*vocab.EXPRESSED_BY, NOT_RECORDED)
-    )
+    tables = {"given_by": _labelled(f"COALESCE(f.given_by, '{NOT_RECORDED}')", (*vocab.EXPRESSED_BY, NOT_RECORDED))}
+    tables |= {q: {str(s): f"f.{q} = {s}" for s in SCORES} for q in FEEDBACK_QUESTIONS}
+    _responses, counted = _one_pass(conn, base, params, tables)
+    given_by = counted["given_by"]
     questions = {}
     for q in FEEDBACK_QUESTIONS:
-        counts = dict(conn.execute(f"SELECT f.{q}, COUNT(*){base} AND f.{q} IS NOT NULL GROUP BY f.{q}", params))
-        scores = {str(s): int(counts.get(s, 0)) for s in range(1, 6)}
+        scores = counted[q]
         answered = sum(scores.values())
         mean = sum(int(s) * n for s, n in scores.items()) / answered if answered else None
         questions[q] = {"answered": answered, "scores": scores, "mean": round(mean, 2) if mean is not None else None}

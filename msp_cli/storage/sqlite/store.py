@@ -30,7 +30,7 @@ from msp_cli.storage.sqlite.audit import Actor, AuditWriter
 if TYPE_CHECKING:
     from msp_cli.storage.sqlite.bulk import BulkWriter
 
-SCHEMA_VERSION = 4  # the number of the newest migration in migrations.py
+SCHEMA_VERSION = 5  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
 

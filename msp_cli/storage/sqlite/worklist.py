@@ -1,7 +1,8 @@
 """`msp audit`: the case-audit worklist. Which cases' recording falls short, and how to put it right.
 
-Looks at open cases and those closed in the last DAYS days. Each rule is one query that
-returns (worker, case_ref); the worklist groups the findings by worker, for supervision.
+Looks at open cases and those closed in the last DAYS days. Each rule is an SQL condition; one
+pass over the cases in scope answers every rule at once (a column each), and returns only the
+cases with a finding. The worklist groups the findings by worker, for supervision.
 """
 
 from __future__ import annotations
@@ -157,24 +158,31 @@ def findings(
         "team": team,
         "source": source,
     }
+    # one column a rule, 1 where it holds; the outer WHERE keeps the cases with at least one finding.
+    # DISTINCT changes no rows (each case is one) but keeps SQLite from flattening the subquery,
+    # which would copy every rule into the WHERE and so test it twice
+    flags = ", ".join(f"CASE WHEN {rule.where} THEN 1 ELSE 0 END AS r{i}" for i, rule in enumerate(RULES))
+    query = (
+        "SELECT * FROM (SELECT DISTINCT c.worker, c.case_ref, CASE WHEN cl.id IS NULL THEN 0 ELSE 1 END AS closed,"
+        f" {flags} FROM safeguarding_case c{CURRENT_CLOSURE}{IN_SCOPE}) f"
+        f" WHERE {' + '.join(f'f.r{i}' for i in range(len(RULES)))} > 0 ORDER BY f.case_ref"
+    )
+    flagged = conn.execute(query, params).fetchall()
     out: list[dict[str, str | None]] = []
-    for rule in RULES:
-        query = (
-            f"SELECT c.worker, c.case_ref, cl.id IS NOT NULL FROM safeguarding_case c{CURRENT_CLOSURE}{IN_SCOPE}"
-            f" AND {rule.where} ORDER BY c.case_ref"
-        )
-        for who, ref, closed in conn.execute(query, params):
-            out.append(
-                {
-                    "worker": who,
-                    "case_ref": ref,
-                    "rule": rule.key,
-                    "finding": rule.finding,
-                    "fix": rule.fix_closed
-                    if closed and rule.fix_closed
-                    else rule.fix,  # a template: the command line fills in {msp} and {ref} (commands/worklist.py)
-                }
-            )
+    for i, rule in enumerate(RULES):  # rule by rule, each in case order
+        for who, ref, closed, *holds in flagged:
+            if holds[i]:
+                out.append(
+                    {
+                        "worker": who,
+                        "case_ref": ref,
+                        "rule": rule.key,
+                        "finding": rule.finding,
+                        "fix": rule.fix_closed
+                        if closed and rule.fix_closed
+                        else rule.fix,  # a template: the command line fills in {msp} and {ref} (commands/worklist.py)
+                    }
+                )
     other = (
         "SELECT c.worker, COUNT(*), SUM(CASE WHEN d.category = 'Other' THEN 1 ELSE 0 END)"
         f" FROM safeguarding_case c JOIN desired_outcome d ON d.case_id = c.id{CURRENT_CLOSURE}{IN_SCOPE}"
