@@ -3,21 +3,27 @@
 Each case entry carries its changes as {interchange path: [old, new]} (audit.diff), or whole
 values for a new record (audit.created). Applying the new values in order rebuilds each case
 as msp wrote it; a stored value that differs was changed behind msp's back (a direct UPDATE
-with sqlite3, another program). People are shared by cases, so they are replayed once, across
-all entries, by reference. Only the field's path is reported, never its value.
+with sqlite3, another program). Only the field's path is reported, never its value.
+
+It streams, so time grows with the trail and memory does not: the stored cases (by case_ref,
+through its unique index) and their entries (by case_ref and number, through the trail's
+row_key index) are walked side by side, one case at a time. A person shared by several cases
+is changed by the entries of each of them, in the trail's order; so the people shared by
+cases are replayed in a second pass, person by person, over their cases' entries.
 """
 
 from __future__ import annotations
 
-import copy
+import functools
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import groupby
 from typing import Any
 
 from msp_cli.storage.sqlite import audit as audit_mod
-from msp_cli.storage.sqlite import case_store
+from msp_cli.storage.sqlite import case_store, rowmap
 
 # tables whose audit entries carry a case's changes, with the case_ref as row_key
 CASE_ENTRY_TABLES = ("safeguarding_case", "outcome_review_session", "meeting", "feedback", "closure")
@@ -30,6 +36,9 @@ NOT_COMPARED = re.compile(
 )
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 LIMIT = 50  # cases listed before the rest are counted
+_MARKS = ", ".join("?" for _ in CASE_ENTRY_TABLES)
+
+Entry = tuple[str, str, dict[str, Any]]  # (action, case_ref, changes)
 
 
 class _Case:
@@ -38,70 +47,115 @@ class _Case:
         self.responses: dict[str, list[str]] = {"planned": [], "used": []}  # the two stages, as case_store keeps them
 
 
+class _Refs:
+    """The first few case references of a kind, and how many there were in all."""
+
+    def __init__(self, shown: int = 10) -> None:
+        self.shown, self.count = shown, 0
+        self.refs: list[str] = []
+
+    def add(self, ref: str) -> None:
+        self.count += 1
+        if len(self.refs) < self.shown:
+            self.refs.append(ref)
+
+    def text(self) -> str:
+        more = self.count - len(self.refs)
+        return ", ".join(self.refs) + (f" and {more} more" if more else "")
+
+
+class _Findings:
+    """The differing fields of the first LIMIT cases, in case order; the rest counted."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+        self.more: set[str] = set()  # cases found beyond the first LIMIT
+
+    def add(self, ref: str, fields: list[str]) -> None:
+        if ref in self.fields:  # a shared person's fields, after the case's own
+            self.fields[ref] += [f for f in fields if f not in self.fields[ref]]
+        elif len(self.fields) < LIMIT:
+            self.fields[ref] = fields
+        else:
+            self.more.add(ref)
+
+    def text(self) -> list[str]:
+        lines = []
+        for ref in sorted(self.fields):
+            fields = self.fields[ref]
+            shown = ", ".join(fields[:6]) + (f" and {len(fields) - 6} more" if len(fields) > 6 else "")
+            lines.append(f"case {ref}: {shown} not as its audit trail records (changed with no audit entry)")
+        return lines + ([f"and {len(self.more)} more cases"] if self.more else [])
+
+
 def unexplained(conn: sqlite3.Connection) -> list[str]:
     """One line for each case whose stored values no audit entry explains."""
-    cases, people = _replay(conn)
-    found, unaudited = [], []
-    stored_refs = [ref for (ref,) in conn.execute("SELECT case_ref FROM safeguarding_case ORDER BY id")]
-    for ref in stored_refs:
-        state = cases.pop(ref, None)
-        if state is None:
-            unaudited.append(ref)
+    shared = {pid for (pid,) in conn.execute(_SHARED_PEOPLE)}
+    found, unaudited, deleted = _Findings(), _Refs(), _Refs()
+    entries = _by_case(_case_entries(conn, order="row_key, id"))
+    pending = next(entries, None)
+    for case_id, ref, person_id in conn.execute(
+        "SELECT id, case_ref, person_id FROM safeguarding_case ORDER BY case_ref"
+    ):
+        while pending is not None and pending[0] < ref:
+            _note_deleted(deleted, *pending)
+            pending = next(entries, None)
+        if pending is None or pending[0] != ref:
+            unaudited.add(ref)
             continue
-        stored = case_store.load_case(conn, ref)
+        replayed = _replay_case(pending[1]).tree
+        pending = next(entries, None)
+        stored = case_store.load_case_by_id(conn, case_id)
         assert stored is not None
-        replayed = state.tree
-        person_ref = (replayed.get("person") or {}).get("ref")
-        if person_ref in people:
-            replayed = {**replayed, "person": people[person_ref]}
-        fields = differing(replayed, dict(stored.record))
+        record = dict(stored.record)
+        if person_id in shared:  # its person is compared in the second pass; here only whose it is
+            replayed, record = _person_ref_only(replayed), _person_ref_only(record)
+        fields = differing(replayed, record)
         if fields:
-            shown = ", ".join(fields[:6]) + (f" and {len(fields) - 6} more" if len(fields) > 6 else "")
-            found.append(f"case {ref}: {shown} not as its audit trail records (changed with no audit entry)")
-    if len(found) > LIMIT:
-        found = [*found[:LIMIT], f"and {len(found) - LIMIT} more cases"]
-    if unaudited:
-        found.append(f"cases with no audit entry (added behind msp's back): {_refs_text(unaudited)}")
-    if cases:
-        found.append(
-            f"cases in the audit trail but no longer stored (deleted behind msp's back): {_refs_text(list(cases))}"
-        )
-    return found
+            found.add(ref, fields)
+    while pending is not None:
+        _note_deleted(deleted, *pending)
+        pending = next(entries, None)
+    for refs, fields in _shared_people_differing(conn):
+        for ref in refs:
+            found.add(ref, fields)
+    lines = found.text()
+    if unaudited.count:
+        lines.append(f"cases with no audit entry (added behind msp's back): {unaudited.text()}")
+    if deleted.count:
+        lines.append(f"cases in the audit trail but no longer stored (deleted behind msp's back): {deleted.text()}")
+    return lines
 
 
-def _refs_text(refs: list[str]) -> str:
-    return ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
+_SHARED_PEOPLE = "SELECT person_id FROM safeguarding_case GROUP BY person_id HAVING count(*) > 1"
 
 
-def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
-    """The paths whose values differ; absent, null and [] count as the same."""
-    before, after = audit_mod.flatten(replayed), audit_mod.flatten(record)
-    paths = list(after) + [p for p in before if p not in after]
-    return [
-        path for path in paths if not NOT_COMPARED.match(path) and _value(before.get(path)) != _value(after.get(path))
-    ]
+def _note_deleted(deleted: _Refs, ref: str, entries: list[Entry]) -> None:
+    """A case in the trail but not stored is deleted behind msp's back, unless its last word was
+    msp discarding it (an unfinished case)."""
+    if entries[-1][0] != "case.discard":
+        deleted.add(ref)
 
 
-def _value(value: Any) -> Any:
-    return None if value in (None, [], {}) else value
+def _person_ref_only(tree: dict[str, Any]) -> dict[str, Any]:
+    return {**tree, "person": {"ref": (tree.get("person") or {}).get("ref")}}
 
 
-def _replay(conn: sqlite3.Connection) -> tuple[dict[str, _Case], dict[str, dict[str, Any]]]:
-    cases: dict[str, _Case] = {}
-    people: dict[str, dict[str, Any]] = {}
-    for action, ref, changes in _case_entries(conn):
+def _by_case(entries: Iterable[Entry]) -> Iterator[tuple[str, list[Entry]]]:
+    """The entries of one case at a time (they come ordered by case)."""
+    for ref, group in groupby(entries, key=lambda e: e[1]):
+        yield ref, list(group)
+
+
+def _replay_case(entries: Iterable[Entry]) -> _Case:
+    state = _Case()
+    for action, _, changes in entries:
         if action == "case.discard":  # an unfinished case deleted through msp, with its entry
-            cases.pop(ref, None)
+            state = _Case()
             continue
-        state = cases.setdefault(ref, _Case())
         tree = state.tree
         was_concluded = tree.get("concluded") is not None
-        person_ref = (tree.get("person") or {}).get("ref")
-        if person_ref in people:
-            tree["person"] = copy.deepcopy(people[person_ref])
-        for path, pair in changes.items():
-            if isinstance(pair, list) and len(pair) == 2:
-                _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
+        _apply(tree, changes)
         concluded = tree.get("concluded") is not None
         if action == "case.reopen":  # the closure is set aside: its judgements and responses used with it
             for outcome in tree.get("desired_outcomes") or []:
@@ -110,31 +164,108 @@ def _replay(conn: sqlite3.Connection) -> tuple[dict[str, _Case], dict[str, dict[
             tree["responses"] = list(state.responses["planned"])
         elif "responses" in changes or concluded != was_concluded:
             state.responses["used" if concluded else "planned"] = list(tree.get("responses") or [])
-        person = tree.get("person")
-        if isinstance(person, dict) and person.get("ref"):
-            people[person["ref"]] = copy.deepcopy(person)
-    return cases, people
+    return state
 
 
-def _case_entries(conn: sqlite3.Connection) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    marks = ", ".join("?" for _ in CASE_ENTRY_TABLES)
+def _apply(tree: dict[str, Any], changes: dict[str, Any], *, only_person: bool = False) -> None:
+    for path, pair in changes.items():
+        if only_person and not (path == "person" or path.startswith("person.")):
+            continue
+        if isinstance(pair, list) and len(pair) == 2:
+            _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
+
+
+def _shared_people_differing(conn: sqlite3.Connection) -> Iterator[tuple[list[str], list[str]]]:
+    """(the cases, the differing person fields) of each person shared by cases whose stored values
+    the entries of all their cases, in the trail's order, do not explain."""
     cursor = conn.execute(
-        f"SELECT action, row_key, changes FROM audit_log WHERE table_name IN ({marks})"  # noqa: S608 (fixed names)
-        " AND row_key IS NOT NULL ORDER BY id",
+        "SELECT c.person_id, a.row_key, a.changes FROM safeguarding_case c"  # noqa: S608 (fixed names)
+        f" JOIN audit_log a ON a.row_key = c.case_ref AND a.table_name IN ({_MARKS})"
+        f" WHERE c.person_id IN ({_SHARED_PEOPLE}) ORDER BY c.person_id, a.id",
+        CASE_ENTRY_TABLES,
+    )
+    for person_id, rows in groupby(cursor, key=lambda row: row[0]):
+        tree: dict[str, Any] = {}
+        refs: dict[str, None] = {}
+        for _, ref, text in rows:
+            refs[str(ref)] = None
+            _apply(tree, _parsed(text), only_person=True)
+        row = conn.execute("SELECT * FROM person WHERE id = ?", (person_id,))
+        names = [d[0] for d in row.description]
+        stored = dict(zip(names, row.fetchone() or (), strict=False))
+        fields = differing({"person": tree.get("person")}, {"person": rowmap.from_row("person", "person", stored)})
+        if fields:
+            yield list(refs), fields
+
+
+def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
+    """The paths whose values differ; absent, null and [] count as the same.
+
+    Whole top-level values are compared first (one comparison in C), and only those that
+    differ are taken apart path by path."""
+    paths = []
+    for key in list(record) + [k for k in replayed if k not in record]:
+        a, b = replayed.get(key), record.get(key)
+        if key in _HISTORY_KEYS or _pruned(_compared(key, a)) == _pruned(_compared(key, b)):
+            continue
+        before, after = audit_mod.flatten(a, key), audit_mod.flatten(b, key)
+        paths += [
+            path
+            for path in list(after) + [p for p in before if p not in after]
+            if not NOT_COMPARED.match(path) and _value(before.get(path)) != _value(after.get(path))
+        ]
+    return paths
+
+
+# what NOT_COMPARED leaves out, as whole values: skipped or stripped before the first comparison
+_HISTORY_KEYS = frozenset(("reviews", "earlier_closures", "draft_step", "reopen_reason"))
+_OUTCOME_HISTORY = frozenset(("progress", "person_says", "note", "added", "earlier_wordings"))
+
+
+def _compared(key: str, value: Any) -> Any:
+    """VALUE without the parts NOT_COMPARED leaves out (the review, an outcome's history)."""
+    if key == "review" and isinstance(value, dict):
+        return None
+    if key == "desired_outcomes" and isinstance(value, list):
+        return [{k: v for k, v in o.items() if k not in _OUTCOME_HISTORY} if isinstance(o, dict) else o for o in value]
+    return value
+
+
+def _pruned(value: Any) -> Any:
+    """VALUE without its empty parts (null, [], {}), which compare as absent."""
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None} or None
+    if isinstance(value, list):
+        return [_pruned(v) for v in value] or None
+    return value
+
+
+def _value(value: Any) -> Any:
+    return None if value in (None, [], {}) else value
+
+
+def _parsed(text: str | None) -> dict[str, Any]:
+    try:
+        changes = json.loads(text) if text else {}
+    except ValueError:
+        changes = {}  # an unreadable entry is the chain check's to report
+    return changes if isinstance(changes, dict) else {}
+
+
+def _case_entries(conn: sqlite3.Connection, *, order: str) -> Iterator[Entry]:
+    cursor = conn.execute(
+        f"SELECT action, row_key, changes FROM audit_log WHERE table_name IN ({_MARKS})"  # noqa: S608 (fixed names)
+        f" AND row_key IS NOT NULL ORDER BY {order}",
         CASE_ENTRY_TABLES,
     )
     for action, ref, text in cursor:
-        try:
-            changes = json.loads(text) if text else {}
-        except ValueError:
-            changes = {}  # an unreadable entry is the chain check's to report
-        if isinstance(changes, dict):
-            yield str(action), str(ref), changes
+        yield str(action), str(ref), _parsed(text)
 
 
 def _set(tree: dict[str, Any], path: str, value: Any) -> None:
     """Set the value at a dotted path with [n] list steps, making what is missing on the way."""
-    steps: list[str | int] = [name if name else int(index) for name, index in _STEP.findall(path)]
+    steps = _steps(path)
     node: Any = tree
     for step, following in zip(steps, steps[1:], strict=False):
         child_default: Any = [] if isinstance(following, int) else {}
@@ -142,6 +273,11 @@ def _set(tree: dict[str, Any], path: str, value: Any) -> None:
         if node is None:
             return
     _put(node, steps[-1], value)
+
+
+@functools.lru_cache(maxsize=4096)  # the same paths come in every case's entries
+def _steps(path: str) -> tuple[str | int, ...]:
+    return tuple(name if name else int(index) for name, index in _STEP.findall(path))
 
 
 def _child(node: Any, step: str | int, default: Any) -> Any:

@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import stat
 import sys
+import threading
 from pathlib import Path
 
 from msp_cli import atomic
@@ -47,8 +48,10 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
     found: list[str] = []
     conn = store.conn
 
+    pages = _Integrity(store)  # SQLite's own walk of every page, on a second connection, alongside
+
     def integrity() -> None:
-        lines = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        lines = pages.result()
         if lines != ["ok"]:
             found.extend(f"integrity: {line}" for line in lines[:20])
 
@@ -77,21 +80,57 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
             found.append(f"schema version {number}, expected {SCHEMA_VERSION}")
 
     readable_errors: tuple[type[Exception], ...] = (UnicodeDecodeError, *database_errors())
+    # the integrity check's lines come first, though it is read last: it runs while the rest is checked
     for name, part in (
-        ("integrity", integrity),
         ("foreign keys", foreign_keys),
         ("audit trail", audit_chain),
         ("audit seal", sealed_head),
         ("schema version", version),
         *((("schema", schema_objects), ("case values", explained)) if thorough else ()),
+        ("integrity", integrity),
     ):
         try:
             part()
         except readable_errors as exc:
             found.append(f"{name}: cannot be read, the file is damaged ({type(exc).__name__})")
+    integrity_lines = [line for line in found if line.startswith("integrity")]
+    found = integrity_lines + [line for line in found if not line.startswith("integrity")]
     if sys.platform != "win32" and stat.S_IMODE(os.stat(store.path).st_mode) & 0o077:
         found.append(f"permissions: others may read {store.path.name}; make it yours only (chmod 600)")
     return found
+
+
+class _Integrity:
+    """PRAGMA integrity_check in a thread of its own, on its own read-only connection.
+
+    It is SQLite's walk of every page and index, as long as the rest of the check together on
+    a large file; SQLite lets go of Python's lock while it works, so the two share the time.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.path, self.passphrase = store.path, store.passphrase
+        self.lines: list[str] = []
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="msp-integrity-check", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            own = open_store(self.path, passphrase=self.passphrase, readonly=True)
+            try:
+                self.lines = [str(row[0]) for row in own.conn.execute("PRAGMA integrity_check")]
+            finally:
+                own.close()
+        except BaseException as exc:  # noqa: BLE001 (raised again in the checking thread)
+            self.error = exc
+
+    def result(self) -> list[str]:
+        self.thread.join()
+        if isinstance(self.error, MspError):
+            raise sqlite3.DatabaseError(self.error.message)  # reported as the file being damaged
+        if self.error is not None:
+            raise self.error
+        return self.lines
 
 
 def seal_problems(conn: sqlite3.Connection, *, on_this_machine: bool) -> list[str]:
