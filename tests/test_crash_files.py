@@ -46,6 +46,14 @@ def _msp(*args: str, db: Path, env: dict[str, str] | None = None) -> subprocess.
     )
 
 
+def _restore_seconds(live: Path, backup: Path) -> float:
+    """How long one whole `msp restore` of BACKUP onto LIVE takes here, start-up included."""
+    start = time.perf_counter()
+    _, err = _msp("restore", str(backup), "--yes", db=live).communicate()
+    assert "Traceback" not in err
+    return time.perf_counter() - start
+
+
 def _restore_kills(base: tuple[Path, Path], tmp_path: Path, kills: int, run: Run) -> None:
     live, backup = tmp_path / "live.db", tmp_path / "backup.db"
     fresh_copy(base[0], live)
@@ -57,6 +65,7 @@ def _restore_kills(base: tuple[Path, Path], tmp_path: Path, kills: int, run: Run
     in_backup = assert_sound(live)  # the lines may start with a demonstration marker, not a case
     rng = random.Random(3)
     seen = {"old": 0, "new": 0}
+    lasts = _restore_seconds(live, backup)  # kills spread over a whole restore, however fast
     for i in range(kills):
         before = assert_sound(live)
         if before == in_backup:  # make the live file differ from the backup again
@@ -65,7 +74,7 @@ def _restore_kills(base: tuple[Path, Path], tmp_path: Path, kills: int, run: Run
             assert run("--db", str(live), "import", str(extra)).exit_code == 0
             before += 1
         child = _msp("restore", str(backup), "--yes", db=live)
-        time.sleep(rng.uniform(0.3, 3.5))  # a restore takes about 1 to 3 seconds here
+        time.sleep(rng.uniform(0.1, 1.2) * lasts)
         child.send_signal(signal.SIGKILL)
         _, err = child.communicate()
         assert "Traceback" not in err
