@@ -12,7 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, cast
 
 from msp_cli.errors import MspError
@@ -372,39 +374,107 @@ def _ordered(group: str, parts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+@dataclass
+class _ChildRows:
+    """One case's rows in the tables below safeguarding_case, each list in the order the record shows it."""
+
+    closures: list[dict[str, Any]] = field(default_factory=list)
+    achieved: list[tuple[int, int, str]] = field(default_factory=list)  # (closure id, outcome id, achieved)
+    sessions: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # outcome_review rows, by session date
+    wordings: list[dict[str, Any]] = field(default_factory=list)
+    meetings: list[dict[str, Any]] = field(default_factory=list)
+    attendees: dict[int, list[str]] = field(default_factory=dict)  # meeting id -> attendees
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    risk_types: list[str] = field(default_factory=list)
+    responses: list[tuple[str, str]] = field(default_factory=list)  # (stage, response)
+
+
+CHUNK = 500  # cases loaded together: one query a child table a chunk; well under any backend's parameter limit
+
+
+def _child_rows(conn: sqlite3.Connection, case_ids: list[int]) -> dict[int, _ChildRows]:
+    """The child rows of each of CASE_IDS (at most CHUNK), one query a table for them all."""
+    found = {case_id: _ChildRows() for case_id in case_ids}
+    ids = f"({', '.join('?' for _ in case_ids)})"
+    params = tuple(case_ids)
+
+    def rows(sql: str) -> Iterator[dict[str, Any]]:
+        return _rows(conn, sql.replace("(:ids)", ids), params)
+
+    for r in rows("SELECT * FROM closure WHERE case_id IN (:ids) ORDER BY case_id, id"):
+        found[r["case_id"]].closures.append(r)
+    for r in rows(
+        "SELECT cl.case_id AS owner, co.closure_id, co.outcome_id, co.achieved FROM closure_outcome co"
+        " JOIN closure cl ON cl.id = co.closure_id WHERE cl.case_id IN (:ids)"
+    ):
+        found[r["owner"]].achieved.append((r["closure_id"], r["outcome_id"], r["achieved"]))
+    for r in rows("SELECT * FROM outcome_review_session WHERE case_id IN (:ids) ORDER BY case_id, reviewed_on, id"):
+        found[r["case_id"]].sessions.append(r)
+    if any(c.sessions for c in found.values()):
+        for r in rows(
+            "SELECT s.case_id AS owner, r.* FROM outcome_review r JOIN outcome_review_session s ON s.id = r.review_id"
+            " WHERE s.case_id IN (:ids) ORDER BY s.case_id, s.reviewed_on, s.id"
+        ):
+            found[r["owner"]].reviews.append(r)
+    for r in rows("SELECT * FROM desired_outcome WHERE case_id IN (:ids) ORDER BY case_id, position"):
+        found[r["case_id"]].outcomes.append(r)
+    for r in rows(
+        "SELECT d.case_id AS owner, w.* FROM desired_outcome_wording w JOIN desired_outcome d ON d.id = w.outcome_id"
+        " WHERE d.case_id IN (:ids) ORDER BY d.case_id, w.id"
+    ):
+        found[r["owner"]].wordings.append(r)
+    meeting_case: dict[int, int] = {}
+    for r in rows("SELECT * FROM meeting WHERE case_id IN (:ids) ORDER BY case_id, position"):
+        found[r["case_id"]].meetings.append(r)
+        meeting_case[r["id"]] = r["case_id"]
+    if meeting_case:
+        for r in rows(
+            "SELECT a.meeting_id, a.attendee FROM meeting_attendee a JOIN meeting m ON m.id = a.meeting_id"
+            " WHERE m.case_id IN (:ids) ORDER BY a.meeting_id, a.rowid"
+        ):
+            found[meeting_case[r["meeting_id"]]].attendees.setdefault(r["meeting_id"], []).append(r["attendee"])
+    for r in rows("SELECT * FROM feedback WHERE case_id IN (:ids) ORDER BY case_id, position"):
+        found[r["case_id"]].feedback.append(r)
+    for r in rows("SELECT case_id, risk_type FROM case_risk_type WHERE case_id IN (:ids) ORDER BY case_id, rowid"):
+        found[r["case_id"]].risk_types.append(r["risk_type"])
+    for r in rows("SELECT case_id, stage, response FROM case_response WHERE case_id IN (:ids) ORDER BY case_id, rowid"):
+        found[r["case_id"]].responses.append((r["stage"], r["response"]))
+    return found
+
+
 def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Case:
-    case_id = row["id"]
-    closures = list(_rows(conn, "SELECT * FROM closure WHERE case_id = ? ORDER BY id", (case_id,)))
+    return _record_from(row, _child_rows(conn, [row["id"]])[row["id"]])
+
+
+def _records_from_rows(
+    conn: sqlite3.Connection, case_rows: Iterable[dict[str, Any]]
+) -> Iterator[tuple[dict[str, Any], Case]]:
+    """(case row, its record) for each of CASE_ROWS, in their order, loaded CHUNK cases at a time."""
+    rows = iter(case_rows)
+    while chunk := list(islice(rows, CHUNK)):
+        children = _child_rows(conn, list(dict.fromkeys(r["id"] for r in chunk)))
+        for row in chunk:
+            yield row, _record_from(row, children[row["id"]])
+
+
+def _record_from(row: dict[str, Any], child: _ChildRows) -> Case:
+    """The record of a case from its row (with its person's columns) and its child rows; no queries."""
+    closures = child.closures
     current = next((c for c in closures if c["reopened_on"] is None), None)
     achieved: dict[int, dict[int, str]] = {}  # closure id -> outcome id -> achieved
-    for closure_id, outcome_id, value in conn.execute(
-        "SELECT co.closure_id, co.outcome_id, co.achieved FROM closure_outcome co"
-        " JOIN closure cl ON cl.id = co.closure_id WHERE cl.case_id = ?",
-        (case_id,),
-    ):
+    for closure_id, outcome_id, value in child.achieved:
         achieved.setdefault(closure_id, {})[outcome_id] = value
-    sessions = list(
-        _rows(conn, "SELECT * FROM outcome_review_session WHERE case_id = ? ORDER BY reviewed_on, id", (case_id,))
-    )
+    sessions = child.sessions
     session_dates = {s["id"]: s["reviewed_on"] for s in sessions}
-    outcome_rows = list(_rows(conn, "SELECT * FROM desired_outcome WHERE case_id = ? ORDER BY position", (case_id,)))
+    outcome_rows = child.outcomes
     progress: dict[int, list[dict[str, Any]]] = {}
     wordings: dict[int, list[dict[str, Any]]] = {}
-    if sessions:
-        for r in _rows(
-            conn,
-            "SELECT r.* FROM outcome_review r JOIN outcome_review_session s ON s.id = r.review_id"
-            " WHERE s.case_id = ? ORDER BY s.reviewed_on, s.id",
-            (case_id,),
-        ):
-            step = {"date": session_dates[r["review_id"]], **rowmap.from_row("progress", "outcome_review", r)}
-            progress.setdefault(r["outcome_id"], []).append(_ordered("progress", step))
-    for w in _rows(
-        conn,
-        "SELECT w.* FROM desired_outcome_wording w JOIN desired_outcome d ON d.id = w.outcome_id"
-        " WHERE d.case_id = ? ORDER BY w.id",
-        (case_id,),
-    ):
+    for r in child.reviews:
+        step = {"date": session_dates[r["review_id"]], **rowmap.from_row("progress", "outcome_review", r)}
+        progress.setdefault(r["outcome_id"], []).append(_ordered("progress", step))
+    for w in child.wordings:
         wordings.setdefault(w["outcome_id"], []).append(rowmap.from_row("wording", "desired_outcome_wording", w))
     current_achieved = achieved.get(current["id"], {}) if current else {}
     outcomes = []
@@ -419,18 +489,10 @@ def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Case:
         }
         outcomes.append(_ordered("outcome", parts))
     meetings = []
-    for m in _rows(conn, "SELECT * FROM meeting WHERE case_id = ? ORDER BY position", (case_id,)):
-        attendees = [
-            a
-            for (a,) in conn.execute(
-                "SELECT attendee FROM meeting_attendee WHERE meeting_id = ? ORDER BY rowid", (m["id"],)
-            )
-        ]
+    for m in child.meetings:
+        attendees = child.attendees.get(m["id"], [])
         meetings.append(_ordered("meeting", {**rowmap.from_row("meeting", "meeting", m), "attendees": attendees}))
-    feedback = [
-        rowmap.from_row("feedback", "feedback", f)
-        for f in _rows(conn, "SELECT * FROM feedback WHERE case_id = ? ORDER BY position", (case_id,))
-    ]
+    feedback = [rowmap.from_row("feedback", "feedback", f) for f in child.feedback]
     earlier = []
     for closure in closures:
         if closure is current:
@@ -444,15 +506,13 @@ def _record_from_rows(conn: sqlite3.Connection, row: dict[str, Any]) -> Case:
     parts = {
         **rowmap.from_row("case", "safeguarding_case", row),
         "person": rowmap.from_row("person", "person", person),
-        "risk_types": [r for (r,) in conn.execute(
-            "SELECT risk_type FROM case_risk_type WHERE case_id = ? ORDER BY rowid", (case_id,))],
+        "risk_types": list(child.risk_types),
         "consent": rowmap.none_if_empty(rowmap.from_row("consent", "safeguarding_case", row)),
         "capacity": rowmap.none_if_empty(rowmap.from_row("capacity", "safeguarding_case", row)),
         "advocacy": rowmap.none_if_empty(rowmap.from_row("advocacy", "safeguarding_case", row)),
         "desired_outcomes": outcomes,
         "reviews": [rowmap.from_row("review", "outcome_review_session", s) for s in sessions],
-        "responses": [r for (r,) in conn.execute(
-            "SELECT response FROM case_response WHERE case_id = ? AND stage = ? ORDER BY rowid", (case_id, stage))],
+        "responses": [response for (of_stage, response) in child.responses if of_stage == stage],
         "meetings": meetings,
         "feedback": feedback,
         **rowmap.from_row("case", "closure", current or _NO_CLOSURE),
@@ -755,8 +815,23 @@ def iter_cases(
         f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
         f" WHERE {where} ORDER BY c.id"  # fixed fragments; every value is a parameter
     )
-    for row in _rows(conn, sql, tuple(params)):
-        yield StoredCase(case_id=row["id"], record=_record_from_rows(conn, row), draft_step=None)
+    for row, record in _records_from_rows(conn, _rows(conn, sql, tuple(params))):
+        yield StoredCase(case_id=row["id"], record=record, draft_step=None)
+
+
+def load_cases_by_id(conn: sqlite3.Connection, case_ids: Iterable[int]) -> Iterator[StoredCase]:
+    """The stored case of each of CASE_IDS, in their order, CHUNK at a time; ids with no case are skipped."""
+    wanted = iter(case_ids)
+    while chunk := list(islice(wanted, CHUNK)):
+        marks = ", ".join("?" for _ in chunk)
+        sql = (
+            f"SELECT c.*, {_person_select()} FROM safeguarding_case c"  # noqa: S608
+            f" JOIN person p ON p.id = c.person_id WHERE c.id IN ({marks})"  # fixed fragments; ids are parameters
+        )
+        by_id = {row["id"]: row for row in _rows(conn, sql, tuple(chunk))}
+        found = [by_id[case_id] for case_id in chunk if case_id in by_id]
+        for row, record in _records_from_rows(conn, found):
+            yield StoredCase(case_id=row["id"], record=record, draft_step=row["draft_step"])
 
 
 def count_rows(conn: sqlite3.Connection, table: str) -> int:

@@ -19,9 +19,10 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from itertools import groupby
+from itertools import groupby, islice
 from typing import Any
 
+from msp_cli.storage.interface import StoredCase
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite import case_store, rowmap
 
@@ -94,9 +95,7 @@ def unexplained(conn: sqlite3.Connection) -> list[str]:
     found, unaudited, deleted = _Findings(), _Refs(), _Refs()
     entries = _by_case(_case_entries(conn, order="row_key, id"))
     pending = next(entries, None)
-    for case_id, ref, person_id in conn.execute(
-        "SELECT id, case_ref, person_id FROM safeguarding_case ORDER BY case_ref"
-    ):
+    for ref, person_id, stored in _cases_by_ref(conn):
         while pending is not None and pending[0] < ref:
             _note_deleted(deleted, *pending)
             pending = next(entries, None)
@@ -105,8 +104,6 @@ def unexplained(conn: sqlite3.Connection) -> list[str]:
             continue
         replayed = _replay_case(pending[1]).tree
         pending = next(entries, None)
-        stored = case_store.load_case_by_id(conn, case_id)
-        assert stored is not None
         record = dict(stored.record)
         if person_id in shared:  # its person is compared in the second pass; here only whose it is
             replayed, record = _person_ref_only(replayed), _person_ref_only(record)
@@ -125,6 +122,15 @@ def unexplained(conn: sqlite3.Connection) -> list[str]:
     if deleted.count:
         lines.append(f"cases in the audit trail but no longer stored (deleted behind msp's back): {deleted.text()}")
     return lines
+
+
+def _cases_by_ref(conn: sqlite3.Connection) -> Iterator[tuple[str, int, StoredCase]]:
+    """(case_ref, person id, stored case) of every case by case_ref, loaded a chunk of cases at a time."""
+    cases = conn.execute("SELECT id, case_ref, person_id FROM safeguarding_case ORDER BY case_ref")
+    while chunk := list(islice(cases, case_store.CHUNK)):
+        loaded = case_store.load_cases_by_id(conn, [case_id for case_id, _, _ in chunk])
+        for (_, ref, person_id), stored in zip(chunk, loaded, strict=True):
+            yield ref, person_id, stored
 
 
 _SHARED_PEOPLE = "SELECT person_id FROM safeguarding_case GROUP BY person_id HAVING count(*) > 1"

@@ -179,10 +179,7 @@ class Store:
         return case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker)
 
     def iter_cases_by_id(self, case_ids: Iterable[int]) -> Iterator[StoredCase]:
-        for case_id in case_ids:
-            stored = case_store.load_case_by_id(self.conn, case_id)
-            if stored is not None:
-                yield stored
+        return case_store.load_cases_by_id(self.conn, case_ids)
 
     def iter_people_in_groups(
         self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
