@@ -14,6 +14,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import islice
 from typing import Any, cast
 
@@ -335,9 +336,15 @@ def reopen_current_closure(conn: sqlite3.Connection, case_id: int, reason: str, 
 # --- reading -------------------------------------------------------------------------------
 
 
+@cache
+def _person_aliases() -> tuple[tuple[str, str], ...]:
+    """(column, its name beside a case row) of each of the person's columns."""
+    return tuple((c, f"person__{c}") for c in rowmap.columns("person", "person"))
+
+
 def _person_select() -> str:
     """The person's columns beside a case row, each as person__COLUMN."""
-    return ", ".join(f"p.{c} AS person__{c}" for c in rowmap.columns("person", "person"))
+    return ", ".join(f"p.{c} AS {alias}" for c, alias in _person_aliases())
 
 
 def load_case(conn: sqlite3.Connection, case_ref: str) -> StoredCase | None:
@@ -501,7 +508,7 @@ def _record_from(row: dict[str, Any], child: _ChildRows) -> Case:
         parts = {**rowmap.from_row("earlier_closure", "closure", closure),
                  "achieved": [answers.get(o["id"]) for o in outcome_rows]}  # fmt: skip
         earlier.append(_ordered("earlier_closure", parts))
-    person = {k.removeprefix("person__"): v for k, v in row.items() if k.startswith("person__")}
+    person = {column: row[alias] for column, alias in _person_aliases()}
     stage = "planned" if current is None else "used"
     parts = {
         **rowmap.from_row("case", "safeguarding_case", row),

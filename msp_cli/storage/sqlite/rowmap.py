@@ -77,15 +77,22 @@ def values_for(group: str, table: str, names: tuple[str, ...], obj: Mapping[str,
 def from_row(group: str, table: str, row: Mapping[str, Any], *, omit_empty_v2: bool = True) -> dict[str, Any]:
     """GROUP's fields kept in TABLE, read back from ROW (a dict by column name)."""
     obj: dict[str, Any] = {}
-    for f in stored_fields(group, table):
-        assert f.column is not None
-        value = row[f.column]
-        if f.kind is Kind.BOOL and value is not None:
+    for key, column, is_bool, later in _read_plan(group, table):
+        value = row[column]
+        if value is None:
+            if later and omit_empty_v2:
+                continue
+        elif is_bool:
             value = bool(value)
-        if value is None and f.version > 1 and omit_empty_v2:
-            continue
-        obj[f.key] = value
+        obj[key] = value
     return obj
+
+
+@cache
+def _read_plan(group: str, table: str) -> tuple[tuple[str, str, bool, bool], ...]:
+    """(key, column, is a boolean, is of a later version) of each field from_row reads: worked out once,
+    as export and check read every case."""
+    return tuple((f.key, f.column, f.kind is Kind.BOOL, f.version > 1) for f in stored_fields(group, table) if f.column)
 
 
 def none_if_empty(obj: dict[str, Any]) -> dict[str, Any] | None:
