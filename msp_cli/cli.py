@@ -7,6 +7,7 @@ personal data, unless MSP_DEBUG=1 asks for the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -99,11 +100,9 @@ def quiet_closed_pipe() -> None:
     """
     import sys
 
-    try:
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no real file behind stdout (tests, embedding)
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file behind stdout (tests, embedding)
-        pass
 
 
 def _misplaced_global(exc: NoSuchOption) -> None:

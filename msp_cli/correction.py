@@ -10,6 +10,7 @@ model.validate_case like every other way in.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -51,11 +52,9 @@ def parse_path(text: str) -> Path:
     shape = pattern(path)
     if shape in NOT_HERE:
         raise UsageProblem(f"{shape}: {NOT_HERE[shape]}.")
-    try:
+    with contextlib.suppress(KeyError):  # not a field at all: the refusal below says so
         if correctable(field_named(shape)):
             return path
-    except KeyError:
-        pass
     raise UsageProblem(f"{text!r} is not a field that can be corrected; `msp case edit CASE_REF` lists them.")
 
 

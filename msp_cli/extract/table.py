@@ -8,6 +8,7 @@ spreadsheet shows: the headings are row 1.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 from collections.abc import Callable, Iterator
@@ -69,10 +70,8 @@ def decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
             ) from None
     if data.startswith(codecs.BOM_UTF8):
         return _decode_or_explain(data, "utf-8-sig", name), "utf-8-sig"
-    try:
+    with contextlib.suppress(UnicodeDecodeError):  # not UTF-8: the older Windows encoding, explained if not that
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
     return _decode_or_explain(data, "cp1252", name), "cp1252"
 
 

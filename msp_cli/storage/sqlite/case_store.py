@@ -347,6 +347,14 @@ def _person_select() -> str:
     return ", ".join(f"p.{c} AS {alias}" for c, alias in _person_aliases())
 
 
+def _case_with_person(where: str) -> str:
+    """Case rows with their person's columns, WHERE a fixed fragment (values are parameters)."""
+    return (
+        f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
+        f" WHERE {where}"
+    )
+
+
 def load_case(conn: sqlite3.Connection, case_ref: str) -> StoredCase | None:
     """The stored case in interchange shape, or None if there is no such case_ref."""
     return _load_one(conn, "c.case_ref = ?", case_ref)
@@ -357,11 +365,7 @@ def load_case_by_id(conn: sqlite3.Connection, case_id: int) -> StoredCase | None
 
 
 def _load_one(conn: sqlite3.Connection, where: str, value: Any) -> StoredCase | None:
-    cursor = conn.execute(
-        f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
-        f" WHERE {where}",  # a fixed fragment; the value is a parameter
-        (value,),
-    )
+    cursor = conn.execute(_case_with_person(where), (value,))
     row = next(dict_rows(cursor), None)
     if row is None:
         return None
@@ -818,10 +822,7 @@ def iter_cases(
 ) -> Iterator[StoredCase]:
     """Every finished case (not wizard drafts), oldest first: concern received or concluded in PERIOD."""
     where, params = _case_filter(period, team, worker)
-    sql = (
-        f"SELECT c.*, {_person_select()} FROM safeguarding_case c JOIN person p ON p.id = c.person_id"  # noqa: S608
-        f" WHERE {where} ORDER BY c.id"  # fixed fragments; every value is a parameter
-    )
+    sql = _case_with_person(f"{where} ORDER BY c.id")
     for row, record in _records_from_rows(conn, _rows(conn, sql, tuple(params))):
         yield StoredCase(case_id=row["id"], record=record, draft_step=None)
 
@@ -831,10 +832,7 @@ def load_cases_by_id(conn: sqlite3.Connection, case_ids: Iterable[int]) -> Itera
     wanted = iter(case_ids)
     while chunk := list(islice(wanted, CHUNK)):
         marks = ", ".join("?" for _ in chunk)
-        sql = (
-            f"SELECT c.*, {_person_select()} FROM safeguarding_case c"  # noqa: S608
-            f" JOIN person p ON p.id = c.person_id WHERE c.id IN ({marks})"  # fixed fragments; ids are parameters
-        )
+        sql = _case_with_person(f"c.id IN ({marks})")
         by_id = {row["id"]: row for row in _rows(conn, sql, tuple(chunk))}
         found = [by_id[case_id] for case_id in chunk if case_id in by_id]
         for row, record in _records_from_rows(conn, found):
