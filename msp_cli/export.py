@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import hmac
 import io
 import json
 import os
@@ -95,16 +94,38 @@ TABLES: dict[str, list[tuple[str, str]]] = {
 
 
 class Pseudonymiser:
-    """Keyed hashes of references: stable within one database, meaningless without its key."""
+    """Keyed hashes of references (HMAC-SHA256): stable within one database, meaningless without its key.
+
+    The key's inner and outer hash states are worked out once (RFC 2104's construction, as
+    hmac.new does it a value), and a value met again (a worker's, a person's) is hashed once
+    while the cache, emptied when full so memory stays flat, holds it.
+    """
+
+    CACHED = 65536
 
     def __init__(self, key: bytes) -> None:
         self.key = key
+        block = hashlib.sha256().block_size
+        padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+        self._known: dict[str, str] = {}
 
     def __call__(self, kind: str, value: str | None) -> str | None:
         if value is None:
             return None
-        digest = hmac.new(self.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-        return f"{kind[0].upper()}-{digest[:16]}"
+        message = f"{kind}:{value}"
+        found = self._known.get(message)
+        if found is None:
+            inner = self._inner.copy()
+            inner.update(message.encode())
+            outer = self._outer.copy()
+            outer.update(inner.digest())
+            found = f"{kind[0].upper()}-{outer.hexdigest()[:16]}"
+            if len(self._known) >= self.CACHED:
+                self._known.clear()
+            self._known[message] = found
+        return found
 
 
 def pseudonymiser(store: Storage) -> Pseudonymiser:
@@ -116,56 +137,34 @@ def pseudonymiser(store: Storage) -> Pseudonymiser:
     return Pseudonymiser(bytes.fromhex(key))
 
 
-def pseudonymise(record: Case, pseudonym: Pseudonymiser, *, with_notes: bool) -> Case:
-    """The record with references replaced, identifying details dropped, and free text dropped unless WITH_NOTES.
-
-    Driven by the field table's flags, so a new identifying or free-text field is covered at once.
-    """
-    return cast(Case, _pseudonymised("case", cast(dict[str, Any], record), pseudonym, with_notes))
+# how a value becomes a cell of csv and xlsx
+AS_IS, YES_NO, JOINED = range(3)
 
 
-def _pseudonymised(group: str, obj: dict[str, Any], pseudonym: Pseudonymiser, with_notes: bool) -> dict[str, Any]:
-    out = dict(obj)
-    for f in fields_of(group):
-        if f.key not in out:
-            continue
-        value = out[f.key]
-        if f.pseudonym:
-            out[f.key] = pseudonym(f.pseudonym, value)
-        elif f.identifying:
-            del out[f.key]
-            if f.version == 1:
-                out[f.key] = None
-        elif f.free_text and not with_notes and value is not None:
-            out[f.key] = NOT_EXPORTED if f.required else None  # a required text is marked rather than removed
-        elif f.kind is Kind.OBJECT and value is not None:
-            assert f.sub is not None
-            out[f.key] = _pseudonymised(f.sub, value, pseudonym, with_notes)
-        elif f.kind is Kind.LIST:
-            assert f.sub is not None
-            out[f.key] = [_pseudonymised(f.sub, item, pseudonym, with_notes) for item in value]
-    return _in_order(group, out)
-
-
-def _in_order(group: str, obj: dict[str, Any]) -> dict[str, Any]:
-    return {f.key: obj[f.key] for f in fields_of(group) if f.key in obj}
-
-
-def _cell(f: Field, value: Any) -> Any:
+def _how(f: Field) -> int:
     if f.kind is Kind.BOOL:
-        return None if value is None else ("yes" if value else "no")
-    if f.kind in (Kind.LABELS, Kind.LABEL_SEQ):
-        return "; ".join(v or "" for v in value)
-    return value
+        return YES_NO
+    return JOINED if f.kind in (Kind.LABELS, Kind.LABEL_SEQ) else AS_IS
 
 
-def _row(columns: list[Column], obj: dict[str, Any]) -> list[Any]:
-    row = []
-    for column in columns:
-        value: Any = obj
-        for f in column.path:
-            value = (value or {}).get(f.key)
-        row.append(_cell(column.path[-1], value))
+# table -> (first key, the keys after it, how) of each column: worked out once, as every row is read by them
+_ROW_PLANS: dict[str, tuple[tuple[str, tuple[str, ...], int], ...]] = {
+    name: tuple((c.path[0].key, tuple(f.key for f in c.path[1:]), _how(c.path[-1])) for c in columns)
+    for name, columns in COLUMNS.items()
+}
+
+
+def _row(table: str, obj: dict[str, Any]) -> list[Any]:
+    row: list[Any] = []
+    for key, then, how in _ROW_PLANS[table]:
+        value = obj.get(key)
+        for inner in then:
+            value = (value or {}).get(inner)
+        if how == YES_NO:
+            value = None if value is None else ("yes" if value else "no")
+        elif how == JOINED:
+            value = "; ".join(v or "" for v in cast(list[Any], value))
+        row.append(value)
     return row
 
 
@@ -175,18 +174,17 @@ def table_rows(r: Case) -> dict[str, list[list[Any]]]:
     ref = r["case_ref"]
     rows: dict[str, list[list[Any]]] = {}
     for name, _, where in TABLE_SOURCES:
-        columns = COLUMNS[name]
         if not where:
-            rows[name] = [[*_row(columns, record), *interval_cells(name, record)]]
+            rows[name] = [[*_row(name, record), *interval_cells(name, record)]]
         elif "." not in where:
             rows[name] = [
-                [ref, i, *_row(columns, item), *interval_cells(name, item)]
+                [ref, i, *_row(name, item), *interval_cells(name, item)]
                 for i, item in enumerate(record.get(where, []), start=1)
             ]
         else:
             parent, child = where.split(".")
             rows[name] = [
-                [ref, i, j, *_row(columns, item), *interval_cells(name, item)]
+                [ref, i, j, *_row(name, item), *interval_cells(name, item)]
                 for i, holder in enumerate(record[parent], start=1)
                 for j, item in enumerate(holder.get(child, []), start=1)
             ]
@@ -205,7 +203,7 @@ def safe_cell(value: Any) -> Any:
     Spreadsheets skip leading blanks, tabs and line breaks, read full-width ＝＋－＠ as = + - @,
     and ignore zero-width characters, so each of those counts as the start of a formula too.
     """
-    if isinstance(value, str) and value:
+    if isinstance(value, str) and value and value[0] not in _PLAIN_START:
         start = unicodedata.normalize("NFKC", _IGNORED_BEFORE_FORMULA.sub("", value)[:1])
         if start in ("=", "+", "-", "@") or value[0] in ("\t", "\r", "\n"):
             return "'" + value
@@ -213,7 +211,13 @@ def safe_cell(value: Any) -> Any:
 
 
 # what a spreadsheet passes over before the first character it reads: blanks, controls, zero-width
+# printable ASCII other than = + - @: a cell starting with one is text as it stands (most cells do)
+_PLAIN_START = frozenset(map(chr, range(0x21, 0x7F))) - set("=+-@")
 _IGNORED_BEFORE_FORMULA = re.compile(r"^[\s\x00-\x1f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]+")
+
+
+# json.dumps(record, ensure_ascii=False), made once; a record is a tree, so no check for cycles
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 def write_jsonl(path: Path, records: Iterable[Case], *, demo: bool = False) -> int:
@@ -225,7 +229,7 @@ def write_jsonl(path: Path, records: Iterable[Case], *, demo: bool = False) -> i
         if demo:
             out.write(demo_marker_line().encode("utf-8"))
         for record in records:
-            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+            out.write((_JSON.encode(record) + "\n").encode("utf-8"))
             count += 1
     return count
 

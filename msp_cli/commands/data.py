@@ -206,13 +206,11 @@ def _justify(kind: str, reason: str | None, yes: bool) -> None:
 
 def _identifiable(store: Storage, selection: Selection, *, intervals: bool) -> Iterator[Case]:
     """Cases as stored, in source order; csv and xlsx get the days_ columns too (JSON Lines stays importable)."""
-    from msp_cli.export import TABLE_SOURCES
-    from msp_cli.pseudonymised.dates import add_intervals
+    from msp_cli.pseudonymised.shape import Shaper
 
+    shaper = Shaper(pseudonym=None)
     for stored in store.iter_cases(**selection.filters()):
-        if intervals:
-            add_intervals(cast(dict[str, Any], stored.record), TABLE_SOURCES)
-        yield stored.record
+        yield cast("Case", shaper(cast(dict[str, Any], stored.record))) if intervals else stored.record
 
 
 DEMO_IMPORT_NOTE = "The file was DEMONSTRATION DATA: this database is now marked as a demonstration one."

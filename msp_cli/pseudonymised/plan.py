@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from msp_cli.export import TABLE_SOURCES, Pseudonymiser, pseudonymise
+from msp_cli.export import Pseudonymiser
 from msp_cli.pseudonymised import small_groups
-from msp_cli.pseudonymised.dates import add_intervals, to_months
 from msp_cli.pseudonymised.names import REPLACEMENT, NameScrubber
-from msp_cli.pseudonymised.walk import map_fields
+from msp_cli.pseudonymised.shape import Shaper
 from msp_cli.record import Case
 from msp_cli.storage import Storage
 
@@ -42,14 +41,12 @@ class Plan:
     small: list[small_groups.Combination]  # the combinations under 5 people left in the export
     scrubber: NameScrubber | None  # with --with-notes: names recorded in the database
 
+    def __post_init__(self) -> None:
+        self.shaper = Shaper(self.pseudonym, self.with_notes, not self.exact_dates, self.scrubber)
+
     def shape(self, record: Case) -> Case:
-        out = cast(dict[str, Any], pseudonymise(record, self.pseudonym, with_notes=self.with_notes))
-        if self.scrubber is not None:
-            map_fields("case", out, lambda f: f.free_text, self.scrubber)
+        out = self.shaper(cast(dict[str, Any], record))
         self.merges.apply(out)
-        add_intervals(out, TABLE_SOURCES)  # from the exact dates, before they become months
-        if not self.exact_dates:
-            to_months(out)
         return cast(Case, out)
 
     def check_message(self) -> list[str]:
@@ -116,9 +113,6 @@ def make_plan(
 
 
 def in_pseudonym_order(store: Storage, pseudonym: Pseudonymiser, selection: Selection) -> Iterator[Case]:
-    """The selected cases sorted by case pseudonym; only (pseudonym, id) pairs are held, one case read at a time."""
-    refs = store.iter_case_refs(**selection.filters())
-    pairs = sorted((pseudonym("case", ref) or "", case_id) for case_id, ref in refs)
-    ids = [case_id for _, case_id in pairs]
-    del pairs
+    """The selected cases sorted by case pseudonym (by the database, so memory stays flat), read a chunk at a time."""
+    ids = store.iter_case_ids_by(lambda ref: pseudonym("case", ref) or "", **selection.filters())
     return (stored.record for stored in store.iter_cases_by_id(ids))
