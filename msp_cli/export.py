@@ -137,35 +137,46 @@ def pseudonymiser(store: Storage) -> Pseudonymiser:
     return Pseudonymiser(bytes.fromhex(key))
 
 
-# how a value becomes a cell of csv and xlsx
-AS_IS, YES_NO, JOINED = range(3)
+@dataclass(frozen=True)
+class _RowPlan:
+    """How one export table's columns are read from an object: worked out once, as every row is read by it."""
+
+    keys: tuple[str, ...]  # each column's key in the object
+    nested: tuple[tuple[int, tuple[str, ...]], ...]  # (column, keys further in) of columns inside a nested object
+    yes_no: tuple[int, ...]  # booleans, written yes or no
+    joined: tuple[int, ...]  # lists of labels, written "a; b"
+
+    @classmethod
+    def of(cls, columns: list[Column]) -> _RowPlan:
+        kinds = [c.path[-1].kind for c in columns]
+        return cls(
+            tuple(c.path[0].key for c in columns),
+            tuple((i, tuple(f.key for f in c.path[1:])) for i, c in enumerate(columns) if len(c.path) > 1),
+            tuple(i for i, kind in enumerate(kinds) if kind is Kind.BOOL),
+            tuple(i for i, kind in enumerate(kinds) if kind in (Kind.LABELS, Kind.LABEL_SEQ)),
+        )
+
+    def row(self, obj: dict[str, Any]) -> list[Any]:
+        get = obj.get
+        row: list[Any] = [get(key) for key in self.keys]
+        for i, further in self.nested:
+            value = row[i]
+            for key in further:
+                value = (value or {}).get(key)
+            row[i] = value
+        for i in self.yes_no:
+            if row[i] is not None:
+                row[i] = "yes" if row[i] else "no"
+        for i in self.joined:
+            row[i] = "; ".join(v or "" for v in row[i])
+        return row
 
 
-def _how(f: Field) -> int:
-    if f.kind is Kind.BOOL:
-        return YES_NO
-    return JOINED if f.kind in (Kind.LABELS, Kind.LABEL_SEQ) else AS_IS
-
-
-# table -> (first key, the keys after it, how) of each column: worked out once, as every row is read by them
-_ROW_PLANS: dict[str, tuple[tuple[str, tuple[str, ...], int], ...]] = {
-    name: tuple((c.path[0].key, tuple(f.key for f in c.path[1:]), _how(c.path[-1])) for c in columns)
-    for name, columns in COLUMNS.items()
-}
+_ROW_PLANS = {name: _RowPlan.of(columns) for name, columns in COLUMNS.items()}
 
 
 def _row(table: str, obj: dict[str, Any]) -> list[Any]:
-    row: list[Any] = []
-    for key, then, how in _ROW_PLANS[table]:
-        value = obj.get(key)
-        for inner in then:
-            value = (value or {}).get(inner)
-        if how == YES_NO:
-            value = None if value is None else ("yes" if value else "no")
-        elif how == JOINED:
-            value = "; ".join(v or "" for v in cast(list[Any], value))
-        row.append(value)
-    return row
+    return _ROW_PLANS[table].row(obj)
 
 
 def table_rows(r: Case) -> dict[str, list[list[Any]]]:
@@ -251,7 +262,7 @@ def write_csv(folder: Path, records: Iterable[Case], about: Callable[[], list[st
         for record in records:
             for name, rows in table_rows(record).items():
                 for row in rows:
-                    writers[name][0].writerow([safe_cell("" if v is None else v) for v in row] + mark)
+                    writers[name][0].writerow([*map(_csv_cell, row), *mark])
             count += 1
         for _, text in writers.values():
             text.flush()
@@ -275,10 +286,32 @@ def write_csv(folder: Path, records: Iterable[Case], about: Callable[[], list[st
     return count
 
 
+def _csv_cell(value: Any) -> Any:
+    """A value as a csv cell: empty for null, and safe_cell's guard where a text could start a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value and value[0] not in _PLAIN_START:
+        return safe_cell(value)
+    return value
+
+
 def _text(handle: IO[bytes]) -> Any:
     import io
 
     return io.TextIOWrapper(handle, encoding="utf-8", newline="")
+
+
+EXCEL_ROWS = 1_048_576  # the rows of an Excel sheet, the heading's among them
+
+
+def too_many_rows(table: str) -> Exception:
+    """The refusal of an xlsx export with a sheet longer than Excel allows (xlsxwriter would drop the rows)."""
+    from msp_cli.errors import UsageProblem
+
+    return UsageProblem(
+        f"The {table} sheet would need more than the {EXCEL_ROWS - 1:,} rows an Excel sheet holds; nothing was"
+        " written. Export to csv (a folder of tables), or fewer cases with --year, --quarter, --team or --worker."
+    )
 
 
 COLUMN_WIDTHS = {
@@ -335,6 +368,8 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
     for record in records:
         for name, rows in table_rows(record).items():
             sheet, row_number = sheets[name]
+            if row_number + len(rows) > EXCEL_ROWS:
+                raise too_many_rows(name)
             for row in rows:
                 for col, value in enumerate(row):
                     if value is None:

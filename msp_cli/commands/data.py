@@ -120,13 +120,15 @@ def export(
         _justify("identifiable" if identifiable else "exact_dates", reason, yes)
     store = state.open()
     selection = Selection((period.start, period.end) if period else None, team, worker)
+    matching = store.count_cases_matching(**selection.filters())
+    if chosen == "xlsx" and matching >= export.EXCEL_ROWS:  # a row a case: refused before anything is written
+        raise export.too_many_rows("cases")
     plan = None
     if not identifiable:
         pseudonym = export.pseudonymiser(store)
         plan = make_plan(store, pseudonym, selection, with_notes=with_notes, exact_dates=exact_dates, coarsen=coarsen)
         for line in plan.check_message():
             say(line)
-    matching = store.count_cases_matching(**selection.filters())
     action = "identifiable" if identifiable else "exact_dates" if exact_dates else "pseudonymised"
     changes: dict[str, list[Any]] = {
         "format": [None, chosen],
