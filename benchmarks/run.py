@@ -40,6 +40,7 @@ ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 REPORTS = ("outcomes", "sac", "desired", "capacity", "time", "feedback")
 REPORT_ARGS = [[r, "--json"] for r in REPORTS] + [["breakdown", "--by", "risk-type", "--json"]]
+EXCEL_CASES = 100_000  # xlsx exports are measured up to this many cases (a workbook is built in memory)
 
 
 def case_tables() -> tuple[str, ...]:
@@ -229,11 +230,16 @@ def figures(size: int, work: Path, p: Prepared) -> list[Figure]:
         out.append(Figure("open", cmd, tables, target=1.0))
     help_yard = Command("sqlite-utils --help", [su, "--help"], plain)
     out.append(Figure("help", Command("msp --help", [msp, "--help"], plain), help_yard, target=0.6))
-    for fmt, name in (("jsonl", "x.jsonl"), ("csv", "x-csv")):
+    # pseudonymised (the default) in each format, and identifiable JSON Lines; xlsx where Excel can hold it
+    identifiable = ["--identifiable", "--reason", "benchmark", "--yes"]
+    exports = [("jsonl", "x.jsonl", []), ("jsonl", "x-id.jsonl", identifiable), ("csv", "x-csv", [])]
+    if size <= EXCEL_CASES:
+        exports.append(("xlsx", "x.xlsx", []))
+    for fmt, name, extra in exports:
         target = work / name
         cmd = Command(
-            f"msp export --format {fmt}",
-            [msp, "export", str(target), "--format", fmt],
+            f"msp export --format {fmt}{' --identifiable' if extra else ''}",
+            [msp, "export", str(target), "--format", fmt, *extra],
             env,
             lambda target=target: remove(target),  # type: ignore[misc]
         )

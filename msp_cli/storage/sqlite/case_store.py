@@ -379,10 +379,18 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Iterat
 def _ordered(group: str, parts: dict[str, Any]) -> dict[str, Any]:
     """PARTS in the format's order for GROUP; version 2 keys left out when they hold nothing."""
     out = {}
-    for f in fields_of(group):
-        if f.key in parts and not (f.version > 1 and parts[f.key] in (None, [])):
-            out[f.key] = parts[f.key]
+    for key, later in _key_plan(group):
+        if key in parts:
+            value = parts[key]
+            if not (later and value in (None, [])):
+                out[key] = value
     return out
+
+
+@cache
+def _key_plan(group: str) -> tuple[tuple[str, bool], ...]:
+    """(key, of a later version) of each field of GROUP: worked out once, as export and check read every case."""
+    return tuple((f.key, f.version > 1) for f in fields_of(group))
 
 
 @dataclass
