@@ -11,13 +11,14 @@ order.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
 from msp_cli.export import NOT_EXPORTED, TABLE_SOURCES
 from msp_cli.pseudonymised.dates import INTERVALS, INTERVALS_KEY, days_between
-from msp_cli.record.fields import GROUPS, Kind, field, fields_of
+from msp_cli.record import fields as record_fields
+from msp_cli.record.fields import GROUPS, Kind, fields_of
 
 # what the walk does to a field's value (every other field is kept as it is)
 PSEUDONYM, DROP, BLANK, HIDE, SCRUB, MONTH, OBJECT, LIST = range(8)
@@ -51,7 +52,7 @@ def _steps(group: str, pseudonymised: bool, with_notes: bool, months: bool) -> t
 def _path_in(group: str, dotted: str) -> tuple[str, ...]:
     """DOTTED (a date of GROUP's object, perhaps inside a nested object) as keys; checked to be a plain date."""
     prefix = GROUPS[group].path
-    f = field(f"{prefix}.{dotted}" if prefix else dotted)
+    f = record_fields.field(f"{prefix}.{dotted}" if prefix else dotted)
     assert f.kind is Kind.DATE and not (f.identifying or f.pseudonym or f.free_text), f.path
     return tuple(dotted.split("."))
 
@@ -70,13 +71,13 @@ def _starts() -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _value(obj: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    value: Any = obj
-    for key in keys:
+    value: Any = obj.get(keys[0])
+    for key in keys[1:]:
         value = (value or {}).get(key)
     return value
 
 
-@dataclass(frozen=True)
+@dataclass
 class Shaper:
     """Shapes stored cases for one export. PSEUDONYM(kind, value) hashes references (None: an identifiable
     export, where only intervals are added); SCRUB takes names out of free text kept WITH_NOTES; MONTHS
@@ -86,6 +87,13 @@ class Shaper:
     with_notes: bool = False
     months: bool = False
     scrub: Callable[[str], str] | None = None
+    plans: dict[str, tuple[tuple[tuple[str, int, Any], ...], tuple[tuple[str, str, tuple[str, ...]], ...]]] = field(
+        init=False
+    )  # group -> (its steps, its intervals)
+
+    def __post_init__(self) -> None:
+        hashing = self.pseudonym is not None
+        self.plans = {g: (_steps(g, hashing, self.with_notes, self.months), _intervals(g)) for g in GROUPS}
 
     def __call__(self, record: dict[str, Any]) -> dict[str, Any]:
         starts = {dotted: _value(record, keys) for dotted, keys in _starts()}  # exact, before any become months
@@ -93,9 +101,10 @@ class Shaper:
 
     def _object(self, group: str, obj: dict[str, Any], starts: dict[str, Any]) -> dict[str, Any]:
         out = dict(obj)
-        intervals = _intervals(group)
-        found = {column: days_between(starts[start], _value(obj, end)) for column, start, end in intervals}
-        for key, step, arg in _steps(group, self.pseudonym is not None, self.with_notes, self.months):
+        steps, intervals = self.plans[group]
+        if intervals:  # from the exact dates, before any become months
+            found = {column: days_between(starts[start], _value(obj, end)) for column, start, end in intervals}
+        for key, step, arg in steps:
             if key not in out:
                 continue
             value = out[key]
