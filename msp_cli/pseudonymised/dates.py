@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 INTERVALS_KEY = "intervals"  # where an object's intervals sit in a JSON Lines export
@@ -55,7 +56,13 @@ INTERVAL_COLUMNS = {table: [(i.column, i.meaning) for i in found] for table, fou
 def days_between(start: str | None, end: str | None) -> int | None:
     if not start or not end:
         return None
-    return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+    return _day_number(end) - _day_number(start)
+
+
+@lru_cache(maxsize=8192)
+def _day_number(date: str) -> int:
+    """A date's day number: each date read once while the cache holds it (an export has few distinct dates)."""
+    return dt.date.fromisoformat(date).toordinal()
 
 
 def interval_cells(table: str, row: dict[str, Any]) -> list[int | None]:
