@@ -309,6 +309,18 @@ def test_opening_the_server_takes_two_round_trips_and_knows_each_role(
             store.close()
 
 
+def test_a_login_without_an_msp_role_is_told_in_one_line(run: Run, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    stranger = f"sam_{uuid.uuid4().hex[:8]}"
+    pg_admin(team.admin_url, f'CREATE ROLE "{stranger}" LOGIN')
+    try:
+        result = as_login(run, monkeypatch, team, stranger)("report", "outcomes", "--json")
+        assert result.exit_code == 1
+        assert f"The login {stranger} has no msp role on this server." in result.output
+        assert "user add LOGIN" in result.output and "Traceback" not in result.output
+    finally:
+        pg_admin(team.admin_url, f'DROP ROLE IF EXISTS "{stranger}"')
+
+
 def test_nobody_can_update_or_delete_the_audit_trail(run: Run, team: Team, write_jsonl: Any) -> None:
     north_and_south(run, write_jsonl)
     before = owner_rows(team, "SELECT id, hash FROM audit_log ORDER BY id")

@@ -12,6 +12,7 @@ modules, speaking through ServerConnection (connection.py); what differs on a se
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,5 +384,8 @@ def _session(conn: ServerConnection) -> _Session:
     while cursor.nextset():  # past the two SETs to the SELECT's row
         pass
     login, has_versions, owner, groups = cursor.fetchone() or ("", False, False, [])
-    version = migrations.versioned(conn) if has_versions else None
-    return _Session(str(login), version, bool(owner), tuple(groups or ()))
+    session = _Session(str(login), None, bool(owner), tuple(groups or ()))
+    if not has_versions:
+        return session
+    session.role()  # a login with no msp role is told so, before a read it has no grant for
+    return dataclasses.replace(session, version=migrations.versioned(conn))
