@@ -231,16 +231,22 @@ _IGNORED_BEFORE_FORMULA = re.compile(r"^[\s\x00-\x1f\u00ad\u200b-\u200f\u2060-\u
 _JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
-def write_jsonl(path: Path, records: Iterable[Case], *, demo: bool = False) -> int:
-    """One case a line; a demonstration export starts with the marker line, which import keeps."""
+def json_text(record: Case | dict[str, Any]) -> str:
+    """A case as one line of JSON Lines (without its line break)."""
+    return _JSON.encode(record)
+
+
+def write_jsonl(path: Path, lines: Iterable[str], *, demo: bool = False) -> int:
+    """One case a line (LINES are json_text's); a demonstration export starts with the marker line, which
+    import keeps."""
     from msp_cli.interchange import demo_marker_line
 
     count = 0
     with private_file(path) as out:
         if demo:
             out.write(demo_marker_line().encode("utf-8"))
-        for record in records:
-            out.write((_JSON.encode(record) + "\n").encode("utf-8"))
+        for line in lines:
+            out.write((line + "\n").encode("utf-8"))
             count += 1
     return count
 

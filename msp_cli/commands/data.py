@@ -91,6 +91,7 @@ def export(
     ),
 ) -> None:
     """Export cases for analysts and auditors: pseudonymised unless --identifiable. Every export is audited."""
+    import json
     import os
     from pathlib import Path
 
@@ -140,9 +141,11 @@ def export(
         "dates": [None, "exact" if identifiable or exact_dates else "month"],
         "coarsen": [None, coarsen],
     }
+    lines: Iterator[str] | None = None  # JSON Lines as they will be written, where the cases come so
     records: Iterator[Case]
     if plan is not None:
-        records = (plan.shape(r) for r in in_pseudonym_order(store, plan.pseudonym, selection))
+        lines = in_pseudonym_order(store, plan, selection)
+        records = (cast("Case", json.loads(line)) for line in lines)
     else:
         records = _identifiable(store, selection, intervals=chosen != "jsonl")
 
@@ -161,7 +164,8 @@ def export(
         try:
             with atomic.whole_or_absent(path) as partial:  # whole under OUT, or nothing at all
                 if chosen == "jsonl":
-                    count = export.write_jsonl(partial, records, demo=store.is_demo())
+                    texts = lines if lines is not None else map(export.json_text, records)
+                    count = export.write_jsonl(partial, texts, demo=store.is_demo())
                 elif chosen == "csv":
                     count = export.write_csv(partial, records, about, demo=store.is_demo())
                 else:

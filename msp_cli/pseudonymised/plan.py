@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from msp_cli.export import Pseudonymiser
+from msp_cli.export import Pseudonymiser, json_text
 from msp_cli.pseudonymised import small_groups
 from msp_cli.pseudonymised.names import REPLACEMENT, NameScrubber
 from msp_cli.pseudonymised.shape import Shaper
 from msp_cli.record import Case
-from msp_cli.storage import Storage
+from msp_cli.storage import SortedSpool, Storage
 
 SHOWN = 20  # small combinations listed on screen; the about file lists them all
 GROUPS = "age band, sex, ethnicity, primary support reason and team"
@@ -112,7 +112,15 @@ def make_plan(
     return Plan(pseudonym, with_notes, exact_dates, coarsen, merges, remaining, scrubber)
 
 
-def in_pseudonym_order(store: Storage, pseudonym: Pseudonymiser, selection: Selection) -> Iterator[Case]:
-    """The selected cases sorted by case pseudonym (by the database, so memory stays flat), read a chunk at a time."""
-    ids = store.iter_case_ids_by(lambda ref: pseudonym("case", ref) or "", **selection.filters())
-    return (stored.record for stored in store.iter_cases_by_id(ids))
+def in_pseudonym_order(store: Storage, plan: Plan, selection: Selection) -> Iterator[str]:
+    """The selected cases shaped by PLAN, as JSON text, in the order of their case pseudonyms.
+
+    Read in the order they are stored (one pass over each table, a chunk of cases at a time) and
+    sorted on disk by SortedSpool, not read in pseudonym order (which would jump about the file):
+    memory stays flat, and the time grows with the cases.
+    """
+    with SortedSpool() as spool:
+        for stored in store.iter_cases(**selection.filters()):
+            shaped = plan.shape(stored.record)
+            spool.add(shaped["case_ref"], stored.case_id, json_text(shaped))
+        yield from spool.in_order()

@@ -8,7 +8,7 @@ server backend is another class with these methods.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,12 +124,9 @@ class Storage(Protocol):
     def count_cases_matching(self, *, period: tuple[str, str] | None, team: str | None, worker: str | None) -> int: ...
 
     # pseudonymised exports: cases in an order of their own, the small-groups check, names to remove
-    def iter_case_ids_by(
-        self, key: Callable[[str], str], *, period: tuple[str, str] | None, team: str | None, worker: str | None
-    ) -> Iterator[int]:
-        """The finished cases matching, as ids in the order of KEY(case_ref) and then id (memory stays flat)."""
-        ...
-
+    def iter_case_refs(
+        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+    ) -> Iterator[tuple[int, str]]: ...
     def iter_cases_by_id(self, case_ids: Iterable[int]) -> Iterator[StoredCase]: ...
     def iter_people_in_groups(
         self, *, period: tuple[str, str] | None, team: str | None, worker: str | None

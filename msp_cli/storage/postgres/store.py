@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -144,15 +144,6 @@ class ServerStore(Store):
                 )
         yield
         self.opened[case_ref] = audit.last_id
-
-    def iter_case_ids_by(
-        self, key: Callable[[str], str], *, period: tuple[str, str] | None, team: str | None, worker: str | None
-    ) -> Iterator[int]:
-        """As SQLite's, sorted here: the server cannot call KEY, so a pair (key, id) a case is held while sorting."""
-        from msp_cli.storage.sqlite import case_store
-
-        refs = case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker)
-        return iter([case_id for _, case_id in sorted((key(ref), case_id) for case_id, ref in refs)])
 
     def add_review(self, audit: AuditWriter, stored: StoredCase, review: dict[str, Any]) -> None:
         with self._one_change(audit, stored.record["case_ref"]):

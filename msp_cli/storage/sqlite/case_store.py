@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
@@ -800,24 +800,6 @@ def count_cases_matching(
 ) -> int:
     where, params = _case_filter(period, team, worker)
     return int(conn.execute(f"SELECT count(*) FROM safeguarding_case c WHERE {where}", params).fetchone()[0])  # noqa: S608
-
-
-def iter_case_ids_by(
-    conn: sqlite3.Connection,
-    key: Callable[[str], str],
-    *,
-    period: tuple[str, str] | None,
-    team: str | None,
-    worker: str | None,
-) -> Iterator[int]:
-    """The ids of the finished cases matching, ordered by KEY(case_ref) and then id. SQLite sorts them, calling
-    KEY as a function of the connection: its sorter spills to a temporary file it removes itself rather than
-    hold a million keys in memory."""
-    where, params = _case_filter(period, team, worker)
-    conn.create_function("msp_sort_key", 1, key, deterministic=True)
-    sql = f"SELECT c.id FROM safeguarding_case c WHERE {where} ORDER BY msp_sort_key(c.case_ref), c.id"  # noqa: S608
-    for (case_id,) in conn.execute(sql, params):
-        yield int(case_id)
 
 
 def iter_people_in_groups(
