@@ -4,8 +4,10 @@ Pseudonymised means: person, case and worker references replaced by a keyed hash
 (HMAC-SHA256 with a key kept in the database, never in the export), so one person has one
 pseudonym in every export from the same database; names dropped; free text dropped unless
 asked for. Ages are bands already. Months for dates, an order of their own, names out of the
-notes and the small-groups check are msp_cli.pseudonymised's. Cases are read and written one
-at a time, so memory stays flat however many there are. No cell written to a spreadsheet can become a formula.
+notes and the small-groups check are msp_cli.pseudonymised's. Cases are read a chunk at a time
+in the order they are stored and written as they come (a pseudonymised export's sorted on disk
+first), so memory stays flat however many there are. No cell written to a spreadsheet can
+become a formula.
 """
 
 from __future__ import annotations

@@ -781,20 +781,6 @@ def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str |
     return " AND ".join(where), params
 
 
-def iter_case_refs(
-    conn: sqlite3.Connection,
-    *,
-    period: tuple[str, str] | None = None,
-    team: str | None = None,
-    worker: str | None = None,
-) -> Iterator[tuple[int, str]]:
-    """(case id, case_ref) of every finished case matching, without loading the cases."""
-    where, params = _case_filter(period, team, worker)
-    sql = f"SELECT c.id, c.case_ref FROM safeguarding_case c WHERE {where}"  # noqa: S608
-    for case_id, case_ref in conn.execute(sql, params):
-        yield int(case_id), str(case_ref)
-
-
 def count_cases_matching(
     conn: sqlite3.Connection, *, period: tuple[str, str] | None, team: str | None, worker: str | None
 ) -> int:
