@@ -98,9 +98,9 @@ TABLES: dict[str, list[tuple[str, str]]] = {
 class Pseudonymiser:
     """Keyed hashes of references (HMAC-SHA256): stable within one database, meaningless without its key.
 
-    The key's inner and outer hash states are worked out once (RFC 2104's construction, as
-    hmac.new does it a value), and a value met again (a worker's, a person's) is hashed once
-    while the cache, emptied when full so memory stays flat, holds it.
+    The key's inner and outer hash states are worked out once (RFC 2104's construction, which
+    hmac.new repeats for every value), and a value met again (a worker's, a person's) is hashed
+    once while the cache, emptied when full so memory stays flat, holds it.
     """
 
     CACHED = 65536

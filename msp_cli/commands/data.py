@@ -141,7 +141,7 @@ def export(
         "dates": [None, "exact" if identifiable or exact_dates else "month"],
         "coarsen": [None, coarsen],
     }
-    lines: Iterator[str] | None = None  # JSON Lines as they will be written, where the cases come so
+    lines: Iterator[str] | None = None  # a pseudonymised export's cases come as the JSON Lines to write
     records: Iterator[Case]
     if plan is not None:
         lines = in_pseudonym_order(store, plan, selection)
