@@ -1,6 +1,7 @@
 """Exports at scale (issue 17): Excel's row limit refused in one line, nothing written; the keyed
-hashes worked out from precomputed states equal HMAC-SHA256's; the database's sort by pseudonym
-equals Python's; the one-walk shaper keeps the field table's order and leaves its input alone."""
+hashes worked out from precomputed states equal HMAC-SHA256's; cases come in pseudonym order; the
+on-disk sort gives texts back by key and a full temporary folder is a full disk; the one-walk
+shaper keeps the field table's order and leaves its input alone."""
 
 from __future__ import annotations
 
@@ -111,14 +112,14 @@ def test_the_cache_of_pseudonyms_stays_bounded(monkeypatch: pytest.MonkeyPatch) 
     assert [pseudonym("case", f"C-{i}") for i in range(35)] == first
 
 
-def test_cases_come_in_pseudonym_order_from_the_database(run: Run, loaded: Backend, tmp_path: Path) -> None:
+def test_cases_come_in_pseudonym_order(run: Run, loaded: Backend, tmp_path: Path) -> None:
     out = tmp_path / "x.jsonl"
     assert run("export", str(out)).exit_code == 0
     written = [json.loads(line)["case_ref"] for line in out.read_text(encoding="utf-8").splitlines()]
     key = loaded.rows("SELECT value FROM settings WHERE key = 'pseudonym_key'")[0][0]
     pseudonym = Pseudonymiser(bytes.fromhex(key))
     refs = [r[0] for r in loaded.rows("SELECT case_ref FROM safeguarding_case WHERE draft_step IS NULL")]
-    assert written == sorted(pseudonym("case", ref) for ref in refs) and len(written) == 10
+    assert written == sorted(str(pseudonym("case", ref)) for ref in refs) and len(written) == 10
 
 
 def _keys_in_field_order(group: str, obj: dict[str, Any]) -> None:
@@ -145,3 +146,59 @@ def test_the_shaper_keeps_field_order_and_leaves_its_input_alone() -> None:
     assert shaped["person"]["ref"].startswith("P-") and shaped["person"]["ref"] != record["person"]["ref"]
     assert "date_of_birth" not in shaped["person"] and shaped["person"]["name"] is None
     assert all(o["text"] == "[not exported]" for o in shaped["desired_outcomes"])
+
+
+def test_the_spool_gives_texts_back_by_key_then_number() -> None:
+    import random
+
+    from msp_cli.storage import SortedSpool
+
+    rng = random.Random(17)
+    items = [(f"C-{rng.getrandbits(64):016x}", rng.randrange(10**6), f"case {i} ü") for i in range(1234)]
+    items += [(items[0][0], items[0][1] + 1, "the same key, a later number")]
+    with SortedSpool() as spool:
+        for key, number, text in rng.sample(items, len(items)):  # more than one batch, in no order
+            spool.add(key, number, text)
+        assert list(spool.in_order()) == [text for _, _, text in sorted(items)]
+
+
+def test_a_full_temporary_folder_is_a_full_disk() -> None:
+    import errno
+    import sqlite3
+
+    from msp_cli.storage import SortedSpool
+
+    class Full:
+        def executemany(self, *_: object) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+    spool = SortedSpool()
+    real, spool.conn = spool.conn, Full()  # type: ignore[assignment]
+    try:
+        with pytest.raises(OSError) as raised:
+            for i in range(1000):
+                spool.add("C-1", i, "text")
+        assert raised.value.errno == errno.ENOSPC
+    finally:
+        real.close()
+
+
+def test_an_export_whose_spool_fills_the_disk_leaves_nothing(
+    run: Run, loaded: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from msp_cli.storage.sqlite import spool
+
+    def full(self: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spool.SortedSpool, "_write", full)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = run("export", str(folder / "x.jsonl"))
+    assert result.exit_code == 74
+    assert "Could not write" in result.output and "nothing was kept" in " ".join(result.output.split())
+    assert list(folder.iterdir()) == []
+    failed = loaded.rows("SELECT changes FROM audit_log WHERE action = 'export.pseudonymised.failed'")
+    assert len(failed) == 1 and json.loads(failed[0][0])["error"] == [None, "FileProblem"]
