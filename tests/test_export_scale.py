@@ -202,3 +202,14 @@ def test_an_export_whose_spool_fills_the_disk_leaves_nothing(
     assert list(folder.iterdir()) == []
     failed = loaded.rows("SELECT changes FROM audit_log WHERE action = 'export.pseudonymised.failed'")
     assert len(failed) == 1 and json.loads(failed[0][0])["error"] == [None, "FileProblem"]
+
+
+def test_a_text_met_again_is_scrubbed_alike_and_its_names_counted_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from msp_cli.pseudonymised import names
+
+    monkeypatch.setattr(names, "CACHED", 2)
+    scrub = names.NameScrubber(["Zoë Smith", "Dave"])
+    texts = ["Zoe said Dave took her card", "nothing to take", "SMITH and smith", "Zoe said Dave took her card"]
+    fresh = [names.NameScrubber(["Zoë Smith", "Dave"])(t) for t in texts]
+    assert [scrub(t) for t in texts * 2] == fresh * 2  # the cache holds 2, so some are scrubbed again
+    assert fresh[0] == "[name] said [name] took her card" and scrub.replaced == 2 * (2 + 0 + 2 + 2)
