@@ -23,7 +23,7 @@ from pathlib import Path
 from msp_cli import atomic
 from msp_cli.errors import DatabaseProblem, FileProblem, MspError
 from msp_cli.storage.sqlite import audit as audit_mod
-from msp_cli.storage.sqlite import audit_seal, replay, schema_check
+from msp_cli.storage.sqlite import audit_seal, replay, replay_workers, schema_check
 from msp_cli.storage.sqlite.store import (
     SCHEMA_VERSION,
     SQLITE_HEADER,
@@ -49,6 +49,8 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
     conn = store.conn
 
     pages = _Integrity(store)  # SQLite's own walk of every page, on a second connection, alongside
+    # the cases' first pass, in other processes for a large file, alongside too
+    cases = replay_workers.start(conn, store.path, store.passphrase) if thorough else None
 
     def integrity() -> None:
         lines = pages.result()
@@ -72,7 +74,8 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
         found.extend(f"schema: {p}" for p in schema_check.missing_or_changed(conn))
 
     def explained() -> None:
-        found.extend(f"not in the audit trail: {p}" for p in replay.unexplained(conn))
+        assert cases is not None
+        found.extend(f"not in the audit trail: {p}" for p in replay.unexplained(conn, cases.parts()))
 
     def version() -> None:
         number = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -81,18 +84,22 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
 
     readable_errors: tuple[type[Exception], ...] = (UnicodeDecodeError, *database_errors())
     # the integrity check's lines come first, though it is read last: it runs while the rest is checked
-    for name, part in (
-        ("foreign keys", foreign_keys),
-        ("audit trail", audit_chain),
-        ("audit seal", sealed_head),
-        ("schema version", version),
-        *((("schema", schema_objects), ("case values", explained)) if thorough else ()),
-        ("integrity", integrity),
-    ):
-        try:
-            part()
-        except readable_errors as exc:
-            found.append(f"{name}: cannot be read, the file is damaged ({type(exc).__name__})")
+    try:
+        for name, part in (
+            ("foreign keys", foreign_keys),
+            ("audit trail", audit_chain),
+            ("audit seal", sealed_head),
+            ("schema version", version),
+            *((("schema", schema_objects), ("case values", explained)) if thorough else ()),
+            ("integrity", integrity),
+        ):
+            try:
+                part()
+            except readable_errors as exc:
+                found.append(f"{name}: cannot be read, the file is damaged ({type(exc).__name__})")
+    finally:
+        if cases is not None:
+            cases.close()
     integrity_lines = [line for line in found if line.startswith("integrity")]
     found = integrity_lines + [line for line in found if not line.startswith("integrity")]
     if sys.platform != "win32" and stat.S_IMODE(os.stat(store.path).st_mode) & 0o077:
