@@ -116,18 +116,27 @@ class Part:
         self.deleted.absorb(later.deleted)
 
 
-def unexplained(conn: sqlite3.Connection, parts: Iterable[Part] | None = None) -> list[str]:
+PersonFinding = tuple[list[str], list[str]]  # (the cases of a shared person, the person's differing fields)
+
+
+def unexplained(
+    conn: sqlite3.Connection,
+    parts: Iterable[Part] | None = None,
+    people: Iterable[list[PersonFinding]] | None = None,
+) -> list[str]:
     """One line for each case whose stored values no audit entry explains.
 
     PARTS: the first pass's findings over consecutive ranges of case references that cover
-    them all, in order (made in other processes); without them, one range here."""
+    them all, in order; PEOPLE: the second pass's over consecutive ranges of person ids, in
+    order (both made in other processes); without them, each pass is one range here."""
     walk = Part()
     for part in parts if parts is not None else [check_range(conn, None, None)]:
         walk.absorb(part)
     found = walk.found
-    for refs, fields in _shared_people_differing(conn):
-        for ref in refs:
-            found.add(ref, fields)
+    for some in people if people is not None else [shared_people(conn, None, None)]:
+        for refs, fields in some:
+            for ref in refs:
+                found.add(ref, fields)
     lines = found.text()
     if walk.unaudited.count:
         lines.append(f"cases with no audit entry (added behind msp's back): {walk.unaudited.text()}")
@@ -229,14 +238,24 @@ def _apply(tree: dict[str, Any], changes: dict[str, Any], *, only_person: bool =
                 _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
 
 
-def _shared_people_differing(conn: sqlite3.Connection) -> Iterator[tuple[list[str], list[str]]]:
+def shared_people(conn: sqlite3.Connection, low: int | None, high: int | None) -> list[PersonFinding]:
+    """The second pass over the people with LOW <= id < HIGH (None: no bound), in one read transaction."""
+    conn.execute("BEGIN")
+    try:
+        return list(_shared_people_differing(conn, low, high))
+    finally:
+        conn.execute("COMMIT")
+
+
+def _shared_people_differing(conn: sqlite3.Connection, low: int | None, high: int | None) -> Iterator[PersonFinding]:
     """(the cases, the differing person fields) of each person shared by cases whose stored values
     the entries of all their cases, in the trail's order, do not explain."""
+    where, params = replay_shape.key_range("c.person_id", low, high)
     cursor = conn.execute(
         "SELECT c.person_id, a.row_key, a.changes FROM safeguarding_case c"  # noqa: S608 (fixed names)
         f" JOIN audit_log a ON a.row_key = c.case_ref AND a.table_name IN ({_MARKS})"
-        f" WHERE c.person_id IN ({_SHARED_PEOPLE}) ORDER BY c.person_id, a.id",
-        CASE_ENTRY_TABLES,
+        f" WHERE c.person_id IN ({_SHARED_PEOPLE}) AND {where} ORDER BY c.person_id, a.id",
+        (*CASE_ENTRY_TABLES, *params),
     )
     for person_id, rows in groupby(cursor, key=lambda row: row[0]):
         tree: dict[str, Any] = {}

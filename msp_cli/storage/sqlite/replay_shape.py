@@ -153,9 +153,10 @@ def stored_shapes(
             yield row[0], str(row[1]), bool(row[2]), _shape(plan, row, children)
 
 
-def key_range(column: str, low: str | None, high: str | None) -> tuple[str, tuple[str, ...]]:
+def key_range(column: str, low: str | int | None, high: str | int | None) -> tuple[str, tuple[str | int, ...]]:
     """LOW <= COLUMN < HIGH as a fixed fragment and its parameters (a missing bound is left out)."""
-    parts, params = ["1 = 1"], []
+    parts: list[str] = ["1 = 1"]
+    params: list[str | int] = []
     if low is not None:
         parts.append(f"{column} >= ?")
         params.append(low)

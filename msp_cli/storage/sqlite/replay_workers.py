@@ -15,10 +15,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from msp_cli.storage.sqlite import replay
 
@@ -26,7 +26,11 @@ RANGE_SIZE = 20_000  # cases a range: a process's unit of work, small enough to 
 IN_PROCESS_BELOW = 40_000  # cases: fewer are walked in this process
 PROCESSES = 2
 
+PEOPLE_RANGES = 4  # the second pass (people shared by cases) in this many ranges of person ids
+
+T = TypeVar("T")
 Range = tuple[str | None, str | None]  # low <= case_ref < high; None: no bound
+IdRange = tuple[int | None, int | None]  # low <= person id < high; None: no bound
 
 
 def ranges(conn: sqlite3.Connection, size: int = RANGE_SIZE) -> list[Range]:
@@ -43,37 +47,55 @@ def ranges(conn: sqlite3.Connection, size: int = RANGE_SIZE) -> list[Range]:
     return list(zip(edges, edges[1:], strict=False))
 
 
+def person_ranges(conn: sqlite3.Connection, count: int = PEOPLE_RANGES) -> list[IdRange]:
+    """COUNT consecutive ranges of the cases' person ids, of even width, covering every id."""
+    low, high = conn.execute("SELECT min(person_id), max(person_id) FROM safeguarding_case").fetchone()
+    if low is None:
+        return [(None, None)]
+    step = max(1, (int(high) - int(low)) // count + 1)
+    edges: list[int | None] = [None, *range(int(low) + step, int(high) + 1, step), None]
+    return list(zip(edges, edges[1:], strict=False))
+
+
 class CaseWalk:
     """The first pass under way: in worker processes for a large database, else here when asked for."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, passphrase: str | None, *, processes: int) -> None:
         self.conn = conn
         self.pool: ProcessPoolExecutor | None = None
+        self.people: Iterator[list[replay.PersonFinding] | BaseException] | None = None
         self.results: Iterator[replay.Part | BaseException] | None = None
         if processes > 1:
             work = ranges(conn)
             self.pool = ProcessPoolExecutor(
-                min(processes, len(work)),
+                processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_remember,
                 initargs=(str(path), passphrase),
             )
-            self.results = self.pool.map(_walk, work)  # all sent now; the results come back in order
+            # all sent now, the people first (they end no later than the cases); results come back in order
+            self.people = self.pool.map(_people, person_ranges(conn))
+            self.results = self.pool.map(_walk, work)
 
-    def parts(self) -> Iterator[replay.Part]:
-        """Each range's findings, in range order."""
-        if self.results is None:
-            yield replay.check_range(self.conn, None, None)
-            return
-        for part in self.results:
-            if isinstance(part, BaseException):
-                raise part  # the worker's own error (the file is damaged), as this process would meet it
-            yield part
+    def parts(self) -> Iterator[replay.Part] | None:
+        """Each case range's findings, in range order; None: to be found in this process."""
+        return None if self.results is None else _raised(self.results)
+
+    def shared_people(self) -> Iterator[list[replay.PersonFinding]] | None:
+        """Each person range's findings, in range order; None: to be found in this process."""
+        return None if self.people is None else _raised(self.people)
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
+
+
+def _raised(results: Iterator[T | BaseException]) -> Iterator[T]:
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result  # the worker's own error (the file is damaged), as this process would meet it
+        yield result
 
 
 def start(conn: sqlite3.Connection, path: Path, passphrase: str | None, *, processes: int | None = None) -> CaseWalk:
@@ -97,6 +119,15 @@ def _remember(path: str, passphrase: str | None) -> None:
 
 def _walk(work: Range) -> replay.Part | BaseException:
     """One range's first pass; an error reading the file is sent back to be raised there."""
+    return _in_worker(lambda conn: replay.check_range(conn, *work))
+
+
+def _people(work: IdRange) -> list[replay.PersonFinding] | BaseException:
+    """One range's second pass; an error reading the file is sent back to be raised there."""
+    return _in_worker(lambda conn: replay.shared_people(conn, *work))
+
+
+def _in_worker(job: Callable[[sqlite3.Connection], T]) -> T | BaseException:
     from msp_cli.errors import MspError
     from msp_cli.storage.sqlite.store import database_errors, open_store
 
@@ -105,7 +136,7 @@ def _walk(work: Range) -> replay.Part | BaseException:
     try:
         if _conn is None:
             _conn = open_store(Path(_file[0]), passphrase=_file[1], readonly=True).conn
-        return replay.check_range(_conn, *work)
+        return job(_conn)
     except MspError as exc:
         return sqlite3.DatabaseError(exc.message)  # reported as the file being damaged, as the integrity check does
     except readable as exc:

@@ -75,7 +75,8 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
 
     def explained() -> None:
         assert cases is not None
-        found.extend(f"not in the audit trail: {p}" for p in replay.unexplained(conn, cases.parts()))
+        lines = replay.unexplained(conn, cases.parts(), cases.shared_people())
+        found.extend(f"not in the audit trail: {p}" for p in lines)
 
     def version() -> None:
         number = conn.execute("PRAGMA user_version").fetchone()[0]

@@ -1,0 +1,149 @@
+"""`msp check` on a large file walks the cases in two processes: what it finds is what one finds.
+
+The cases are cut into ranges of case references walked by spawned worker processes, and
+the people shared by cases into ranges of person ids; the findings are merged in order. A
+small range size makes a demonstration database take that path here. And each case is
+compared in one shape, loaded lean from the rows: it must be the shape of the whole record.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from msp_cli.storage.sqlite import case_store, replay, replay_shape, replay_workers
+from msp_cli.storage.sqlite.store import open_store
+from tests.conftest import Run
+
+
+@pytest.fixture
+def demo(run: Run, db_path: Path) -> Path:
+    assert run("demo", "--cases", "300", "--replace").exit_code == 0
+    return db_path
+
+
+def _sql(db: Path, *statements: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        found: list[tuple[object, ...]] = []
+        for statement in statements:
+            found = list(conn.execute(statement))
+        return found
+    finally:
+        conn.close()
+
+
+def _findings(db: Path, processes: int) -> list[str]:
+    """The case-value findings of the two passes, walked by PROCESSES."""
+    store = open_store(db, readonly=True)
+    try:
+        walk = replay_workers.start(store.conn, db, None, processes=processes)
+        try:
+            return replay.unexplained(store.conn, walk.parts(), walk.shared_people())
+        finally:
+            walk.close()
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replay_workers, "RANGE_SIZE", 23)  # 300 cases: 14 ranges
+    monkeypatch.setattr(replay_workers, "IN_PROCESS_BELOW", 0)
+
+
+def _refs(db: Path, sql: str) -> list[str]:
+    return [str(ref) for (ref,) in _sql(db, sql)]
+
+
+def test_tampering_is_found_alike_by_one_and_by_two_processes(demo: Path, small_ranges: None) -> None:
+    refs = _refs(demo, "SELECT case_ref FROM safeguarding_case ORDER BY case_ref")
+    first, last = refs[5], refs[-7]  # one in the first range, one in the last
+    many = refs[40:110:1]  # more cases than are listed by name (50), across several ranges
+    shared = _sql(demo, "SELECT person_id FROM safeguarding_case GROUP BY person_id HAVING count(*) > 1")
+    person_ids = [int(str(p)) for (p,) in shared]
+    _sql(
+        demo,
+        f"UPDATE safeguarding_case SET team = 'Elsewhere' WHERE case_ref = '{first}'",
+        f"UPDATE safeguarding_case SET worker = 'Someone' WHERE case_ref = '{last}'",
+        "UPDATE safeguarding_case SET team = 'Elsewhere' WHERE case_ref IN ("
+        + ", ".join(f"'{r}'" for r in many)
+        + ")",
+        f"UPDATE person SET sex = CASE sex WHEN 'Male' THEN 'Female' ELSE 'Male' END WHERE id = {person_ids[-1]}",
+        f"DELETE FROM safeguarding_case WHERE case_ref = '{refs[200]}'",
+        "INSERT INTO safeguarding_case (case_ref, person_id) VALUES ('ZZ-SMUGGLED', 1)",
+        "INSERT INTO safeguarding_case (case_ref, person_id) VALUES ('0-SMUGGLED', 1)",
+    )
+    one, two = _findings(demo, 1), _findings(demo, 2)
+    assert two == one
+    text = " ".join(one)
+    assert f"case {first}: team not as its audit trail records" in text
+    assert f"case {last}: " not in text  # beyond the 50 listed by name: counted
+    theirs = _refs(demo, f"SELECT case_ref FROM safeguarding_case WHERE person_id = {person_ids[-1]}")
+    assert f"and {len({first, last, *many, *theirs}) - 50} more cases" in text
+    assert "cases with no audit entry (added behind msp's back): 0-SMUGGLED, ZZ-SMUGGLED" in text
+    assert f"(deleted behind msp's back): {refs[200]}" in text
+
+
+def test_a_finding_in_the_last_range_is_reported_through_msp_check(run: Run, demo: Path, small_ranges: None) -> None:
+    last = _refs(demo, "SELECT case_ref FROM safeguarding_case ORDER BY case_ref DESC LIMIT 1")[0]
+    _sql(
+        demo, f"DELETE FROM case_risk_type WHERE case_id = (SELECT id FROM safeguarding_case WHERE case_ref = '{last}')"
+    )
+    result = run("check")
+    assert result.exit_code == 1
+    out = " ".join(result.output.split())
+    assert f"case {last}: risk_types not as its audit trail records" in out
+    assert out.count("not as its audit trail records") == 1
+
+
+def test_an_untouched_demo_checks_ok_in_two_processes(run: Run, demo: Path, small_ranges: None) -> None:
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert "300 cases, every value explained" in " ".join(result.output.split())
+
+
+def test_the_ranges_cover_every_case_once(demo: Path) -> None:
+    store = open_store(demo, readonly=True)
+    try:
+        ranges = replay_workers.ranges(store.conn, 23)
+        refs = _refs(demo, "SELECT case_ref FROM safeguarding_case ORDER BY case_ref")
+        assert ranges[0][0] is None and ranges[-1][1] is None
+        counts = [sum(1 for r in refs if (lo is None or r >= lo) and (hi is None or r < hi)) for lo, hi in ranges]
+        assert counts == [23] * (len(refs) // 23) + ([len(refs) % 23] if len(refs) % 23 else [])
+        people = replay_workers.person_ranges(store.conn, 4)
+        assert len(people) == 4 and people[0][0] is None and people[-1][1] is None
+    finally:
+        store.close()
+
+
+def test_the_lean_shape_is_the_whole_records_shape(run: Run, demo: Path) -> None:
+    """Every case of a demonstration (reviews, reopened closures, shared people), and after changes
+    through msp and behind its back, loads in the shape canonical() makes of its whole record."""
+    refs = _refs(demo, "SELECT case_ref FROM safeguarding_case ORDER BY case_ref")
+    closed = _refs(demo, "SELECT c.case_ref FROM safeguarding_case c JOIN closure x ON x.case_id = c.id LIMIT 3")
+    for ref in closed:
+        assert run("case", "reopen", ref, "--reason", "new information").exit_code == 0
+    _sql(
+        demo,
+        f"UPDATE safeguarding_case SET consent_sought = NULL, consent_given = NULL, consent_override_reason = NULL,"
+        f" consent_note = NULL WHERE case_ref = '{refs[3]}'",
+        "UPDATE desired_outcome SET negotiated_text = NULL, negotiated_reason = NULL, negotiated_note = NULL"
+        " WHERE id = (SELECT min(id) FROM desired_outcome WHERE negotiated_text IS NOT NULL)",
+        "UPDATE meeting SET kind = NULL WHERE id = (SELECT min(id) FROM meeting)",
+        "DELETE FROM meeting_attendee WHERE meeting_id = (SELECT max(id) FROM meeting)",
+    )
+    store = open_store(demo, readonly=True)
+    try:
+        shapes = list(replay_shape.stored_shapes(store.conn, None, None, chunk=37))
+        assert [ref for _, ref, _, _ in shapes] == refs
+        records = {s.case_id: s.record for s in case_store.load_cases_by_id(store.conn, [s[0] for s in shapes])}
+        assert any(shared for _, _, shared, _ in shapes) and any(r.get("reviews") for r in records.values())
+        for case_id, _, shared, shape in shapes:
+            record = dict(records[case_id])
+            whole = replay_shape.canonical(replay_shape.person_ref_only(record) if shared else record)
+            assert shape == whole
+    finally:
+        store.close()
