@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from msp_cli.storage.sqlite import case_store, replay, replay_shape, replay_workers
+from msp_cli.storage.sqlite import case_store, check_workers, replay, replay_shape, safety
 from msp_cli.storage.sqlite.store import open_store
 from tests.conftest import Run
 
@@ -36,22 +36,26 @@ def _sql(db: Path, *statements: str) -> list[tuple[object, ...]]:
 
 
 def _findings(db: Path, processes: int) -> list[str]:
-    """The case-value findings of the two passes, walked by PROCESSES."""
+    """What the audit chain's check and the replay's two passes find, done by PROCESSES."""
     store = open_store(db, readonly=True)
     try:
-        walk = replay_workers.start(store.conn, db, None, processes=processes)
+        work = check_workers.start(store.conn, db, None, processes=processes)
         try:
-            return replay.unexplained(store.conn, walk.parts(), walk.shared_people())
+            chain = work.chain_problems()
+            if processes == 1:
+                assert chain is None  # checked here instead
+                chain = safety.chain_problems(store.conn)
+            return chain + replay.unexplained(store.conn, work.parts(), work.shared_people())
         finally:
-            walk.close()
+            work.close()
     finally:
         store.close()
 
 
 @pytest.fixture
 def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(replay_workers, "RANGE_SIZE", 23)  # 300 cases: 14 ranges
-    monkeypatch.setattr(replay_workers, "IN_PROCESS_BELOW", 0)
+    monkeypatch.setattr(check_workers, "RANGE_SIZE", 23)  # 300 cases: 14 ranges
+    monkeypatch.setattr(check_workers, "IN_PROCESS_BELOW", 0)
 
 
 def _refs(db: Path, sql: str) -> list[str]:
@@ -68,17 +72,18 @@ def test_tampering_is_found_alike_by_one_and_by_two_processes(demo: Path, small_
         demo,
         f"UPDATE safeguarding_case SET team = 'Elsewhere' WHERE case_ref = '{first}'",
         f"UPDATE safeguarding_case SET worker = 'Someone' WHERE case_ref = '{last}'",
-        "UPDATE safeguarding_case SET team = 'Elsewhere' WHERE case_ref IN ("
-        + ", ".join(f"'{r}'" for r in many)
-        + ")",
+        "UPDATE safeguarding_case SET team = 'Elsewhere' WHERE case_ref IN (" + ", ".join(f"'{r}'" for r in many) + ")",
         f"UPDATE person SET sex = CASE sex WHEN 'Male' THEN 'Female' ELSE 'Male' END WHERE id = {person_ids[-1]}",
         f"DELETE FROM safeguarding_case WHERE case_ref = '{refs[200]}'",
         "INSERT INTO safeguarding_case (case_ref, person_id) VALUES ('ZZ-SMUGGLED', 1)",
         "INSERT INTO safeguarding_case (case_ref, person_id) VALUES ('0-SMUGGLED', 1)",
+        "DROP TRIGGER audit_log_no_update",
+        "UPDATE audit_log SET worker = 'Forged' WHERE id = 7",
     )
     one, two = _findings(demo, 1), _findings(demo, 2)
     assert two == one
     text = " ".join(one)
+    assert one[0] == "audit entry 7 has been altered (its hash does not match)"
     assert f"case {first}: team not as its audit trail records" in text
     assert f"case {last}: " not in text  # beyond the 50 listed by name: counted
     theirs = _refs(demo, f"SELECT case_ref FROM safeguarding_case WHERE person_id = {person_ids[-1]}")
@@ -108,12 +113,12 @@ def test_an_untouched_demo_checks_ok_in_two_processes(run: Run, demo: Path, smal
 def test_the_ranges_cover_every_case_once(demo: Path) -> None:
     store = open_store(demo, readonly=True)
     try:
-        ranges = replay_workers.ranges(store.conn, 23)
+        ranges = check_workers.ranges(store.conn, 23)
         refs = _refs(demo, "SELECT case_ref FROM safeguarding_case ORDER BY case_ref")
         assert ranges[0][0] is None and ranges[-1][1] is None
         counts = [sum(1 for r in refs if (lo is None or r >= lo) and (hi is None or r < hi)) for lo, hi in ranges]
         assert counts == [23] * (len(refs) // 23) + ([len(refs) % 23] if len(refs) % 23 else [])
-        people = replay_workers.person_ranges(store.conn, 4)
+        people = check_workers.person_ranges(store.conn, 4)
         assert len(people) == 4 and people[0][0] is None and people[-1][1] is None
     finally:
         store.close()

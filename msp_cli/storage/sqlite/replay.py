@@ -8,7 +8,7 @@ with sqlite3, another program). Only the field's path is reported, never its val
 It streams, so time grows with the trail and memory does not: the stored cases (by case_ref,
 through its unique index) and their entries (by case_ref and number, through the trail's
 row_key index) are walked side by side, one case at a time, in ranges of case references
-that other processes may walk at the same time (replay_workers.py). A case and its replay
+that other processes may walk at the same time (check_workers.py). A case and its replay
 are compared in one shape (replay_shape.py), path by path only when they differ. A person
 shared by several cases is changed by the entries of each of them, in the trail's order; so
 the people shared by cases are replayed in a second pass, person by person, over their
@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import Any
 
+from msp_cli.record.fields import keys_of
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite import case_store, replay_shape, rowmap
 from msp_cli.storage.sqlite.replay_shape import compared, pruned
@@ -39,6 +40,7 @@ NOT_COMPARED = re.compile(
     r"|desired_outcomes\[\d+\]\.(progress|person_says|note|added|earlier_wordings)(\[|\.|$))"
 )
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_TOP_KEYS = frozenset(keys_of("case"))  # names of one step: set whole, as _set would
 LIMIT = 50  # cases listed before the rest are counted
 _MARKS = ", ".join("?" for _ in CASE_ENTRY_TABLES)
 
@@ -153,7 +155,7 @@ def check_range(conn: sqlite3.Connection, low: str | None, high: str | None) -> 
     part = Part()
     conn.execute("BEGIN")
     try:
-        entries = _by_case(_case_entries(conn, low, high))
+        entries = _by_case(conn, low, high)
         pending = next(entries, None)
         for case_id, ref, shared, shape in replay_shape.stored_shapes(conn, low, high):
             while pending is not None and pending[0] < ref:
@@ -200,10 +202,17 @@ def _note_deleted(deleted: _Refs, ref: str, entries: list[Entry]) -> None:
         deleted.add(ref)
 
 
-def _by_case(entries: Iterable[Entry]) -> Iterator[tuple[str, list[Entry]]]:
-    """The entries of one case at a time (they come ordered by case)."""
-    for ref, group in groupby(entries, key=lambda e: e[1]):
-        yield ref, list(group)
+def _by_case(conn: sqlite3.Connection, low: str | None, high: str | None) -> Iterator[tuple[str, list[Entry]]]:
+    """The entries of one case at a time, of the cases with LOW <= case_ref < HIGH, by case_ref."""
+    ref, group = "", list[Entry]()
+    for entry in _case_entries(conn, low, high):
+        if entry[1] != ref:
+            if group:
+                yield ref, group
+            ref, group = entry[1], []
+        group.append(entry)
+    if group:
+        yield ref, group
 
 
 def _replay_case(entries: Iterable[Entry]) -> _Case:
@@ -227,6 +236,9 @@ def _replay_case(entries: Iterable[Entry]) -> _Case:
 
 
 def _apply(tree: dict[str, Any], changes: dict[str, Any], *, only_person: bool = False) -> None:
+    if not only_person and changes.keys() <= _TOP_KEYS:  # whole top-level values (a new case's entry), at once
+        tree.update({path: pair[1] for path, pair in changes.items() if isinstance(pair, list) and len(pair) == 2})
+        return
     for path, pair in changes.items():
         if only_person and not (path == "person" or path.startswith("person.")):
             continue

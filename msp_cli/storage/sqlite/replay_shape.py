@@ -84,13 +84,21 @@ class _Plan:
     def __init__(self) -> None:
         self.case = _part("case", "safeguarding_case")
         self.person = _part("person", "person")
-        self.objects = [(name, _part(name, "safeguarding_case")) for name in ("consent", "capacity", "advocacy")]
+        objects = [(name, _part(name, "safeguarding_case")) for name in ("consent", "capacity", "advocacy")]
         self.outcome = _part("outcome", "desired_outcome")  # `added` is history: left out below
         self.negotiated = _part("negotiated", "desired_outcome")
         self.meeting = _part("meeting", "meeting")
         self.feedback = _part("feedback", "feedback")
         self.closure = _part("case", "closure")
-        case_columns = [*self.case.columns, *(c for _, p in self.objects for c in p.columns)]
+        case_columns = [*self.case.columns, *(c for _, p in objects for c in p.columns)]
+        # where each part starts in a case row: id, case_ref, shared?, the case's, the objects', the person's
+        self.objects_at = 3 + len(self.case.columns)
+        self.objects: list[tuple[str, _Part, int, int]] = []
+        at = self.objects_at
+        for name, part in objects:
+            self.objects.append((name, part, at, at + len(part.columns)))
+            at += len(part.columns)
+        self.person_at = at
         self.case_sql = (
             "SELECT c.id, c.case_ref, EXISTS (SELECT 1 FROM safeguarding_case o"
             " WHERE o.person_id = c.person_id AND o.id <> c.id), "
@@ -99,7 +107,6 @@ class _Plan:
             + ", ".join(f"p.{name}" for name in self.person.columns)
             + " FROM safeguarding_case c LEFT JOIN person p ON p.id = c.person_id"
         )
-        self.case_width = len(case_columns)
 
 
 class _Part:
@@ -169,15 +176,12 @@ def key_range(column: str, low: str | int | None, high: str | int | None) -> tup
 def _shape(plan: _Plan, row: tuple[Any, ...], child: _Children) -> dict[str, Any]:
     """One case in the compared shape: what canonical() makes of the whole loaded record."""
     case_id, shared = row[0], row[2]
-    at = 3
-    out = plan.case.shape(row[at : at + len(plan.case.keys)])
-    at += len(plan.case.keys)
-    for name, part in plan.objects:
-        obj = part.shape(row[at : at + len(part.keys)])
-        at += len(part.keys)
+    out = {key: value for key, value in zip(plan.case.keys, row[3 : plan.objects_at], strict=True) if value is not None}
+    for name, part, start, end in plan.objects:
+        obj = part.shape(row[start:end])
         if obj:
             out[name] = obj
-    person = plan.person.shape(row[at:])
+    person = plan.person.shape(row[plan.person_at :])
     if shared:
         person = {"ref": person["ref"]} if "ref" in person else {}
     if person:
@@ -188,27 +192,31 @@ def _shape(plan: _Plan, row: tuple[Any, ...], child: _Children) -> dict[str, Any
     risk_types = child.risk_types.get(case_id)
     if risk_types:
         out["risk_types"] = risk_types
-    stage = "planned" if closure is None else "used"
-    responses = [response for of_stage, response in child.responses.get(case_id, ()) if of_stage == stage]
-    if responses:
-        out["responses"] = responses
-    achieved = child.achieved.get(closure[0], {}) if closure is not None else {}
-    outcomes = [_outcome(plan, o, achieved) for o in child.outcomes.get(case_id, ())]
+    staged = child.responses.get(case_id)
+    if staged:
+        stage = "planned" if closure is None else "used"
+        responses = [response for of_stage, response in staged if of_stage == stage]
+        if responses:
+            out["responses"] = responses
+    outcomes = child.outcomes.get(case_id)
     if outcomes:
-        out["desired_outcomes"] = outcomes
-    meetings = []
-    for m in child.meetings.get(case_id, ()):
-        meeting = plan.meeting.shape(m[1:])
-        attendees = child.attendees.get(m[0])
-        if attendees:
-            meeting["attendees"] = attendees
-        meetings.append(meeting or None)
+        achieved = child.achieved.get(closure[0], {}) if closure is not None else {}
+        out["desired_outcomes"] = [_outcome(plan, o, achieved) for o in outcomes]
+    meetings = child.meetings.get(case_id)
     if meetings:
-        out["meetings"] = meetings
-    feedback = [plan.feedback.shape(f) or None for f in child.feedback.get(case_id, ())]
+        out["meetings"] = [_meeting(plan, m, child.attendees.get(m[0])) for m in meetings]
+    feedback = child.feedback.get(case_id)
     if feedback:
-        out["feedback"] = feedback
+        out["feedback"] = [plan.feedback.shape(f) or None for f in feedback]
     return out
+
+
+def _meeting(plan: _Plan, row: tuple[Any, ...], attendees: list[str] | None) -> dict[str, Any] | None:
+    """A meeting (id, its columns) and its attendees in the compared shape; None if empty."""
+    meeting = plan.meeting.shape(row[1:])
+    if attendees:
+        meeting["attendees"] = attendees
+    return meeting or None
 
 
 def _outcome(plan: _Plan, row: tuple[Any, ...], achieved: dict[int, Any]) -> dict[str, Any] | None:

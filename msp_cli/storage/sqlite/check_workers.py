@@ -1,13 +1,15 @@
-"""`msp check`'s first pass over the cases, shared by processes so it uses every core.
+"""The long parts of `msp check`, shared by processes so it uses every core.
 
-The cases are cut into ranges of case references (RANGE_SIZE cases each, through the
-case_ref index). Worker processes, started by spawning (as on Windows, where nothing is
-forked), each open the file read-only on their own connection and walk one range at a
-time, taking the next as they finish (so a slower process takes fewer); the ranges' findings
-come back in range order and are merged as if one walk had made them. Each process holds
-one range's rows at a time, so memory does not grow with the file.
+The audit chain's hashes and seals are checked as one piece of work; the people shared by
+cases (the replay's second pass) in a few ranges of person ids; the cases (its first pass)
+in ranges of case references (RANGE_SIZE cases each, through the case_ref index). Worker
+processes, started by spawning (as on Windows, where nothing is forked), each open the file
+read-only on their own connection and take the next piece as they finish one (so a slower
+process takes fewer); the results come back in order and are merged as if one walk had
+made them. Each process holds one range's rows at a time, so memory does not grow with
+the file. This process meanwhile checks the rest, with SQLite's integrity check in a thread.
 
-A small database is walked in this process: starting a process costs more than it saves.
+A small database is checked in this process: starting processes costs more than it saves.
 """
 
 from __future__ import annotations
@@ -57,12 +59,13 @@ def person_ranges(conn: sqlite3.Connection, count: int = PEOPLE_RANGES) -> list[
     return list(zip(edges, edges[1:], strict=False))
 
 
-class CaseWalk:
-    """The first pass under way: in worker processes for a large database, else here when asked for."""
+class CheckWork:
+    """The long parts under way: in worker processes for a large database, else here when asked for."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, passphrase: str | None, *, processes: int) -> None:
         self.conn = conn
         self.pool: ProcessPoolExecutor | None = None
+        self.chain: Iterator[list[str] | BaseException] | None = None
         self.people: Iterator[list[replay.PersonFinding] | BaseException] | None = None
         self.results: Iterator[replay.Part | BaseException] | None = None
         if processes > 1:
@@ -73,9 +76,14 @@ class CaseWalk:
                 initializer=_remember,
                 initargs=(str(path), passphrase),
             )
-            # all sent now, the people first (they end no later than the cases); results come back in order
+            # all sent now, the longest single pieces first; results come back in order
+            self.chain = self.pool.map(_chain, [None])
             self.people = self.pool.map(_people, person_ranges(conn))
             self.results = self.pool.map(_walk, work)
+
+    def chain_problems(self) -> list[str] | None:
+        """What is wrong with the audit chain; None: to be found in this process."""
+        return None if self.chain is None else next(_raised(self.chain))
 
     def parts(self) -> Iterator[replay.Part] | None:
         """Each case range's findings, in range order; None: to be found in this process."""
@@ -98,12 +106,12 @@ def _raised(results: Iterator[T | BaseException]) -> Iterator[T]:
         yield result
 
 
-def start(conn: sqlite3.Connection, path: Path, passphrase: str | None, *, processes: int | None = None) -> CaseWalk:
-    """Start the first pass; PROCESSES (by default PROCESSES, or 1 for a small database) walk it."""
+def start(conn: sqlite3.Connection, path: Path, passphrase: str | None, *, processes: int | None = None) -> CheckWork:
+    """Start the long parts; PROCESSES (by default PROCESSES, or 1 for a small database) do them."""
     if processes is None:
         small = conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0] < IN_PROCESS_BELOW
         processes = 1 if small else min(PROCESSES, os.cpu_count() or 1)
-    return CaseWalk(conn, path, passphrase, processes=processes)
+    return CheckWork(conn, path, passphrase, processes=processes)
 
 
 # --- in a worker process ---------------------------------------------------------------------
@@ -120,6 +128,13 @@ def _remember(path: str, passphrase: str | None) -> None:
 def _walk(work: Range) -> replay.Part | BaseException:
     """One range's first pass; an error reading the file is sent back to be raised there."""
     return _in_worker(lambda conn: replay.check_range(conn, *work))
+
+
+def _chain(_: None) -> list[str] | BaseException:
+    """The audit chain's check; an error reading the file is sent back to be raised there."""
+    from msp_cli.storage.sqlite.safety import chain_problems
+
+    return _in_worker(chain_problems)
 
 
 def _people(work: IdRange) -> list[replay.PersonFinding] | BaseException:
