@@ -45,6 +45,7 @@ def _findings(db: Path, processes: int) -> list[str]:
             if processes == 1:
                 assert chain is None  # checked here instead
                 chain = safety.chain_problems(store.conn)
+            assert chain is not None
             return chain + replay.unexplained(store.conn, work.parts(), work.shared_people())
         finally:
             work.close()
