@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from msp_cli.storage.sqlite import replay
 
 RANGE_SIZE = 20_000  # cases a range: a process's unit of work, small enough to share out evenly
-IN_PROCESS_BELOW = 40_000  # cases: fewer are walked in this process
+IN_PROCESS_BELOW = 15_000  # cases: fewer are checked in this process (about where two processes start to pay)
 PROCESSES = 2
 
 PEOPLE_RANGES = 4  # the second pass (people shared by cases) in this many ranges of person ids
