@@ -153,3 +153,26 @@ def test_the_lean_shape_is_the_whole_records_shape(run: Run, demo: Path) -> None
             assert shape == whole
     finally:
         store.close()
+
+
+def _check_output(run: Run, monkeypatch: pytest.MonkeyPatch, in_process_below: int) -> tuple[int, str]:
+    monkeypatch.setattr(check_workers, "IN_PROCESS_BELOW", in_process_below)
+    result = run("check")
+    assert "Traceback" not in result.output
+    return result.exit_code, result.output
+
+
+def test_a_damaged_file_reads_alike_in_one_and_two_processes(
+    run: Run, demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check_workers, "RANGE_SIZE", 23)
+    _sql(demo, "PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(demo.read_bytes())
+    page = 4096
+    for offset in range(len(data) // 2, len(data) // 2 + page * 40, 97):  # pages of the cases' tables
+        data[offset] = (data[offset] + 113) % 256
+    demo.write_bytes(bytes(data))
+    one = _check_output(run, monkeypatch, 10**9)
+    two = _check_output(run, monkeypatch, 0)
+    assert one[0] == 1 and "case values: cannot be read, the file is damaged (DatabaseError)" in one[1]
+    assert two == one  # the workers' errors are raised here as this process would meet them
