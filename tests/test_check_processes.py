@@ -125,9 +125,11 @@ def test_the_ranges_cover_every_case_once(demo: Path) -> None:
         store.close()
 
 
-def test_the_lean_shape_is_the_whole_records_shape(run: Run, demo: Path) -> None:
+@pytest.mark.parametrize("scattered", [False, True])
+def test_the_lean_shape_is_the_whole_records_shape(run: Run, demo: Path, scattered: bool) -> None:
     """Every case of a demonstration (reviews, reopened closures, shared people), and after changes
-    through msp and behind its back, loads in the shape canonical() makes of its whole record."""
+    through msp and behind its back, loads in the shape canonical() makes of its whole record;
+    with the cases' ids in the order of their references (read by a range of ids) or scattered."""
     refs = _refs(demo, "SELECT case_ref FROM safeguarding_case ORDER BY case_ref")
     closed = _refs(demo, "SELECT c.case_ref FROM safeguarding_case c JOIN closure x ON x.case_id = c.id LIMIT 3")
     for ref in closed:
@@ -141,6 +143,9 @@ def test_the_lean_shape_is_the_whole_records_shape(run: Run, demo: Path) -> None
         "UPDATE meeting SET kind = NULL WHERE id = (SELECT min(id) FROM meeting)",
         "DELETE FROM meeting_attendee WHERE meeting_id = (SELECT max(id) FROM meeting)",
     )
+    if scattered:  # references in an order far from the ids': each chunk's child rows by a list of ids
+        _sql(demo, "UPDATE safeguarding_case SET case_ref = printf('R-%05d', (id * 7919) % 10007)")
+        refs = _refs(demo, "SELECT case_ref FROM safeguarding_case ORDER BY case_ref")
     store = open_store(demo, readonly=True)
     try:
         shapes = list(replay_shape.stored_shapes(store.conn, None, None, chunk=37))
