@@ -61,6 +61,16 @@ def stripped(tree: dict[str, Any]) -> dict[str, Any]:
     A replayed case is mostly already without empty parts (a new case's entry leaves them
     out), so this equals the stored shape whenever canonical(TREE) does, bar empty parts;
     equal to a shape that has none, it is that shape (see canonical)."""
+    outcomes = tree.get("desired_outcomes")
+    if (
+        HISTORY_KEYS.isdisjoint(tree)
+        and "review" not in tree
+        and not (
+            isinstance(outcomes, list)
+            and any(isinstance(o, dict) and not OUTCOME_HISTORY.isdisjoint(o) for o in outcomes)
+        )
+    ):
+        return tree  # nothing to leave out: compared as it is
     out = {key: value for key, value in tree.items() if key not in HISTORY_KEYS}
     if isinstance(out.get("review"), dict):
         del out["review"]
