@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from msp_cli.errors import MspError
 from msp_cli.storage.sqlite import case_store, check_workers, replay, replay_shape, safety
 from msp_cli.storage.sqlite.store import open_store
 from tests.conftest import Run
@@ -157,6 +158,21 @@ def test_the_lean_shape_is_the_whole_records_shape(run: Run, demo: Path, scatter
             whole = replay_shape.canonical(replay_shape.person_ref_only(record) if shared else record)
             assert shape == whole
     finally:
+        store.close()
+
+
+def test_a_worker_process_that_dies_is_said_in_one_line(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(check_workers, "RANGE_SIZE", 1)  # 300 ranges: far from done when the workers die
+    store = open_store(demo, readonly=True)
+    work = check_workers.start(store.conn, demo, None, processes=2)
+    try:
+        assert work.pool is not None
+        for process in list(work.pool._processes.values()):  # as the system would end one short of memory
+            process.kill()
+        with pytest.raises(MspError, match="stopped before it finished"):
+            list(work.parts() or [])
+    finally:
+        work.close()
         store.close()
 
 

@@ -19,9 +19,11 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, TypeVar
 
+from msp_cli.errors import MspError
 from msp_cli.storage.sqlite import replay
 
 RANGE_SIZE = 20_000  # cases a range: a process's unit of work, small enough to share out evenly
@@ -100,10 +102,16 @@ class CheckWork:
 
 
 def _raised(results: Iterator[T | BaseException]) -> Iterator[T]:
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result  # the worker's own error (the file is damaged), as this process would meet it
-        yield result
+    try:
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # the worker's own error (the file is damaged), as this process would meet it
+            yield result
+    except BrokenProcessPool:
+        raise MspError(
+            "A process of msp check stopped before it finished (was the machine short of memory?);"
+            " nothing was changed. Run msp check again."
+        ) from None
 
 
 def start(conn: sqlite3.Connection, path: Path, passphrase: str | None, *, processes: int | None = None) -> CheckWork:
@@ -143,7 +151,6 @@ def _people(work: IdRange) -> list[replay.PersonFinding] | BaseException:
 
 
 def _in_worker(job: Callable[[sqlite3.Connection], T]) -> T | BaseException:
-    from msp_cli.errors import MspError
     from msp_cli.storage.sqlite.store import database_errors, open_store
 
     global _conn
