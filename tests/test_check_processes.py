@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,7 @@ from msp_cli.errors import MspError
 from msp_cli.storage.sqlite import case_store, check_workers, replay, replay_shape, safety
 from msp_cli.storage.sqlite.store import open_store
 from tests.conftest import Run
+from tests.report_fixture import CASES
 
 
 @pytest.fixture
@@ -197,3 +199,24 @@ def test_a_damaged_file_reads_alike_in_one_and_two_processes(
     two = _check_output(run, monkeypatch, 0)
     assert one[0] == 1 and "case values: cannot be read, the file is damaged (DatabaseError)" in one[1]
     assert two == one  # the workers' errors are raised here as this process would meet them
+
+
+def test_an_encrypted_file_is_checked_alike_in_two_processes(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, write_jsonl: Any
+) -> None:
+    """The workers open the encrypted file with the passphrase this process was given."""
+    pytest.importorskip("sqlcipher3")
+    monkeypatch.setenv("MSP_PASSPHRASE", "correct horse battery")
+    assert run("init", "--encrypt", "--worker", "Enc").exit_code == 0
+    assert run("import", str(write_jsonl(CASES))).exit_code == 0
+    monkeypatch.setattr(check_workers, "RANGE_SIZE", 2)
+    ok = _check_output(run, monkeypatch, 0)
+    assert ok[0] == 0 and "7 cases, every value explained by the audit trail; encrypted" in " ".join(ok[1].split())
+    store = open_store(tmp_path / "msp.db", passphrase="correct horse battery")
+    try:
+        store.conn.execute("UPDATE safeguarding_case SET team = 'Elsewhere' WHERE case_ref = 'G'")
+    finally:
+        store.close()
+    two = _check_output(run, monkeypatch, 0)
+    assert two == _check_output(run, monkeypatch, 10**9)
+    assert two[0] == 1 and "case G: team not as its audit trail records" in two[1]
