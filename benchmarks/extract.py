@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # tests.extract_fixture makes the extract
 
-from run import BIN, Result, run_once  # noqa: E402 (benchmarks/run.py, beside this file)
+from run import BIN, Command, Sample, run_once  # noqa: E402 (benchmarks/run.py, beside this file)
 
 from tests.extract_fixture import mapping_toml, to_extract  # noqa: E402
 
@@ -39,9 +39,10 @@ def make_cases(work: Path, everything: Path, rows: int, msp: list[str], env: dic
         Path(f"{demo}{suffix}").unlink(missing_ok=True)
     cases_wanted = int(rows / ROWS_PER_CASE) + 1000
     print(f"demo of {cases_wanted} cases", file=sys.stderr)
-    run_once([*msp, "--db", str(demo), "demo", "--cases", str(cases_wanted), "--replace"], env)
+    run_once(Command("demo", [*msp, "--db", str(demo), "demo", "--cases", str(cases_wanted), "--replace"], env))
     everything.unlink(missing_ok=True)
-    run_once([*msp, "--db", str(demo), "export", str(everything), "--identifiable", "--reason", "bench", "--yes"], env)
+    export = [*msp, "--db", str(demo), "export", str(everything), "--identifiable", "--reason", "bench", "--yes"]
+    run_once(Command("export", export, env))
 
 
 def main() -> None:
@@ -84,12 +85,14 @@ def main() -> None:
         f"msp import --map --dry-run ({rows} rows)": [*into, str(extract), "--map", str(mapping), "--dry-run"],
     }
     # taken in turn, run after run: on a shared machine the load drifts, and each command meets it alike
-    taken: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    taken = {name: Sample() for name in commands}
     for _ in range(args.runs):
         for name, argv in commands.items():
-            taken[name].append(run_once(argv, env, before=new_database))
-            print(f"  {name}: {taken[name][-1][0]:.3f} s", file=sys.stderr)
-    results = [Result(name, [t for t, _ in runs], max(m for _, m in runs)) for name, runs in taken.items()]
+            got = run_once(Command(name, argv, env, before=new_database))
+            taken[name].seconds.append(got.seconds)
+            taken[name].peaks.append(got.peak)
+            print(f"  {name}: {got.seconds:.3f} s (CPU {got.cpu:.2f} s, load average {got.load:.1f})", file=sys.stderr)
+    results = list(taken.values())
     conn = sqlite3.connect(fresh)  # the last import was a dry run: nothing written
     assert conn.execute("SELECT count(*) FROM safeguarding_case").fetchone()[0] == 0
     conn.close()
@@ -100,8 +103,8 @@ def main() -> None:
     print(f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python {python}; load average after: {load}\n")
     print(f"Extract: {extract.stat().st_size / 1e6:.1f} MB CSV; JSON Lines: {same_cases.stat().st_size / 1e6:.1f} MB\n")
     print("| command | median s | min-max s | runs | peak MB |\n|---|---|---|---|---|")
-    for result in results:
-        print(result.row())
+    for name, result in taken.items():
+        print(f"| {name} | {result.median:.2f} | {result.spread()} | {len(result.seconds)} | {result.peak:.0f} |")
     print(f"\nThe extract takes {ratio:.2f}x the time of the same cases from JSON Lines (target: within 2x);")
     print("round by round: " + ", ".join(f"{r:.2f}x" for r in paired) + ".")
 
