@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from msp_cli.errors import MspError
 from msp_cli.storage.interface import CaseHistory, Scope, Storage, StoredCase
-from msp_cli.storage.sqlite.audit import Actor
+from msp_cli.storage.sqlite.audit import Actor, new_case_changes
 from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
 from msp_cli.storage.sqlite.cipher import looks_encrypted_file
 from msp_cli.storage.sqlite.seen import SeenRefs  # small: sqlite3 only, which the store imports anyway
@@ -119,6 +119,7 @@ __all__ = [
     "database_errors",
     "explain_database_error",
     "looks_encrypted_file",
+    "new_case_changes",
     "open_storage",
     "restore",
     "worklist_summary",

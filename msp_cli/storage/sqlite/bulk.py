@@ -89,7 +89,7 @@ class BulkWriter:
         """SOURCE (extract file name, date imported) marks every case added (`msp import --map`)."""
         self.conn, self.audit, self.action, self.source = conn, audit, action, source
         self.batch = batch or BATCH
-        self.pending: list[tuple[Case, int | None]] = []
+        self.pending: list[tuple[Case, int | None, str | None]] = []
         self.rows: dict[str, list[Row]] = {}
         self.next_id = self._first_ids()
 
@@ -105,9 +105,12 @@ class BulkWriter:
         self.next_id[table] = value + 1
         return value
 
-    def add(self, record: Case, *, draft_step: int | None = None) -> None:
-        """Take a validated case; it is written with its batch (flush() writes the rest)."""
-        self.pending.append((record, draft_step))
+    def add(self, record: Case, *, draft_step: int | None = None, changes: str | None = None) -> None:
+        """Take a validated case; it is written with its batch (flush() writes the rest).
+
+        CHANGES: its audit entry's changes as JSON text, if already made (audit.new_case_changes).
+        """
+        self.pending.append((record, draft_step, changes))
         if len(self.pending) >= self.batch:
             self.flush()
 
@@ -117,15 +120,16 @@ class BulkWriter:
             self._write_batch(batch)
         self.audit.flush()
 
-    def _write_batch(self, batch: list[tuple[Case, int | None]]) -> None:
+    def _write_batch(self, batch: list[tuple[Case, int | None, str | None]]) -> None:
         self.rows = {table: [] for table in table_columns()}
-        stored = self._stored_people(list({record["person"]["ref"]: None for record, _ in batch}))
+        stored = self._stored_people(list({record["person"]["ref"]: None for record, _, _ in batch}))
         people: dict[str, tuple[int, Person]] = {}  # this batch's people, with what later cases added
-        for record, draft_step in batch:
+        for record, draft_step, changes in batch:
             person_id, person = self._person(record["person"], stored, people)
             if person != record["person"]:
                 record = {**record, "person": person}
-            self._add_case(record, person_id, draft_step)
+                changes = None  # the audit entry records the person as merged
+            self._add_case(record, person_id, draft_step, changes)
         changed = []
         for ref, (person_id, person) in people.items():
             if ref not in stored:
@@ -175,7 +179,7 @@ class BulkWriter:
         people[ref] = (person_id, merge_person(given, person))
         return people[ref]
 
-    def _add_case(self, record: Case, person_id: int, draft_step: int | None) -> None:
+    def _add_case(self, record: Case, person_id: int, draft_step: int | None, made: str | None = None) -> None:
         case_id = self._id("safeguarding_case")
         rows, values = self.rows, rowmap.values
         rows["safeguarding_case"].append(
@@ -203,11 +207,14 @@ class BulkWriter:
         self._add_history(record, case_id, outcome_ids)
         if record["concluded"] is not None:
             self._add_closure(case_id, "case", record, outcome_ids, [o["achieved"] for o in record["desired_outcomes"]])
-        changes = audit_mod.created(cast(dict[str, Any], record))
+        changes: dict[str, Any] | str
         if self.source is not None:  # first, so `msp history` shows where the case came from
             file_name, imported_on = self.source
             rows["case_source"].append((case_id, file_name, imported_on))
-            changes = {"source": [None, {"file": file_name, "imported_on": imported_on}], **changes}
+            source = {"source": [None, {"file": file_name, "imported_on": imported_on}]}
+            changes = {**source, **audit_mod.created(cast(dict[str, Any], record))}
+        else:
+            changes = made if made is not None else audit_mod.created(cast(dict[str, Any], record))
         self.audit.append(
             self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes, defer=True
         )
