@@ -58,7 +58,7 @@ def checked_lines(path: Path, today: dt.date, *, workers: int) -> Iterator[Itera
     context = multiprocessing.get_context("spawn")
     queues = [context.Queue(maxsize=QUEUED_BATCHES) for _ in range(workers)]
     processes = [
-        context.Process(target=work, args=(str(path), today.isoformat(), me, workers, q), daemon=True)
+        context.Process(target=work, args=(str(path), today.isoformat(), me, workers, BATCH_LINES, q), daemon=True)
         for me, q in enumerate(queues)
     ]
     try:
@@ -113,12 +113,12 @@ def _next_message(process: Any, q: Any) -> Message:
             ) from None
 
 
-def work(path: str, today_text: str, me: int, workers: int, out: Any) -> None:
-    """A worker: send each of my batches, checked, in order; then END (or why I stopped)."""
+def work(path: str, today_text: str, me: int, workers: int, lines: int, out: Any) -> None:
+    """A worker: send each of my batches (of LINES lines), checked, in order; then END (or why I stopped)."""
     from msp_cli import interchange, jsonin
 
     today = dt.date.fromisoformat(today_text)
-    mine = lambda number: (number - 1) // BATCH_LINES % workers == me  # noqa: E731
+    mine = lambda number: (number - 1) // lines % workers == me  # noqa: E731
     batch = me  # my next batch to send
     checked: list[Any] = []  # its lines so far
 
@@ -133,13 +133,13 @@ def work(path: str, today_text: str, me: int, workers: int, out: Any) -> None:
             last = -1  # the batch of the last non-blank line read
             try:
                 for number, obj, problem in interchange.read_lines(stream, mine):
-                    last = (number - 1) // BATCH_LINES
+                    last = (number - 1) // lines
                     send_before(last)
-                    if obj is not interchange.NOT_PARSED:
+                    if mine(number):  # (a line that is not UTF-8 comes to every worker)
                         candidate = (number, obj, [problem] if problem else [])
                         checked.append(interchange.check(candidate, today, with_changes=True))
             except jsonin.JsonProblem as exc:  # a line too long: every worker meets it; its batch's owner says so
-                at = (exc.line - 1) // BATCH_LINES if exc.line else last + 1
+                at = (exc.line - 1) // lines if exc.line else last + 1
                 send_before(at)
                 out.put((batch, checked, JSON_PROBLEM, str(exc)) if batch == at else (batch, [], END, None))
                 return
