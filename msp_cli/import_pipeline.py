@@ -118,7 +118,10 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, out: Any
     from msp_cli import interchange, jsonin
 
     today = dt.date.fromisoformat(today_text)
-    mine = lambda number: (number - 1) // lines % workers == me  # noqa: E731
+
+    def mine(number: int) -> bool:
+        return (number - 1) // lines % workers == me
+
     batch = me  # my next batch to send
     checked: list[Any] = []  # its lines so far
 
