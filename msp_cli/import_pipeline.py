@@ -53,12 +53,17 @@ def workers_for(source: str, stream: IO[bytes]) -> int:
 
 
 @contextlib.contextmanager
-def checked_lines(path: Path, today: dt.date, *, workers: int) -> Iterator[Iterator[Any]]:
-    """Every non-blank line of PATH checked (interchange.Checked), in order; the workers stop on leaving."""
+def checked_lines(path: Path, today: dt.date, *, workers: int, as_rows: bool) -> Iterator[Iterator[Any]]:
+    """Every non-blank line of PATH checked (interchange.Checked), in order; the workers stop on leaving.
+
+    AS_ROWS: each valid case comes as its rows (storage's case_rows), ready for a new case's writer.
+    """
     context = multiprocessing.get_context("spawn")
     queues = [context.Queue(maxsize=QUEUED_BATCHES) for _ in range(workers)]
     processes = [
-        context.Process(target=work, args=(str(path), today.isoformat(), me, workers, BATCH_LINES, q), daemon=True)
+        context.Process(
+            target=work, args=(str(path), today.isoformat(), me, workers, BATCH_LINES, as_rows, q), daemon=True
+        )
         for me, q in enumerate(queues)
     ]
     try:
@@ -113,7 +118,7 @@ def _next_message(process: Any, q: Any) -> Message:
             ) from None
 
 
-def work(path: str, today_text: str, me: int, workers: int, lines: int, out: Any) -> None:
+def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows: bool, out: Any) -> None:  # noqa: PLR0913
     """A worker: send each of my batches (of LINES lines), checked, in order; then END (or why I stopped)."""
     from msp_cli import interchange, jsonin
 
@@ -140,7 +145,7 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, out: Any
                     send_before(last)
                     if mine(number):  # (a line that is not UTF-8 comes to every worker)
                         candidate = (number, obj, [problem] if problem else [])
-                        checked.append(interchange.check(candidate, today, with_changes=True))
+                        checked.append(interchange.check(candidate, today, as_rows=as_rows))
             except jsonin.JsonProblem as exc:  # a line too long: every worker meets it; its batch's owner says so
                 at = (exc.line - 1) // lines if exc.line else last + 1
                 send_before(at)

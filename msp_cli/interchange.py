@@ -23,7 +23,7 @@ from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.hints import quote
 from msp_cli.model import validate_case
 from msp_cli.pseudonymised.dates import INTERVALS_KEY
-from msp_cli.storage import SeenRefs, Storage, new_case_changes
+from msp_cli.storage import SeenRefs, Storage
 from msp_cli.ui import DEMO_BANNER
 
 MAX_REPORTED_LINES = 20  # bad lines shown in full; the rest are counted
@@ -177,7 +177,7 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, sou
     if not workers:
         candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
         return import_objects(store, candidates, update=update, demo_marker_from=source)
-    with import_pipeline.checked_lines(Path(source), dt.date.today(), workers=workers) as checked:
+    with import_pipeline.checked_lines(Path(source), dt.date.today(), workers=workers, as_rows=not update) as checked:
         return store_checked(store, checked, update=update, demo_marker_from=source)
 
 
@@ -219,14 +219,15 @@ def import_objects(
 
 
 # A candidate once checked, ready to store: (line number, case_ref if usable, the normalised record
-# or None, problems, what the line is (CASE, DEMO_LINE or PSEUDONYMISED), the audit entry's changes
-# as JSON text or None). Plain values, so a pipeline's worker can send it to the writer.
-Checked = tuple[int, str | None, Any, list[str], str, str | None]
+# or None, problems, what the line is (CASE, DEMO_LINE or PSEUDONYMISED), and in a pipeline's worker
+# the case's rows made in place of the record (storage's case_rows) or None). Plain values, so a
+# worker can send it to the writer.
+Checked = tuple[int, str | None, Any, list[str], str, Any]
 CASE, DEMO_LINE, PSEUDONYMISED = "case", "demo", "pseudonymised"
 
 
-def check(candidate: Candidate, today: dt.date, *, with_changes: bool = False) -> Checked:
-    """Everything about one candidate that needs no database: the rules, and (WITH_CHANGES) its audit text."""
+def check(candidate: Candidate, today: dt.date, *, as_rows: bool = False) -> Checked:
+    """Everything about one candidate that needs no database: the rules; AS_ROWS: its rows, not its record."""
     number, obj, problems = candidate
     if isinstance(obj, dict) and INTERVALS_KEY in obj:
         return number, None, None, problems, PSEUDONYMISED, None
@@ -240,8 +241,11 @@ def check(candidate: Candidate, today: dt.date, *, with_changes: bool = False) -
         except InvalidRecord as exc:
             problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
         record = None if problems else record
-    changes = new_case_changes(record) if with_changes and record is not None else None
-    return number, case_ref, record, problems, kind, changes
+    if as_rows and record is not None:
+        from msp_cli.storage import case_rows
+
+        return number, case_ref, None, problems, kind, case_rows(record)
+    return number, case_ref, record, problems, kind, None
 
 
 def store_checked(
@@ -269,7 +273,7 @@ def store_checked(
         empty_at_start = store.count_cases() == 0
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update or audit is None else store.case_writer(audit, action="case.import", source=source)
-        for number, case_ref, record, problems, kind, changes in checked:
+        for number, case_ref, record, problems, kind, rows in checked:
             if kind == PSEUDONYMISED:
                 raise UsageProblem(
                     "This file is a pseudonymised export, made for analysis: it cannot be imported."
@@ -294,10 +298,10 @@ def store_checked(
                     bad.append(LineProblem(number, case_ref, problems, where(number) if where else None))
                 continue
             result.cases_valid += 1
-            if audit is None or record is None or (total_bad and not keep_going):
+            if audit is None or (record is None and rows is None) or (total_bad and not keep_going):
                 continue
             if writer is not None:
-                writer.add(record, changes=changes)
+                writer.add(record) if rows is None else writer.add_rows(rows)
                 result.cases_added += 1
                 continue
             outcome = store.save_case(audit, record, action="case.import")

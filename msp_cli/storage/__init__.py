@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from msp_cli.errors import MspError
 from msp_cli.storage.interface import CaseHistory, Scope, Storage, StoredCase
-from msp_cli.storage.sqlite.audit import Actor, new_case_changes
+from msp_cli.storage.sqlite.audit import Actor
 from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
 from msp_cli.storage.sqlite.cipher import looks_encrypted_file
 from msp_cli.storage.sqlite.seen import SeenRefs  # small: sqlite3 only, which the store imports anyway
@@ -26,6 +26,7 @@ from msp_cli.storage.sqlite.store import (
 from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
 
 if TYPE_CHECKING:
+    from msp_cli.storage.sqlite.bulk import case_rows
     from msp_cli.storage.sqlite.report_queries import SMALL_GROUP
     from msp_cli.storage.sqlite.safety import check_file, restore
     from msp_cli.storage.sqlite.worklist import summary as worklist_summary
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 # modules, and importing them is start-up time. name -> (module of storage/sqlite, its name there)
 _ON_FIRST_USE = {
     "SMALL_GROUP": ("report_queries", "SMALL_GROUP"),
+    "case_rows": ("bulk", "case_rows"),
     "check_file": ("safety", "check_file"),
     "restore": ("safety", "restore"),
     "worklist_summary": ("worklist", "summary"),
@@ -119,7 +121,7 @@ __all__ = [
     "database_errors",
     "explain_database_error",
     "looks_encrypted_file",
-    "new_case_changes",
+    "case_rows",
     "open_storage",
     "restore",
     "worklist_summary",

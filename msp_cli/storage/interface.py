@@ -74,7 +74,10 @@ class Audit(Protocol):
 class CaseWriter(Protocol):
     """Many new cases in one transaction (import, demo)."""
 
-    def add(self, record: Case, *, draft_step: int | None = None, changes: str | None = None) -> None: ...
+    def add(self, record: Case, *, draft_step: int | None = None) -> None: ...
+
+    def add_rows(self, rows: Any, *, draft_step: int | None = None) -> None:
+        """A case as case_rows made it (in an import's worker process)."""
 
     def flush(self) -> None: ...
 

@@ -272,6 +272,18 @@ def new_case_changes(record: Mapping[str, Any]) -> str:
     return _compact_json(created(record))
 
 
+def with_person(changes: str, person: Mapping[str, Any]) -> str:
+    """new_case_changes' text for the record with PERSON in place of its own (what a later case filled in)."""
+    decoded = json.loads(changes)  # keys keep their order, values their text: the same bytes as made anew
+    decoded["person"] = [None, _without_nulls(person)]
+    return _compact_json(decoded)
+
+
+def with_first(changes: str, key: str, value: Any) -> str:
+    """new_case_changes' text with KEY: [None, VALUE] first (an extract's source)."""
+    return _compact_json({key: [None, value], **json.loads(changes)})
+
+
 def _without_nulls(value: Any) -> Any:
     """VALUE without its null and empty parts; only dicts and lists are walked (records hold no other nesting)."""
     if type(value) is dict:
