@@ -231,3 +231,16 @@ def test_a_worker_killed_mid_import_ends_it_with_one_line_and_nothing_written(ru
     assert "Traceback" not in err
     assert _stored(db) == before
     assert run("--db", str(db), "check").exit_code == 0
+
+
+def test_the_audit_text_made_in_a_worker_is_the_text_made_from_the_whole_record() -> None:
+    from msp_cli.model import validate_case
+    from msp_cli.storage.sqlite import audit
+
+    record: Any = validate_case(full_case(closure_note="Ådél said “no” ✓"))
+    later = {**record["person"], "age_band": "85-94", "sex": None}
+    merged = {**record, "person": later}
+    assert audit.with_person(audit.new_case_changes(record), later) == audit.new_case_changes(merged)
+    source = {"file": "extract.csv", "imported_on": "2026-11-30"}
+    expected = audit._compact_json({"source": [None, source], **audit.created(record)})
+    assert audit.with_first(audit.new_case_changes(record), "source", source) == expected
