@@ -178,44 +178,7 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, sou
         candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
         return import_objects(store, candidates, update=update, demo_marker_from=source)
     with import_pipeline.checked_lines(Path(source), dt.date.today(), workers=workers, as_rows=not update) as checked:
-        return store_checked(store, checked, update=update, demo_marker_from=source)
-
-
-def import_objects(
-    store: Storage,
-    candidates: Iterable[Candidate],
-    *,
-    update: bool = False,
-    keep_going: bool = False,
-    dry_run: bool = False,
-    source: tuple[str, str] | None = None,
-    where: Callable[[int], str] | None = None,
-    on_rejects: Callable[[list[LineProblem]], None] | None = None,
-    list_every_problem: bool = False,
-    demo_marker_from: str | None = None,
-) -> ImportResult:
-    """Validate every candidate with the one set of rules (model.validate_case) and store them.
-
-    All or nothing, unless KEEP_GOING: then the valid cases are stored and the refused ones
-    handed to ON_REJECTS inside the same transaction. DRY_RUN checks everything and writes
-    nothing. SOURCE (file name, date) marks each new case as imported from an extract; WHERE
-    names a candidate's place in the file ("line N" by default). LIST_EVERY_PROBLEM keeps
-    every refused case in ImportRefused, not the first few (an extract's report lists them all).
-    DEMO_MARKER_FROM (the JSON Lines file's name) reads a first line that marks demonstration data.
-    """
-    today = dt.date.today()  # once an import, not once a case
-    return store_checked(
-        store,
-        (check(candidate, today) for candidate in candidates),
-        update=update,
-        keep_going=keep_going,
-        dry_run=dry_run,
-        source=source,
-        where=where,
-        on_rejects=on_rejects,
-        list_every_problem=list_every_problem,
-        demo_marker_from=demo_marker_from,
-    )
+        return import_objects(store, (), checked=checked, update=update, demo_marker_from=source)
 
 
 # A candidate once checked, ready to store: (line number, case_ref if usable, the normalised record
@@ -248,10 +211,11 @@ def check(candidate: Candidate, today: dt.date, *, as_rows: bool = False) -> Che
     return number, case_ref, record, problems, kind, None
 
 
-def store_checked(
+def import_objects(
     store: Storage,
-    checked: Iterable[Checked],
+    candidates: Iterable[Candidate],
     *,
+    checked: Iterable[Checked] | None = None,
     update: bool = False,
     keep_going: bool = False,
     dry_run: bool = False,
@@ -261,7 +225,19 @@ def store_checked(
     list_every_problem: bool = False,
     demo_marker_from: str | None = None,
 ) -> ImportResult:
-    """Store checked candidates (import_objects says how); what needs the database is checked here."""
+    """Validate every candidate with the one set of rules (model.validate_case) and store them.
+
+    All or nothing, unless KEEP_GOING: then the valid cases are stored and the refused ones
+    handed to ON_REJECTS inside the same transaction. DRY_RUN checks everything and writes
+    nothing. SOURCE (file name, date) marks each new case as imported from an extract; WHERE
+    names a candidate's place in the file ("line N" by default). LIST_EVERY_PROBLEM keeps
+    every refused case in ImportRefused, not the first few (an extract's report lists them all).
+    DEMO_MARKER_FROM (the JSON Lines file's name) reads a first line that marks demonstration data.
+    CHECKED: the candidates already checked (import_pipeline's workers), in place of CANDIDATES.
+    """
+    if checked is None:
+        today = dt.date.today()  # once an import, not once a case
+        checked = (check(candidate, today) for candidate in candidates)
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
