@@ -202,26 +202,37 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the worker through /proc (Linux)")
-def test_a_worker_killed_mid_import_ends_it_with_one_line_and_nothing_written(run: Run, tmp_path: Path) -> None:
-    db = tmp_path / "killed.db"
+def _big_import(tmp_path: Path, run: Run) -> tuple[Path, dict[str, Any], subprocess.Popen[str]]:
+    """A database, what it holds, and `msp import` of a file large enough for the pipeline, started."""
+    db = tmp_path / "big.db"
     assert run("--db", str(db), "init", "--worker", "Test Worker", "--team", "North").exit_code == 0
-    before = _stored(db)
     source = tmp_path / "big.jsonl"  # over MIN_BYTES, so the real command takes the pipeline
     cases = [full_case(case_ref=f"C-{i}", person={"ref": f"P-{i}"}) for i in range(4000)]
     source.write_text(_text(cases), encoding="utf-8")
     assert source.stat().st_size > import_pipeline.MIN_BYTES
-    env = {**os.environ, "NO_COLOR": "1"}
     msp = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "msp_cli", "--db", str(db), "import", str(source)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "NO_COLOR": "1"},
+        start_new_session=True,  # its own process group, as a terminal's foreground command
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509 (a shell's job may ignore it)
     )  # fmt: skip
+    return db, _stored(db), msp
+
+
+def _workers_of(msp: subprocess.Popen[str]) -> list[int]:
     deadline = time.monotonic() + 30
-    workers: list[int] = []
-    while not workers and time.monotonic() < deadline and msp.poll() is None:
+    while time.monotonic() < deadline and msp.poll() is None:
         workers = [pid for pid in _children(msp.pid) if _is_worker(pid)]
+        if workers:
+            return workers
         time.sleep(0.05)
-    assert workers, "no worker process was seen"
+    raise AssertionError("no worker process was seen")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the worker through /proc (Linux)")
+def test_a_worker_killed_mid_import_ends_it_with_one_line_and_nothing_written(run: Run, tmp_path: Path) -> None:
+    db, before, msp = _big_import(tmp_path, run)
+    workers = _workers_of(msp)
     time.sleep(0.3)  # mid-import: the worker has started reading
     os.kill(workers[-1], signal.SIGKILL)
     out, err = msp.communicate(timeout=60)
@@ -229,6 +240,23 @@ def test_a_worker_killed_mid_import_ends_it_with_one_line_and_nothing_written(ru
     said = [line for line in (out + err).splitlines() if line.strip()]
     assert len(said) == 1 and "a worker checking the file stopped unexpectedly" in said[0], said
     assert "Traceback" not in err
+    assert _stored(db) == before
+    assert run("--db", str(db), "check").exit_code == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="finds the workers through /proc (Linux)")
+def test_ctrl_c_mid_import_stops_every_process_and_writes_nothing(run: Run, tmp_path: Path) -> None:
+    db, before, msp = _big_import(tmp_path, run)
+    workers = _workers_of(msp)
+    time.sleep(0.3)
+    os.killpg(msp.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    _, err = msp.communicate(timeout=60)
+    assert msp.returncode != 0
+    assert "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and _is_worker(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in workers if _is_worker(pid)], "a worker outlived the import"
     assert _stored(db) == before
     assert run("--db", str(db), "check").exit_code == 0
 
