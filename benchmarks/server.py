@@ -12,6 +12,11 @@ security) and as each role's login (under it). Prints Markdown: seconds (median 
 commands) and each one's ratio to SQLite (the target: within 2x). A worker's reports count their
 own team's cases only (about a quarter of the demonstration's); the rest count every case.
 A report a login may not run is shown with the first line msp said instead of a time.
+
+A second table times the same commands from the moment msp starts, after Python has started and
+psycopg has been imported (in both: SQLite's run imports it too and never uses it). The driver's
+import is a fixed cost of every server command, about 0.15-0.2 s on this machine whatever the
+data; the second table shows what the server itself costs a report beside SQLite.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -61,6 +67,35 @@ def msp(*args: str, db: str, stdin: str | None = None) -> float:
     return seconds
 
 
+# msp run in-process after the driver's import; prints the seconds from msp's start to its end
+AFTER_DRIVER = """import sys, time
+import psycopg
+sys.argv = ["msp", *sys.argv[1:]]
+start = time.perf_counter()
+try:
+    from msp_cli.entry import main
+    main()
+    code = 0
+except SystemExit as stop:
+    code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+sys.stdout.flush()
+print(f"seconds={time.perf_counter() - start:.6f}", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def msp_after_driver(*args: str, db: str) -> float:
+    """Seconds of one `msp ARGS` on DB from msp's start, Python and psycopg already loaded."""
+    env = {**os.environ, "MSP_DB": db}
+    env.pop("MSP_WORKER", None)
+    done = subprocess.run([sys.executable, "-c", AFTER_DRIVER, *args], env=env, capture_output=True)
+    said = done.stderr.decode(errors="replace").strip().splitlines()
+    if done.returncode != 0 or not said or not said[-1].startswith("seconds="):
+        lines = (done.stdout + done.stderr).decode(errors="replace").strip().splitlines()
+        raise Refused(lines[0] if lines else f"exit code {done.returncode}")
+    return float(said[-1].removeprefix("seconds="))
+
+
 def url_for(admin: str, dbname: str, user: str | None = None) -> str:
     parts = urlsplit(admin)
     host = parts.netloc.rsplit("@", 1)[-1]
@@ -68,11 +103,12 @@ def url_for(admin: str, dbname: str, user: str | None = None) -> str:
     return urlunsplit(parts._replace(path="/" + dbname, netloc=f"{login}@{host}" if login else host))
 
 
-def median_or_refusal(argv: list[str], db: str, runs: int, out: Path) -> float | str:
+def median_or_refusal(argv: list[str], db: str, runs: int, out: Path, timed: Callable[..., float] = msp) -> float | str:
     """The median seconds of RUNS runs (each writing any file to a new name in OUT); or what msp said."""
     try:
         return statistics.median(
-            msp(*(a.replace("{out}", str(out / f"{uuid.uuid4().hex}.html")) for a in argv), db=db) for _ in range(runs)
+            timed(*(a.replace("{out}", str(out / f"{uuid.uuid4().hex}.html")) for a in argv), db=db)
+            for _ in range(runs)
         )
     except Refused as refusal:
         return str(refusal)
@@ -116,17 +152,23 @@ def main() -> None:
             targets.update({role: url_for(admin, name, login) for role, login in logins.items()})
             rows = [f"| import {args.cases:,} cases | {file_import:.2f} | {cell(server_import, file_import)} |"
                     + " |" * len(ROLES)]  # fmt: skip
+            after_driver: list[str] = []
             for report in args.reports:
                 argv = ["report", *report.split(), "--year", YEAR]
-                times = {target: median_or_refusal(argv, db, args.runs, Path(tmp)) for target, db in targets.items()}
-                file_s = times.pop("SQLite")
-                rows.append(f"| report {report.replace(' {out}', ' FILE')} | {cell(file_s)} | "
-                            + " | ".join(cell(s, file_s) for s in times.values()) + " |")  # fmt: skip
+                for table, timed in ((rows, msp), (after_driver, msp_after_driver)):
+                    times = {target: median_or_refusal(argv, db, args.runs, Path(tmp), timed)
+                             for target, db in targets.items()}  # fmt: skip
+                    file_s = times.pop("SQLite")
+                    table.append(f"| report {report.replace(' {out}', ' FILE')} | {cell(file_s)} | "
+                                 + " | ".join(cell(s, file_s) for s in times.values()) + " |")  # fmt: skip
+        heading = "| command | SQLite | server: owner | manager | worker (own team) | auditor |\n" + "|---" * 6 + "|"
         print(f"{args.cases:,} cases, median of {args.runs} runs each (seconds, whole commands; import: one run),")
         print(f"in brackets the ratio to SQLite; {platform.platform()}, {os.cpu_count()} cores\n")
-        print("| command | SQLite | server: owner | manager | worker (own team) | auditor |")
-        print("|---|---|---|---|---|---|")
+        print(heading)
         print("\n".join(rows))
+        print("\nThe same reports from msp's start, after Python's start and psycopg's import (in both):\n")
+        print(heading)
+        print("\n".join(after_driver))
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

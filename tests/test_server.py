@@ -281,6 +281,46 @@ def test_msp_sessions_on_the_server_do_not_compile_queries(pg_url: str) -> None:
         store.close()
 
 
+def test_opening_the_server_takes_two_round_trips_and_knows_each_role(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a council's network every round trip delays every command: the open asks once, not once a question."""
+    from msp_cli.storage.postgres.store import open_server
+
+    sent: list[str] = []
+    real_execute = psycopg.Cursor.execute
+
+    def counting(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return real_execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counting)
+    for login, role in ((None, None), (team.ann, "worker"), (team.meg, "manager"), (team.aud, "auditor")):
+        sent.clear()
+        store = open_server(team.url(login) if login else team.db_url)
+        try:
+            assert len(sent) == 2, sent
+            assert store.role == role
+            assert store.conn.execute("SELECT current_setting('jit'), current_setting('datestyle')").fetchone() == (
+                "off",
+                "ISO, MDY",
+            )
+        finally:
+            store.close()
+
+
+def test_a_login_without_an_msp_role_is_told_in_one_line(run: Run, team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    stranger = f"sam_{uuid.uuid4().hex[:8]}"
+    pg_admin(team.admin_url, f'CREATE ROLE "{stranger}" LOGIN')
+    try:
+        result = as_login(run, monkeypatch, team, stranger)("report", "outcomes", "--json")
+        assert result.exit_code == 1
+        assert f"The login {stranger} has no msp role on this server." in result.output
+        assert "user add LOGIN" in result.output and "Traceback" not in result.output
+    finally:
+        pg_admin(team.admin_url, f'DROP ROLE IF EXISTS "{stranger}"')
+
+
 def test_nobody_can_update_or_delete_the_audit_trail(run: Run, team: Team, write_jsonl: Any) -> None:
     north_and_south(run, write_jsonl)
     before = owner_rows(team, "SELECT id, hash FROM audit_log ORDER BY id")

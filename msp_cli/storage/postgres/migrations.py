@@ -8,8 +8,6 @@ Migrations run in one transaction under an advisory lock, so two `init`s cannot 
 
 from __future__ import annotations
 
-from importlib import resources
-
 from msp_cli.storage.postgres.connection import ServerConnection
 
 MIGRATION_LOCK = 0x6D7370  # "msp": the advisory lock key of migrations
@@ -32,14 +30,19 @@ LATEST = MIGRATIONS[-1][0]
 
 
 def sql_file(name: str) -> str:
+    from importlib import resources  # only when a migration runs
+
     return resources.files("msp_cli.storage.postgres").joinpath("sql").joinpath(name).read_text(encoding="utf-8")
 
 
 def version(conn: ServerConnection) -> int | None:
     """The schema version of the database, or None if it holds no msp schema."""
     exists = conn.execute("SELECT to_regclass('msp_schema_version') IS NOT NULL").fetchone()[0]
-    if not exists:
-        return None
+    return versioned(conn) if exists else None
+
+
+def versioned(conn: ServerConnection) -> int:
+    """The schema version of a database known to have the version table."""
     row = conn.execute("SELECT max(version) FROM msp_schema_version").fetchone()
     return int(row[0] or 0)
 

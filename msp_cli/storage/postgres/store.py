@@ -12,11 +12,11 @@ modules, speaking through ServerConnection (connection.py); what differs on a se
 from __future__ import annotations
 
 import contextlib
-import getpass
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -29,8 +29,10 @@ from msp_cli.storage.postgres import migrations
 from msp_cli.storage.postgres.connection import ServerConnection
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite.audit import Actor, AuditWriter
-from msp_cli.storage.sqlite.bulk import BulkWriter
 from msp_cli.storage.sqlite.store import Store
+
+if TYPE_CHECKING:
+    from msp_cli.storage.sqlite.bulk import BulkWriter
 
 WRITE_LOCK = 0x6D737077  # the advisory lock every write transaction holds: one audit chain, no forks
 ROLES = ("manager", "worker", "auditor")  # a login in two groups is taken as the first
@@ -42,27 +44,6 @@ class ServerAuditWriter(AuditWriter):
 
     def head(self) -> Any:
         return self.conn.execute("SELECT id, hash FROM msp_audit_head()").fetchone()
-
-
-class SequencedBulkWriter(BulkWriter):
-    """New cases with ids drawn from the tables' identity sequences, a block at a time."""
-
-    def _first_ids(self) -> dict[str, int]:
-        self.reserved: dict[str, list[int]] = {}
-        return {}
-
-    def _schema_checks_off(self, many: bool) -> contextlib.AbstractContextManager[None]:
-        return contextlib.nullcontext()  # the server checks every row as ever
-
-    def _id(self, table: str) -> int:
-        free = self.reserved.setdefault(table, [])
-        if not free:
-            rows = self.conn.execute(
-                "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)",
-                (table, max(self.batch, 16)),
-            ).fetchall()
-            free.extend(int(r[0]) for r in reversed(rows))
-        return free.pop()
 
 
 @dataclass
@@ -127,6 +108,8 @@ class ServerStore(Store):
         return super().report(name, scope, *extra)
 
     def case_writer(self, audit: AuditWriter, *, action: str, source: tuple[str, str] | None = None) -> BulkWriter:
+        from msp_cli.storage.postgres.bulk import SequencedBulkWriter
+
         self.bulk_written = True  # statistics are refreshed once this transaction commits
         return SequencedBulkWriter(self.conn, audit, action=action, source=source)
 
@@ -187,6 +170,7 @@ class ServerStore(Store):
         action: str | None = None,
         correction: str | None = None,
     ) -> str:
+        from msp_cli.storage.postgres.bulk import SequencedBulkWriter
         from msp_cli.storage.sqlite import case_store
 
         with self._one_change(audit, record["case_ref"]):
@@ -306,6 +290,8 @@ def _connect(url: str, *, interactive: bool) -> psycopg.Connection[Any]:
     except psycopg.OperationalError as exc:
         text = str(exc).lower()
         if interactive and ("password" in text and ("no password" in text or "authentication failed" in text)):
+            import getpass
+
             password = getpass.getpass("Password for the msp server: ")
             try:
                 return psycopg.connect(url, autocommit=True, connect_timeout=15, password=password)
@@ -324,11 +310,8 @@ def open_server(
     raw = _connect(url, interactive=interactive)
     conn = ServerConnection(raw)
     try:
-        conn.execute("SET datestyle = ISO")
-        # msp's statements are short: compiling one (JIT) takes longer than running it, and under
-        # row-level security the planner's costs can pass jit_above_cost (a second lost a report)
-        conn.execute("SET jit = off")
-        number = migrations.version(conn)
+        session = _session(conn)
+        number = session.version
         created = number is None
         if number is None and not create:
             raise MspError(
@@ -344,7 +327,8 @@ def open_server(
             if readonly:
                 raise DatabaseProblem("The server's msp schema needs upgrading, which a read-only open cannot do.")
             migrations.apply(conn)
-        login, role = _identity(conn)
+            session = _session(conn)  # the tables and roles exist now
+        login, role = session.login, session.role()
     except psycopg.Error as exc:
         raw.close()
         raise explain_server_error(exc, location) from None
@@ -359,19 +343,49 @@ def open_server(
     return ServerStore(conn=cast(Any, conn), path=name, actor=actor, location=location, created=created, role=role)
 
 
-def _identity(conn: ServerConnection) -> tuple[str, str | None]:
-    """The login, and its msp role (None for the owner, who is not subject to row-level security)."""
-    login = str(conn.execute("SELECT session_user").fetchone()[0])
-    owner = conn.execute(
-        "SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables WHERE tablename = 'safeguarding_case'"
-        " AND schemaname = current_schema()"
-    ).fetchone()
-    if owner and owner[0]:
-        return login, None
-    for role in ROLES:
-        if conn.execute("SELECT pg_has_role(session_user, ?, 'MEMBER')", (f"msp_{role}",)).fetchone()[0]:
-            return login, role
-    raise MspError(
-        f"The login {login} has no msp role on this server.",
-        hint="Ask the administrator: msp --db URL user add LOGIN --team TEAM --role worker|manager|auditor",
-    )
+# Opening costs two round trips to the server (one when the schema is missing), not one a
+# question: over a council's network each one is milliseconds before any report can start.
+_OPEN_SESSION = """SET datestyle = ISO; SET jit = off; SELECT
+    session_user,
+    to_regclass('msp_schema_version') IS NOT NULL,
+    (SELECT pg_has_role(session_user, tableowner, 'MEMBER') FROM pg_tables
+      WHERE tablename = 'safeguarding_case' AND schemaname = current_schema()),
+    ARRAY(SELECT rolname FROM pg_roles WHERE rolname IN ('msp_manager', 'msp_worker', 'msp_auditor')
+      AND pg_has_role(session_user, oid, 'MEMBER'))"""
+# msp's statements are short: compiling one (JIT) takes longer than running it, and under row-level
+# security the planner's costs can pass jit_above_cost (a second lost a report). Dates as ISO text.
+
+
+@dataclass(frozen=True)
+class _Session:
+    """Who this login is to msp, and the schema version (None: no msp schema here)."""
+
+    login: str
+    version: int | None
+    owner: bool  # owns the tables, so is not under row-level security
+    groups: tuple[str, ...]  # the msp_* group roles the login is a member of
+
+    def role(self) -> str | None:
+        """The login's msp role (None for the owner); a login in two groups is taken as the first of ROLES."""
+        if self.owner:
+            return None
+        for role in ROLES:
+            if f"msp_{role}" in self.groups:
+                return role
+        raise MspError(
+            f"The login {self.login} has no msp role on this server.",
+            hint="Ask the administrator: msp --db URL user add LOGIN --team TEAM --role worker|manager|auditor",
+        )
+
+
+def _session(conn: ServerConnection) -> _Session:
+    """The session set up and described in one round trip (and the schema version in a second)."""
+    cursor = conn.raw.execute(_OPEN_SESSION)  # a script without parameters: one simple-protocol message
+    while cursor.nextset():  # past the two SETs to the SELECT's row
+        pass
+    login, has_versions, owner, groups = cursor.fetchone() or ("", False, False, [])
+    session = _Session(str(login), None, bool(owner), tuple(groups or ()))
+    if not has_versions:
+        return session
+    session.role()  # a login with no msp role is told so, before a read it has no grant for
+    return dataclasses.replace(session, version=migrations.versioned(conn))
