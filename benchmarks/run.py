@@ -5,8 +5,9 @@
     python benchmarks/run.py --sizes 100000 --only report,audit --runs 5
 
 Every command runs as its own process, as a user runs it; its time is wall-clock and its peak
-memory the maximum resident set size the operating system reports (wait4). Each msp figure
-and its yardstick run in turn, run by run, so load that drifts meets both alike; the table
+memory the maximum resident set size the operating system reports (wait4); its CPU seconds and
+the load average beside it are printed with the progress. Each msp figure and its yardstick
+run in turn, run by run, so load that drifts meets both alike; the table
 gives medians, the ratio msp / yardstick and the issue's target. Databases (`msp demo --cases
 N`) and the cases exported from them are cached in benchmarks/work/ (not committed), so a
 re-run measures without remaking them; --fresh remakes them. Query plans are those of the
@@ -33,13 +34,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent
 REPORTS = ("outcomes", "sac", "desired", "capacity", "time", "feedback")
 REPORT_ARGS = [[r, "--json"] for r in REPORTS] + [["breakdown", "--by", "risk-type", "--json"]]
+EXCEL_CASES = 100_000  # xlsx exports are measured up to this many cases (a workbook is built in memory)
 
 
 def case_tables() -> tuple[str, ...]:
@@ -54,6 +56,8 @@ class Sample:
 
     seconds: list[float] = field(default_factory=list)
     peaks: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system seconds of each run
+    loads: list[float] = field(default_factory=list)  # the 1-minute load average as each run ended
 
     @property
     def median(self) -> float:
@@ -107,8 +111,15 @@ def _rel(text: str) -> str:
     return text
 
 
-def run_once(cmd: Command) -> tuple[float, float]:
-    """Seconds and peak memory (MB) of one run of CMD as its own process."""
+class Measured(NamedTuple):
+    seconds: float
+    peak: float  # MB
+    cpu: float  # user + system seconds
+    load: float  # the 1-minute load average when it ended (the machine is shared)
+
+
+def run_once(cmd: Command) -> Measured:
+    """Seconds, peak memory (MB), CPU seconds and the load average of one run of CMD as its own process."""
     if cmd.before:
         cmd.before()
     start = time.perf_counter()
@@ -121,7 +132,8 @@ def run_once(cmd: Command) -> tuple[float, float]:
     child.stderr.close()
     if child.returncode != 0:
         raise SystemExit(f"failed ({child.returncode}): {cmd.shown()}\n{errors.decode(errors='replace')[-2000:]}")
-    return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(elapsed, usage.ru_maxrss / 1024, cpu, os.getloadavg()[0])  # ru_maxrss is in KiB on Linux
 
 
 def measure(figure: Figure, runs: int) -> None:
@@ -129,11 +141,18 @@ def measure(figure: Figure, runs: int) -> None:
         for cmd, sample in ((figure.yardstick, figure.yard), (figure.msp, figure.result)):
             if cmd is None:
                 continue
-            seconds, peak = run_once(cmd)
-            sample.seconds.append(seconds)
-            sample.peaks.append(peak)
+            got = run_once(cmd)
+            sample.seconds.append(got.seconds)
+            sample.peaks.append(got.peak)
+            sample.cpu.append(got.cpu)
+            sample.loads.append(got.load)
     ratio = f", {figure.ratio:.2f}x" if figure.ratio else ""
-    print(f"  {figure.msp.label}: {figure.result.median:.3f} s{ratio}", file=sys.stderr)
+    r = figure.result
+    print(
+        f"  {figure.msp.label}: {r.median:.3f} s{ratio} (CPU {statistics.median(r.cpu):.2f} s, peak {r.peak:.0f} MB,"
+        f" load average {statistics.median(r.loads):.1f})",
+        file=sys.stderr,
+    )
 
 
 def remove_database(path: Path) -> None:
@@ -169,8 +188,8 @@ def prepare(size: int, work: Path, fresh: bool, *, cases_file_needed: bool = Tru
         remove_database(db)
         cases_file.unlink(missing_ok=True)
         print(f"making {size:,} cases with msp demo", file=sys.stderr)
-        seconds, peak = run_once(Command("demo", [msp, "demo", "--cases", str(size), "--replace"], env))
-        made.write_text(json.dumps({"seconds": seconds, "peak_mb": peak}))
+        made_in = run_once(Command("demo", [msp, "demo", "--cases", str(size), "--replace"], env))
+        made.write_text(json.dumps({"seconds": made_in.seconds, "peak_mb": made_in.peak}))
     if cases_file_needed and not cases_file.exists():
         partial = cases_file.with_suffix(".partial.jsonl")
         partial.unlink(missing_ok=True)
@@ -229,11 +248,16 @@ def figures(size: int, work: Path, p: Prepared) -> list[Figure]:
         out.append(Figure("open", cmd, tables, target=1.0))
     help_yard = Command("sqlite-utils --help", [su, "--help"], plain)
     out.append(Figure("help", Command("msp --help", [msp, "--help"], plain), help_yard, target=0.6))
-    for fmt, name in (("jsonl", "x.jsonl"), ("csv", "x-csv")):
+    # pseudonymised (the default) in each format, and identifiable JSON Lines; xlsx where Excel can hold it
+    identifiable = ["--identifiable", "--reason", "benchmark", "--yes"]
+    exports = [("jsonl", "x.jsonl", []), ("jsonl", "x-id.jsonl", identifiable), ("csv", "x-csv", [])]
+    if size <= EXCEL_CASES:
+        exports.append(("xlsx", "x.xlsx", []))
+    for fmt, name, extra in exports:
         target = work / name
         cmd = Command(
-            f"msp export --format {fmt}",
-            [msp, "export", str(target), "--format", fmt],
+            f"msp export --format {fmt}{' --identifiable' if extra else ''}",
+            [msp, "export", str(target), "--format", fmt, *extra],
             env,
             lambda target=target: remove(target),  # type: ignore[misc]
         )

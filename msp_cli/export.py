@@ -4,8 +4,10 @@ Pseudonymised means: person, case and worker references replaced by a keyed hash
 (HMAC-SHA256 with a key kept in the database, never in the export), so one person has one
 pseudonym in every export from the same database; names dropped; free text dropped unless
 asked for. Ages are bands already. Months for dates, an order of their own, names out of the
-notes and the small-groups check are msp_cli.pseudonymised's. Cases are read and written one
-at a time, so memory stays flat however many there are. No cell written to a spreadsheet can become a formula.
+notes and the small-groups check are msp_cli.pseudonymised's. Cases are read a chunk at a time
+in the order they are stored and written as they come (a pseudonymised export's sorted on disk
+first), so memory stays flat however many there are. No cell written to a spreadsheet can
+become a formula.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import hmac
 import io
 import json
 import os
@@ -95,16 +96,38 @@ TABLES: dict[str, list[tuple[str, str]]] = {
 
 
 class Pseudonymiser:
-    """Keyed hashes of references: stable within one database, meaningless without its key."""
+    """Keyed hashes of references (HMAC-SHA256): stable within one database, meaningless without its key.
+
+    The key's inner and outer hash states are worked out once (RFC 2104's construction, which
+    hmac.new repeats for every value), and a value met again (a worker's, a person's) is hashed
+    once while the cache, emptied when full so memory stays flat, holds it.
+    """
+
+    CACHED = 65536
 
     def __init__(self, key: bytes) -> None:
         self.key = key
+        block = hashlib.sha256().block_size
+        padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+        self._known: dict[str, str] = {}
 
     def __call__(self, kind: str, value: str | None) -> str | None:
         if value is None:
             return None
-        digest = hmac.new(self.key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-        return f"{kind[0].upper()}-{digest[:16]}"
+        message = f"{kind}:{value}"
+        found = self._known.get(message)
+        if found is None:
+            inner = self._inner.copy()
+            inner.update(message.encode())
+            outer = self._outer.copy()
+            outer.update(inner.digest())
+            found = f"{kind[0].upper()}-{outer.hexdigest()[:16]}"
+            if len(self._known) >= self.CACHED:
+                self._known.clear()
+            self._known[message] = found
+        return found
 
 
 def pseudonymiser(store: Storage) -> Pseudonymiser:
@@ -116,57 +139,46 @@ def pseudonymiser(store: Storage) -> Pseudonymiser:
     return Pseudonymiser(bytes.fromhex(key))
 
 
-def pseudonymise(record: Case, pseudonym: Pseudonymiser, *, with_notes: bool) -> Case:
-    """The record with references replaced, identifying details dropped, and free text dropped unless WITH_NOTES.
+@dataclass(frozen=True)
+class _RowPlan:
+    """How one export table's columns are read from an object: worked out once, as every row is read by it."""
 
-    Driven by the field table's flags, so a new identifying or free-text field is covered at once.
-    """
-    return cast(Case, _pseudonymised("case", cast(dict[str, Any], record), pseudonym, with_notes))
+    keys: tuple[str, ...]  # each column's key in the object
+    nested: tuple[tuple[int, tuple[str, ...]], ...]  # (column, keys further in) of columns inside a nested object
+    yes_no: tuple[int, ...]  # booleans, written yes or no
+    joined: tuple[int, ...]  # lists of labels, written "a; b"
 
+    @classmethod
+    def of(cls, columns: list[Column]) -> _RowPlan:
+        kinds = [c.path[-1].kind for c in columns]
+        return cls(
+            tuple(c.path[0].key for c in columns),
+            tuple((i, tuple(f.key for f in c.path[1:])) for i, c in enumerate(columns) if len(c.path) > 1),
+            tuple(i for i, kind in enumerate(kinds) if kind is Kind.BOOL),
+            tuple(i for i, kind in enumerate(kinds) if kind in (Kind.LABELS, Kind.LABEL_SEQ)),
+        )
 
-def _pseudonymised(group: str, obj: dict[str, Any], pseudonym: Pseudonymiser, with_notes: bool) -> dict[str, Any]:
-    out = dict(obj)
-    for f in fields_of(group):
-        if f.key not in out:
-            continue
-        value = out[f.key]
-        if f.pseudonym:
-            out[f.key] = pseudonym(f.pseudonym, value)
-        elif f.identifying:
-            del out[f.key]
-            if f.version == 1:
-                out[f.key] = None
-        elif f.free_text and not with_notes and value is not None:
-            out[f.key] = NOT_EXPORTED if f.required else None  # a required text is marked rather than removed
-        elif f.kind is Kind.OBJECT and value is not None:
-            assert f.sub is not None
-            out[f.key] = _pseudonymised(f.sub, value, pseudonym, with_notes)
-        elif f.kind is Kind.LIST:
-            assert f.sub is not None
-            out[f.key] = [_pseudonymised(f.sub, item, pseudonym, with_notes) for item in value]
-    return _in_order(group, out)
-
-
-def _in_order(group: str, obj: dict[str, Any]) -> dict[str, Any]:
-    return {f.key: obj[f.key] for f in fields_of(group) if f.key in obj}
-
-
-def _cell(f: Field, value: Any) -> Any:
-    if f.kind is Kind.BOOL:
-        return None if value is None else ("yes" if value else "no")
-    if f.kind in (Kind.LABELS, Kind.LABEL_SEQ):
-        return "; ".join(v or "" for v in value)
-    return value
+    def row(self, obj: dict[str, Any]) -> list[Any]:
+        get = obj.get
+        row: list[Any] = [get(key) for key in self.keys]
+        for i, further in self.nested:
+            value = row[i]
+            for key in further:
+                value = (value or {}).get(key)
+            row[i] = value
+        for i in self.yes_no:
+            if row[i] is not None:
+                row[i] = "yes" if row[i] else "no"
+        for i in self.joined:
+            row[i] = "; ".join(v or "" for v in row[i])
+        return row
 
 
-def _row(columns: list[Column], obj: dict[str, Any]) -> list[Any]:
-    row = []
-    for column in columns:
-        value: Any = obj
-        for f in column.path:
-            value = (value or {}).get(f.key)
-        row.append(_cell(column.path[-1], value))
-    return row
+_ROW_PLANS = {name: _RowPlan.of(columns) for name, columns in COLUMNS.items()}
+
+
+def _row(table: str, obj: dict[str, Any]) -> list[Any]:
+    return _ROW_PLANS[table].row(obj)
 
 
 def table_rows(r: Case) -> dict[str, list[list[Any]]]:
@@ -175,18 +187,17 @@ def table_rows(r: Case) -> dict[str, list[list[Any]]]:
     ref = r["case_ref"]
     rows: dict[str, list[list[Any]]] = {}
     for name, _, where in TABLE_SOURCES:
-        columns = COLUMNS[name]
         if not where:
-            rows[name] = [[*_row(columns, record), *interval_cells(name, record)]]
+            rows[name] = [[*_row(name, record), *interval_cells(name, record)]]
         elif "." not in where:
             rows[name] = [
-                [ref, i, *_row(columns, item), *interval_cells(name, item)]
+                [ref, i, *_row(name, item), *interval_cells(name, item)]
                 for i, item in enumerate(record.get(where, []), start=1)
             ]
         else:
             parent, child = where.split(".")
             rows[name] = [
-                [ref, i, j, *_row(columns, item), *interval_cells(name, item)]
+                [ref, i, j, *_row(name, item), *interval_cells(name, item)]
                 for i, holder in enumerate(record[parent], start=1)
                 for j, item in enumerate(holder.get(child, []), start=1)
             ]
@@ -205,7 +216,7 @@ def safe_cell(value: Any) -> Any:
     Spreadsheets skip leading blanks, tabs and line breaks, read full-width ＝＋－＠ as = + - @,
     and ignore zero-width characters, so each of those counts as the start of a formula too.
     """
-    if isinstance(value, str) and value:
+    if isinstance(value, str) and value and value[0] not in _PLAIN_START:
         start = unicodedata.normalize("NFKC", _IGNORED_BEFORE_FORMULA.sub("", value)[:1])
         if start in ("=", "+", "-", "@") or value[0] in ("\t", "\r", "\n"):
             return "'" + value
@@ -213,19 +224,31 @@ def safe_cell(value: Any) -> Any:
 
 
 # what a spreadsheet passes over before the first character it reads: blanks, controls, zero-width
+# printable ASCII other than = + - @: a cell starting with one is text as it stands (most cells do)
+_PLAIN_START = frozenset(map(chr, range(0x21, 0x7F))) - set("=+-@")
 _IGNORED_BEFORE_FORMULA = re.compile(r"^[\s\x00-\x1f\u00ad\u200b-\u200f\u2060-\u2064\ufeff]+")
 
 
-def write_jsonl(path: Path, records: Iterable[Case], *, demo: bool = False) -> int:
-    """One case a line; a demonstration export starts with the marker line, which import keeps."""
+# json.dumps(record, ensure_ascii=False), made once; a record is a tree, so no check for cycles
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
+
+def json_text(record: Case | dict[str, Any]) -> str:
+    """A case as one line of JSON Lines (without its line break)."""
+    return _JSON.encode(record)
+
+
+def write_jsonl(path: Path, lines: Iterable[str], *, demo: bool = False) -> int:
+    """One case a line (LINES are json_text's); a demonstration export starts with the marker line, which
+    import keeps."""
     from msp_cli.interchange import demo_marker_line
 
     count = 0
     with private_file(path) as out:
         if demo:
             out.write(demo_marker_line().encode("utf-8"))
-        for record in records:
-            out.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+        for line in lines:
+            out.write((line + "\n").encode("utf-8"))
             count += 1
     return count
 
@@ -247,7 +270,7 @@ def write_csv(folder: Path, records: Iterable[Case], about: Callable[[], list[st
         for record in records:
             for name, rows in table_rows(record).items():
                 for row in rows:
-                    writers[name][0].writerow([safe_cell("" if v is None else v) for v in row] + mark)
+                    writers[name][0].writerow([*map(_csv_cell, row), *mark])
             count += 1
         for _, text in writers.values():
             text.flush()
@@ -271,10 +294,32 @@ def write_csv(folder: Path, records: Iterable[Case], about: Callable[[], list[st
     return count
 
 
+def _csv_cell(value: Any) -> Any:
+    """A value as a csv cell: empty for null, and safe_cell's guard where a text could start a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value and value[0] not in _PLAIN_START:
+        return safe_cell(value)
+    return value
+
+
 def _text(handle: IO[bytes]) -> Any:
     import io
 
     return io.TextIOWrapper(handle, encoding="utf-8", newline="")
+
+
+EXCEL_ROWS = 1_048_576  # the rows of an Excel sheet, the heading's among them
+
+
+def too_many_rows(table: str) -> Exception:
+    """The refusal of an xlsx export with a sheet longer than Excel allows (xlsxwriter would drop the rows)."""
+    from msp_cli.errors import UsageProblem
+
+    return UsageProblem(
+        f"The {table} sheet would need more than the {EXCEL_ROWS - 1:,} rows an Excel sheet holds; nothing was"
+        " written. Export to csv (a folder of tables), or fewer cases with --year, --quarter, --team or --worker."
+    )
 
 
 COLUMN_WIDTHS = {
@@ -331,6 +376,8 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
     for record in records:
         for name, rows in table_rows(record).items():
             sheet, row_number = sheets[name]
+            if row_number + len(rows) > EXCEL_ROWS:
+                raise too_many_rows(name)
             for row in rows:
                 for col, value in enumerate(row):
                     if value is None:

@@ -91,6 +91,7 @@ def export(
     ),
 ) -> None:
     """Export cases for analysts and auditors: pseudonymised unless --identifiable. Every export is audited."""
+    import json
     import os
     from pathlib import Path
 
@@ -120,13 +121,15 @@ def export(
         _justify("identifiable" if identifiable else "exact_dates", reason, yes)
     store = state.open()
     selection = Selection((period.start, period.end) if period else None, team, worker)
+    matching = store.count_cases_matching(**selection.filters())
+    if chosen == "xlsx" and matching >= export.EXCEL_ROWS:  # a row a case: refused before anything is written
+        raise export.too_many_rows("cases")
     plan = None
     if not identifiable:
         pseudonym = export.pseudonymiser(store)
         plan = make_plan(store, pseudonym, selection, with_notes=with_notes, exact_dates=exact_dates, coarsen=coarsen)
         for line in plan.check_message():
             say(line)
-    matching = store.count_cases_matching(**selection.filters())
     action = "identifiable" if identifiable else "exact_dates" if exact_dates else "pseudonymised"
     changes: dict[str, list[Any]] = {
         "format": [None, chosen],
@@ -138,9 +141,11 @@ def export(
         "dates": [None, "exact" if identifiable or exact_dates else "month"],
         "coarsen": [None, coarsen],
     }
+    lines: Iterator[str] | None = None  # a pseudonymised export's cases come as the JSON Lines to write
     records: Iterator[Case]
     if plan is not None:
-        records = (plan.shape(r) for r in in_pseudonym_order(store, plan.pseudonym, selection))
+        lines = in_pseudonym_order(store, plan, selection)
+        records = (cast("Case", json.loads(line)) for line in lines)
     else:
         records = _identifiable(store, selection, intervals=chosen != "jsonl")
 
@@ -159,7 +164,8 @@ def export(
         try:
             with atomic.whole_or_absent(path) as partial:  # whole under OUT, or nothing at all
                 if chosen == "jsonl":
-                    count = export.write_jsonl(partial, records, demo=store.is_demo())
+                    texts = lines if lines is not None else map(export.json_text, records)
+                    count = export.write_jsonl(partial, texts, demo=store.is_demo())
                 elif chosen == "csv":
                     count = export.write_csv(partial, records, about, demo=store.is_demo())
                 else:
@@ -206,13 +212,11 @@ def _justify(kind: str, reason: str | None, yes: bool) -> None:
 
 def _identifiable(store: Storage, selection: Selection, *, intervals: bool) -> Iterator[Case]:
     """Cases as stored, in source order; csv and xlsx get the days_ columns too (JSON Lines stays importable)."""
-    from msp_cli.export import TABLE_SOURCES
-    from msp_cli.pseudonymised.dates import add_intervals
+    from msp_cli.pseudonymised.shape import Shaper
 
+    shaper = Shaper(pseudonym=None)
     for stored in store.iter_cases(**selection.filters()):
-        if intervals:
-            add_intervals(cast(dict[str, Any], stored.record), TABLE_SOURCES)
-        yield stored.record
+        yield cast("Case", shaper(cast(dict[str, Any], stored.record))) if intervals else stored.record
 
 
 DEMO_IMPORT_NOTE = "The file was DEMONSTRATION DATA: this database is now marked as a demonstration one."

@@ -10,12 +10,9 @@ itself (and the date of birth, never exported pseudonymised) is the end of one i
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-
-from msp_cli.pseudonymised.walk import map_fields
-from msp_cli.record.fields import Kind
 
 INTERVALS_KEY = "intervals"  # where an object's intervals sit in a JSON Lines export
 
@@ -56,48 +53,19 @@ for _i in INTERVALS:
 INTERVAL_COLUMNS = {table: [(i.column, i.meaning) for i in found] for table, found in _BY_TABLE.items()}
 
 
-def _value(obj: dict[str, Any] | None, dotted: str) -> Any:
-    for key in dotted.split("."):
-        obj = (obj or {}).get(key)
-    return obj
-
-
 def days_between(start: str | None, end: str | None) -> int | None:
     if not start or not end:
         return None
-    return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
+    return _day_number(end) - _day_number(start)
 
 
-def _rows_of(record: dict[str, Any], where: str) -> Iterator[dict[str, Any]]:
-    """The objects that become rows of one export table (see msp_cli.export.TABLE_SOURCES)."""
-    if not where:
-        yield record
-        return
-    parent, _, child = where.partition(".")
-    for holder in record.get(parent) or []:
-        if not child:
-            yield holder
-        else:
-            yield from holder.get(child) or []
-
-
-def add_intervals(record: dict[str, Any], tables: Iterable[tuple[str, str, str]]) -> None:
-    """Give the case and each of its rows, in place, an `intervals` object: column -> days (or null).
-
-    TABLES are msp_cli.export.TABLE_SOURCES: (table, group, where its rows sit in a case).
-    """
-    for table, _, where in tables:
-        wanted = _BY_TABLE.get(table, [])
-        for row in _rows_of(record, where) if wanted else ():
-            row[INTERVALS_KEY] = {i.column: days_between(_value(record, i.start), _value(row, i.end)) for i in wanted}
+@lru_cache(maxsize=8192)
+def _day_number(date: str) -> int:
+    """A date's day number: each date read once while the cache holds it (an export has few distinct dates)."""
+    return dt.date.fromisoformat(date).toordinal()
 
 
 def interval_cells(table: str, row: dict[str, Any]) -> list[int | None]:
     """A row's interval columns for csv and xlsx, in INTERVAL_COLUMNS order."""
     found = row.get(INTERVALS_KEY) or {}
     return [found.get(column) for column, _ in INTERVAL_COLUMNS.get(table, [])]
-
-
-def to_months(record: dict[str, Any]) -> None:
-    """Every date of the record, in place, as its month: 2024-05-02 becomes 2024-05."""
-    map_fields("case", record, lambda f: f.kind is Kind.DATE, lambda value: value[:7])

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 REPLACEMENT = "[name]"
 SHORTEST = 2  # letters in a part of a name worth replacing
+CACHED = 4096  # texts remembered with what they became
 # a word: letters, each perhaps followed by combining accents (text is NFC first, so these are rare)
 WORD = re.compile(r"(?:[^\W\d_][\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*)+")
 
@@ -36,9 +37,22 @@ class NameScrubber:
             if sum(c.isalpha() for c in word) >= SHORTEST
         }
         self.replaced = 0
+        self._known: dict[str, tuple[str, int]] = {}  # text -> (scrubbed, names replaced in it)
 
     def __call__(self, text: str) -> str:
-        return WORD.sub(self._replace, unicodedata.normalize("NFC", text))
+        """TEXT with the names replaced; a text met again (a stock phrase) is scrubbed once while the
+        cache, emptied when full so memory stays flat, holds it, and its names are counted each time."""
+        known = self._known.get(text)
+        if known is None:
+            before = self.replaced
+            scrubbed = WORD.sub(self._replace, unicodedata.normalize("NFC", text))
+            known = (scrubbed, self.replaced - before)
+            if len(self._known) >= CACHED:
+                self._known.clear()
+            self._known[text] = known
+        else:
+            self.replaced += known[1]
+        return known[0]
 
     def _replace(self, match: re.Match[str]) -> str:
         if fold(match.group()) in self.parts:

@@ -8,13 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-from msp_cli.export import TABLE_SOURCES, Pseudonymiser, pseudonymise
+from msp_cli.export import Pseudonymiser, json_text
 from msp_cli.pseudonymised import small_groups
-from msp_cli.pseudonymised.dates import add_intervals, to_months
 from msp_cli.pseudonymised.names import REPLACEMENT, NameScrubber
-from msp_cli.pseudonymised.walk import map_fields
+from msp_cli.pseudonymised.shape import Shaper
 from msp_cli.record import Case
-from msp_cli.storage import Storage
+from msp_cli.storage import SortedSpool, Storage
 
 SHOWN = 20  # small combinations listed on screen; the about file lists them all
 GROUPS = "age band, sex, ethnicity, primary support reason and team"
@@ -42,14 +41,12 @@ class Plan:
     small: list[small_groups.Combination]  # the combinations under 5 people left in the export
     scrubber: NameScrubber | None  # with --with-notes: names recorded in the database
 
+    def __post_init__(self) -> None:
+        self.shaper = Shaper(self.pseudonym, self.with_notes, not self.exact_dates, self.scrubber)
+
     def shape(self, record: Case) -> Case:
-        out = cast(dict[str, Any], pseudonymise(record, self.pseudonym, with_notes=self.with_notes))
-        if self.scrubber is not None:
-            map_fields("case", out, lambda f: f.free_text, self.scrubber)
+        out = self.shaper(cast(dict[str, Any], record))
         self.merges.apply(out)
-        add_intervals(out, TABLE_SOURCES)  # from the exact dates, before they become months
-        if not self.exact_dates:
-            to_months(out)
         return cast(Case, out)
 
     def check_message(self) -> list[str]:
@@ -115,10 +112,15 @@ def make_plan(
     return Plan(pseudonym, with_notes, exact_dates, coarsen, merges, remaining, scrubber)
 
 
-def in_pseudonym_order(store: Storage, pseudonym: Pseudonymiser, selection: Selection) -> Iterator[Case]:
-    """The selected cases sorted by case pseudonym; only (pseudonym, id) pairs are held, one case read at a time."""
-    refs = store.iter_case_refs(**selection.filters())
-    pairs = sorted((pseudonym("case", ref) or "", case_id) for case_id, ref in refs)
-    ids = [case_id for _, case_id in pairs]
-    del pairs
-    return (stored.record for stored in store.iter_cases_by_id(ids))
+def in_pseudonym_order(store: Storage, plan: Plan, selection: Selection) -> Iterator[str]:
+    """The selected cases shaped by PLAN, as JSON text, in the order of their case pseudonyms.
+
+    Read in the order they are stored (one pass over each table, a chunk of cases at a time) and
+    sorted on disk by SortedSpool, not read in pseudonym order (which would jump about the file):
+    memory stays flat, and the time grows with the cases.
+    """
+    with SortedSpool() as spool:
+        for stored in store.iter_cases(**selection.filters()):
+            shaped = plan.shape(stored.record)
+            spool.add(shaped["case_ref"], stored.case_id, json_text(shaped))
+        yield from spool.in_order()

@@ -18,6 +18,7 @@ from msp_cli.storage.sqlite.audit import Actor
 from msp_cli.storage.sqlite.cipher import MIN_LENGTH as PASSPHRASE_MIN_LENGTH
 from msp_cli.storage.sqlite.cipher import looks_encrypted_file
 from msp_cli.storage.sqlite.seen import SeenRefs  # small: sqlite3 only, which the store imports anyway
+from msp_cli.storage.sqlite.spool import SortedSpool  # the same
 from msp_cli.storage.sqlite.store import (
     create_private_file,
     explain_sqlite_error,
@@ -114,6 +115,7 @@ __all__ = [
     "CaseHistory",
     "Scope",
     "SeenRefs",
+    "SortedSpool",
     "Storage",
     "StoredCase",
     "check_file",

@@ -8,7 +8,7 @@ server backend is another class with these methods.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,11 +126,7 @@ class Storage(Protocol):
     ) -> Iterator[StoredCase]: ...
     def count_cases_matching(self, *, period: tuple[str, str] | None, team: str | None, worker: str | None) -> int: ...
 
-    # pseudonymised exports: cases in an order of their own, the small-groups check, names to remove
-    def iter_case_refs(
-        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
-    ) -> Iterator[tuple[int, str]]: ...
-    def iter_cases_by_id(self, case_ids: Iterable[int]) -> Iterator[StoredCase]: ...
+    # pseudonymised exports: the small-groups check, names to remove
     def iter_people_in_groups(
         self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
     ) -> Iterator[tuple[int, str | None, str | None, str | None, str | None, str | None]]: ...

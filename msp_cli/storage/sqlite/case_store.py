@@ -379,10 +379,18 @@ def _rows(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> Iterat
 def _ordered(group: str, parts: dict[str, Any]) -> dict[str, Any]:
     """PARTS in the format's order for GROUP; version 2 keys left out when they hold nothing."""
     out = {}
-    for f in fields_of(group):
-        if f.key in parts and not (f.version > 1 and parts[f.key] in (None, [])):
-            out[f.key] = parts[f.key]
+    for key, later in _key_plan(group):
+        if key in parts:
+            value = parts[key]
+            if not (later and value in (None, [])):
+                out[key] = value
     return out
+
+
+@cache
+def _key_plan(group: str) -> tuple[tuple[str, bool], ...]:
+    """(key, of a later version) of each field of GROUP: worked out once, as export and check read every case."""
+    return tuple((f.key, f.version > 1) for f in fields_of(group))
 
 
 @dataclass
@@ -773,18 +781,11 @@ def _case_filter(period: tuple[str, str] | None, team: str | None, worker: str |
     return " AND ".join(where), params
 
 
-def iter_case_refs(
-    conn: sqlite3.Connection,
-    *,
-    period: tuple[str, str] | None = None,
-    team: str | None = None,
-    worker: str | None = None,
-) -> Iterator[tuple[int, str]]:
-    """(case id, case_ref) of every finished case matching, without loading the cases."""
+def count_cases_matching(
+    conn: sqlite3.Connection, *, period: tuple[str, str] | None, team: str | None, worker: str | None
+) -> int:
     where, params = _case_filter(period, team, worker)
-    sql = f"SELECT c.id, c.case_ref FROM safeguarding_case c WHERE {where}"  # noqa: S608
-    for case_id, case_ref in conn.execute(sql, params):
-        yield int(case_id), str(case_ref)
+    return int(conn.execute(f"SELECT count(*) FROM safeguarding_case c WHERE {where}", params).fetchone()[0])  # noqa: S608
 
 
 def iter_people_in_groups(

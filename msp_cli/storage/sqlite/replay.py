@@ -7,9 +7,12 @@ with sqlite3, another program). Only the field's path is reported, never its val
 
 It streams, so time grows with the trail and memory does not: the stored cases (by case_ref,
 through its unique index) and their entries (by case_ref and number, through the trail's
-row_key index) are walked side by side, one case at a time. A person shared by several cases
-is changed by the entries of each of them, in the trail's order; so the people shared by
-cases are replayed in a second pass, person by person, over their cases' entries.
+row_key index) are walked side by side, one case at a time, in ranges of case references
+that other processes may walk at the same time (check_workers.py). A case and its replay
+are compared in one shape (replay_shape.py), path by path only when they differ. A person
+shared by several cases is changed by the entries of each of them, in the trail's order; so
+the people shared by cases are replayed in a second pass, person by person, over their
+cases' entries.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from itertools import groupby, islice
+from itertools import groupby
 from typing import Any
 
-from msp_cli.storage.interface import StoredCase
+from msp_cli.record.fields import keys_of
 from msp_cli.storage.sqlite import audit as audit_mod
-from msp_cli.storage.sqlite import case_store, rowmap
+from msp_cli.storage.sqlite import case_store, replay_shape, rowmap
+from msp_cli.storage.sqlite.replay_shape import compared, pruned
 
 # tables whose audit entries carry a case's changes, with the case_ref as row_key
 CASE_ENTRY_TABLES = ("safeguarding_case", "outcome_review_session", "meeting", "feedback", "closure")
@@ -36,6 +40,7 @@ NOT_COMPARED = re.compile(
     r"|desired_outcomes\[\d+\]\.(progress|person_says|note|added|earlier_wordings)(\[|\.|$))"
 )
 _STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+_TOP_KEYS = frozenset(keys_of("case"))  # names of one step: set whole, as _set would
 LIMIT = 50  # cases listed before the rest are counted
 _MARKS = ", ".join("?" for _ in CASE_ENTRY_TABLES)
 
@@ -60,6 +65,11 @@ class _Refs:
         if len(self.refs) < self.shown:
             self.refs.append(ref)
 
+    def absorb(self, later: _Refs) -> None:
+        """Add LATER's references after these, as if added one by one."""
+        self.refs += later.refs[: self.shown - len(self.refs)]
+        self.count += later.count
+
     def text(self) -> str:
         more = self.count - len(self.refs)
         return ", ".join(self.refs) + (f" and {more} more" if more else "")
@@ -80,6 +90,12 @@ class _Findings:
         else:
             self.more.add(ref)
 
+    def absorb(self, later: _Findings) -> None:
+        """Add what LATER found after this, as if added one by one (each case is in one of the two)."""
+        for ref, fields in later.fields.items():
+            self.add(ref, fields)
+        self.more |= later.more
+
     def text(self) -> list[str]:
         lines = []
         for ref in sorted(self.fields):
@@ -89,48 +105,91 @@ class _Findings:
         return lines + ([f"and {len(self.more)} more cases"] if self.more else [])
 
 
-def unexplained(conn: sqlite3.Connection) -> list[str]:
-    """One line for each case whose stored values no audit entry explains."""
-    shared = {pid for (pid,) in conn.execute(_SHARED_PEOPLE)}
-    found, unaudited, deleted = _Findings(), _Refs(), _Refs()
-    entries = _by_case(_case_entries(conn, order="row_key, id"))
-    pending = next(entries, None)
-    for ref, person_id, stored in _cases_by_ref(conn):
-        while pending is not None and pending[0] < ref:
-            _note_deleted(deleted, *pending)
-            pending = next(entries, None)
-        if pending is None or pending[0] != ref:
-            unaudited.add(ref)
-            continue
-        replayed = _replay_case(pending[1]).tree
-        pending = next(entries, None)
-        record = dict(stored.record)
-        if person_id in shared:  # its person is compared in the second pass; here only whose it is
-            replayed, record = _person_ref_only(replayed), _person_ref_only(record)
-        fields = differing(replayed, record)
-        if fields:
-            found.add(ref, fields)
-    while pending is not None:
-        _note_deleted(deleted, *pending)
-        pending = next(entries, None)
-    for refs, fields in _shared_people_differing(conn):
-        for ref in refs:
-            found.add(ref, fields)
+class Part:
+    """What the first pass found among the cases of one range of case references."""
+
+    def __init__(self) -> None:
+        self.found, self.unaudited, self.deleted = _Findings(), _Refs(), _Refs()
+
+    def absorb(self, later: Part) -> None:
+        """Add what LATER found in the next range, as if one walk had found both."""
+        self.found.absorb(later.found)
+        self.unaudited.absorb(later.unaudited)
+        self.deleted.absorb(later.deleted)
+
+
+PersonFinding = tuple[list[str], list[str]]  # (the cases of a shared person, the person's differing fields)
+
+
+def unexplained(
+    conn: sqlite3.Connection,
+    parts: Iterable[Part] | None = None,
+    people: Iterable[list[PersonFinding]] | None = None,
+) -> list[str]:
+    """One line for each case whose stored values no audit entry explains.
+
+    PARTS: the first pass's findings over consecutive ranges of case references that cover
+    them all, in order; PEOPLE: the second pass's over consecutive ranges of person ids, in
+    order (both made in other processes); without them, each pass is one range here."""
+    walk = Part()
+    for part in parts if parts is not None else [check_range(conn, None, None)]:
+        walk.absorb(part)
+    found = walk.found
+    for some in people if people is not None else [shared_people(conn, None, None)]:
+        for refs, fields in some:
+            for ref in refs:
+                found.add(ref, fields)
     lines = found.text()
-    if unaudited.count:
-        lines.append(f"cases with no audit entry (added behind msp's back): {unaudited.text()}")
-    if deleted.count:
-        lines.append(f"cases in the audit trail but no longer stored (deleted behind msp's back): {deleted.text()}")
+    if walk.unaudited.count:
+        lines.append(f"cases with no audit entry (added behind msp's back): {walk.unaudited.text()}")
+    if walk.deleted.count:
+        lines.append(
+            f"cases in the audit trail but no longer stored (deleted behind msp's back): {walk.deleted.text()}"
+        )
     return lines
 
 
-def _cases_by_ref(conn: sqlite3.Connection) -> Iterator[tuple[str, int, StoredCase]]:
-    """(case_ref, person id, stored case) of every case by case_ref, loaded a chunk of cases at a time."""
-    cases = conn.execute("SELECT id, case_ref, person_id FROM safeguarding_case ORDER BY case_ref")
-    while chunk := list(islice(cases, case_store.CHUNK)):
-        loaded = case_store.load_cases_by_id(conn, [case_id for case_id, _, _ in chunk])
-        for (_, ref, person_id), stored in zip(chunk, loaded, strict=True):
-            yield ref, person_id, stored
+def check_range(conn: sqlite3.Connection, low: str | None, high: str | None) -> Part:
+    """The first pass over the cases with LOW <= case_ref < HIGH (None: no bound) and their entries,
+    side by side in case_ref order, in one read transaction."""
+    part = Part()
+    conn.execute("BEGIN")
+    try:
+        entries = _by_case(conn, low, high)
+        pending = next(entries, None)
+        for case_id, ref, shared, shape in replay_shape.stored_shapes(conn, low, high):
+            while pending is not None and pending[0] < ref:
+                _note_deleted(part.deleted, *pending)
+                pending = next(entries, None)
+            if pending is None or pending[0] != ref:
+                part.unaudited.add(ref)
+                continue
+            replayed = _replay_case(pending[1]).tree
+            pending = next(entries, None)
+            if shared:  # its person is compared in the second pass; here only whose it is
+                replayed = replay_shape.person_ref_only(replayed)
+            if replay_shape.stripped(replayed) == shape or replay_shape.canonical(replayed) == shape:
+                continue
+            fields = _differing_fields(conn, case_id, replayed, shared)
+            if fields:
+                part.found.add(ref, fields)
+        while pending is not None:
+            _note_deleted(part.deleted, *pending)
+            pending = next(entries, None)
+    finally:
+        conn.execute("COMMIT")
+    return part
+
+
+def _differing_fields(conn: sqlite3.Connection, case_id: int, replayed: dict[str, Any], shared: bool) -> list[str]:
+    """The paths of a case that differs from its replay, from its whole stored record."""
+    stored = next(case_store.load_cases_by_id(conn, [case_id]), None)
+    if stored is None:  # its person's row is missing (the foreign key check reports it)
+        return ["person"]
+    record = dict(stored.record)
+    if shared:
+        record = replay_shape.person_ref_only(record)
+    return differing(replayed, record)
 
 
 _SHARED_PEOPLE = "SELECT person_id FROM safeguarding_case GROUP BY person_id HAVING count(*) > 1"
@@ -143,14 +202,17 @@ def _note_deleted(deleted: _Refs, ref: str, entries: list[Entry]) -> None:
         deleted.add(ref)
 
 
-def _person_ref_only(tree: dict[str, Any]) -> dict[str, Any]:
-    return {**tree, "person": {"ref": (tree.get("person") or {}).get("ref")}}
-
-
-def _by_case(entries: Iterable[Entry]) -> Iterator[tuple[str, list[Entry]]]:
-    """The entries of one case at a time (they come ordered by case)."""
-    for ref, group in groupby(entries, key=lambda e: e[1]):
-        yield ref, list(group)
+def _by_case(conn: sqlite3.Connection, low: str | None, high: str | None) -> Iterator[tuple[str, list[Entry]]]:
+    """The entries of one case at a time, of the cases with LOW <= case_ref < HIGH, by case_ref."""
+    ref, group = "", list[Entry]()
+    for entry in _case_entries(conn, low, high):
+        if entry[1] != ref:
+            if group:
+                yield ref, group
+            ref, group = entry[1], []
+        group.append(entry)
+    if group:
+        yield ref, group
 
 
 def _replay_case(entries: Iterable[Entry]) -> _Case:
@@ -174,21 +236,38 @@ def _replay_case(entries: Iterable[Entry]) -> _Case:
 
 
 def _apply(tree: dict[str, Any], changes: dict[str, Any], *, only_person: bool = False) -> None:
+    if not only_person and changes.keys() <= _TOP_KEYS:  # whole top-level values (a new case's entry), at once
+        tree.update({path: pair[1] for path, pair in changes.items() if isinstance(pair, list) and len(pair) == 2})
+        return
     for path, pair in changes.items():
         if only_person and not (path == "person" or path.startswith("person.")):
             continue
         if isinstance(pair, list) and len(pair) == 2:
-            _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
+            steps = _steps(path)
+            if len(steps) == 1 and type(steps[0]) is str:  # a whole top-level value (a new case's entry)
+                tree[steps[0]] = pair[1]
+            else:
+                _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
 
 
-def _shared_people_differing(conn: sqlite3.Connection) -> Iterator[tuple[list[str], list[str]]]:
+def shared_people(conn: sqlite3.Connection, low: int | None, high: int | None) -> list[PersonFinding]:
+    """The second pass over the people with LOW <= id < HIGH (None: no bound), in one read transaction."""
+    conn.execute("BEGIN")
+    try:
+        return list(_shared_people_differing(conn, low, high))
+    finally:
+        conn.execute("COMMIT")
+
+
+def _shared_people_differing(conn: sqlite3.Connection, low: int | None, high: int | None) -> Iterator[PersonFinding]:
     """(the cases, the differing person fields) of each person shared by cases whose stored values
     the entries of all their cases, in the trail's order, do not explain."""
+    where, params = replay_shape.key_range("c.person_id", low, high)
     cursor = conn.execute(
         "SELECT c.person_id, a.row_key, a.changes FROM safeguarding_case c"  # noqa: S608 (fixed names)
         f" JOIN audit_log a ON a.row_key = c.case_ref AND a.table_name IN ({_MARKS})"
-        f" WHERE c.person_id IN ({_SHARED_PEOPLE}) ORDER BY c.person_id, a.id",
-        CASE_ENTRY_TABLES,
+        f" WHERE c.person_id IN ({_SHARED_PEOPLE}) AND {where} ORDER BY c.person_id, a.id",
+        (*CASE_ENTRY_TABLES, *params),
     )
     for person_id, rows in groupby(cursor, key=lambda row: row[0]):
         tree: dict[str, Any] = {}
@@ -212,7 +291,7 @@ def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
     paths = []
     for key in list(record) + [k for k in replayed if k not in record]:
         a, b = replayed.get(key), record.get(key)
-        if key in _HISTORY_KEYS or _pruned(_compared(key, a)) == _pruned(_compared(key, b)):
+        if key in replay_shape.HISTORY_KEYS or pruned(compared(key, a)) == pruned(compared(key, b)):
             continue
         before, after = audit_mod.flatten(a, key), audit_mod.flatten(b, key)
         paths += [
@@ -221,30 +300,6 @@ def differing(replayed: dict[str, Any], record: dict[str, Any]) -> list[str]:
             if not NOT_COMPARED.match(path) and _value(before.get(path)) != _value(after.get(path))
         ]
     return paths
-
-
-# what NOT_COMPARED leaves out, as whole values: skipped or stripped before the first comparison
-_HISTORY_KEYS = frozenset(("reviews", "earlier_closures", "draft_step", "reopen_reason"))
-_OUTCOME_HISTORY = frozenset(("progress", "person_says", "note", "added", "earlier_wordings"))
-
-
-def _compared(key: str, value: Any) -> Any:
-    """VALUE without the parts NOT_COMPARED leaves out (the review, an outcome's history)."""
-    if key == "review" and isinstance(value, dict):
-        return None
-    if key == "desired_outcomes" and isinstance(value, list):
-        return [{k: v for k, v in o.items() if k not in _OUTCOME_HISTORY} if isinstance(o, dict) else o for o in value]
-    return value
-
-
-def _pruned(value: Any) -> Any:
-    """VALUE without its empty parts (null, [], {}), which compare as absent."""
-    if isinstance(value, dict):
-        kept = {k: _pruned(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v is not None} or None
-    if isinstance(value, list):
-        return [_pruned(v) for v in value] or None
-    return value
 
 
 def _value(value: Any) -> Any:
@@ -259,11 +314,13 @@ def _parsed(text: str | None) -> dict[str, Any]:
     return changes if isinstance(changes, dict) else {}
 
 
-def _case_entries(conn: sqlite3.Connection, *, order: str) -> Iterator[Entry]:
+def _case_entries(conn: sqlite3.Connection, low: str | None, high: str | None) -> Iterator[Entry]:
+    """The case entries with LOW <= row_key < HIGH, by row_key and then in the trail's order."""
+    where, params = replay_shape.key_range("row_key", low, high)
     cursor = conn.execute(
         f"SELECT action, row_key, changes FROM audit_log WHERE table_name IN ({_MARKS})"  # noqa: S608 (fixed names)
-        f" AND row_key IS NOT NULL ORDER BY {order}",
-        CASE_ENTRY_TABLES,
+        f" AND row_key IS NOT NULL AND {where} ORDER BY row_key, id",
+        (*CASE_ENTRY_TABLES, *params),
     )
     for action, ref, text in cursor:
         yield str(action), str(ref), _parsed(text)

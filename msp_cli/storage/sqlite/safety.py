@@ -23,7 +23,7 @@ from pathlib import Path
 from msp_cli import atomic
 from msp_cli.errors import DatabaseProblem, FileProblem, MspError
 from msp_cli.storage.sqlite import audit as audit_mod
-from msp_cli.storage.sqlite import audit_seal, replay, schema_check
+from msp_cli.storage.sqlite import audit_seal, check_workers, replay, schema_check
 from msp_cli.storage.sqlite.store import (
     SCHEMA_VERSION,
     SQLITE_HEADER,
@@ -49,6 +49,8 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
     conn = store.conn
 
     pages = _Integrity(store)  # SQLite's own walk of every page, on a second connection, alongside
+    # the audit chain and the replay, in other processes for a large file, alongside too
+    work = check_workers.start(conn, store.path, store.passphrase, processes=None if thorough else 1)
 
     def integrity() -> None:
         lines = pages.result()
@@ -60,10 +62,8 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
             found.append(f"foreign key: row {rowid} of {table} points to a missing row of {parent}")
 
     def audit_chain() -> None:
-        keys_folder = str(audit_seal.key_folder() / audit_seal.OTHER_KEYS)
-        found.extend(
-            f"audit trail: {p}" for p in audit_mod.verify(conn, audit_seal.known_keys(), keys_folder=keys_folder)
-        )
+        lines = work.chain_problems()
+        found.extend(f"audit trail: {p}" for p in (chain_problems(conn) if lines is None else lines))
 
     def sealed_head() -> None:
         found.extend(f"audit trail: {p}" for p in seal_problems(conn, on_this_machine=against_seal))
@@ -72,7 +72,8 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
         found.extend(f"schema: {p}" for p in schema_check.missing_or_changed(conn))
 
     def explained() -> None:
-        found.extend(f"not in the audit trail: {p}" for p in replay.unexplained(conn))
+        lines = replay.unexplained(conn, work.parts(), work.shared_people())
+        found.extend(f"not in the audit trail: {p}" for p in lines)
 
     def version() -> None:
         number = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -81,23 +82,32 @@ def problems(store: Store, *, against_seal: bool = True, thorough: bool = True) 
 
     readable_errors: tuple[type[Exception], ...] = (UnicodeDecodeError, *database_errors())
     # the integrity check's lines come first, though it is read last: it runs while the rest is checked
-    for name, part in (
-        ("foreign keys", foreign_keys),
-        ("audit trail", audit_chain),
-        ("audit seal", sealed_head),
-        ("schema version", version),
-        *((("schema", schema_objects), ("case values", explained)) if thorough else ()),
-        ("integrity", integrity),
-    ):
-        try:
-            part()
-        except readable_errors as exc:
-            found.append(f"{name}: cannot be read, the file is damaged ({type(exc).__name__})")
+    try:
+        for name, part in (
+            ("foreign keys", foreign_keys),
+            ("audit trail", audit_chain),
+            ("audit seal", sealed_head),
+            ("schema version", version),
+            *((("schema", schema_objects), ("case values", explained)) if thorough else ()),
+            ("integrity", integrity),
+        ):
+            try:
+                part()
+            except readable_errors as exc:
+                found.append(f"{name}: cannot be read, the file is damaged ({type(exc).__name__})")
+    finally:
+        work.close()
     integrity_lines = [line for line in found if line.startswith("integrity")]
     found = integrity_lines + [line for line in found if not line.startswith("integrity")]
     if sys.platform != "win32" and stat.S_IMODE(os.stat(store.path).st_mode) & 0o077:
         found.append(f"permissions: others may read {store.path.name}; make it yours only (chmod 600)")
     return found
+
+
+def chain_problems(conn: sqlite3.Connection) -> list[str]:
+    """Breaks in the audit chain and entries whose keyed seals fail, with the keys in this user's data folder."""
+    keys_folder = str(audit_seal.key_folder() / audit_seal.OTHER_KEYS)
+    return audit_mod.verify(conn, audit_seal.known_keys(), keys_folder=keys_folder)
 
 
 class _Integrity:

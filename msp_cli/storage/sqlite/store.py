@@ -13,7 +13,7 @@ import datetime as dt
 import os
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,15 +171,7 @@ class Store:
         return case_store.iter_cases(self.conn, period=period, team=team, worker=worker)
 
     def count_cases_matching(self, *, period: tuple[str, str] | None, team: str | None, worker: str | None) -> int:
-        return sum(1 for _ in case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker))
-
-    def iter_case_refs(
-        self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
-    ) -> Iterator[tuple[int, str]]:
-        return case_store.iter_case_refs(self.conn, period=period, team=team, worker=worker)
-
-    def iter_cases_by_id(self, case_ids: Iterable[int]) -> Iterator[StoredCase]:
-        return case_store.load_cases_by_id(self.conn, case_ids)
+        return case_store.count_cases_matching(self.conn, period=period, team=team, worker=worker)
 
     def iter_people_in_groups(
         self, *, period: tuple[str, str] | None, team: str | None, worker: str | None
