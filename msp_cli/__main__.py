@@ -1,4 +1,4 @@
 from msp_cli.entry import main
 
-if __name__ == "__main__":  # not when a spawned worker process (msp check) imports it
+if __name__ == "__main__":  # not when a spawned worker process (msp check, msp import) imports it
     main()

@@ -81,11 +81,12 @@ def open_input(source: str) -> IO[bytes]:
         raise UsageProblem(f"You may not read {source}; check its permissions.") from None
 
 
-def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+def read_lines(stream: IO[bytes], decode: Callable[[int], bool] | None = None) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed object or None, problem or None) for each non-blank line.
 
     A file that is one JSON object written over several lines (`msp case show --json`,
-    `--answers` files) is read as that one case.
+    `--answers` files) is read as that one case. DECODE (line number -> bool) picks the lines
+    to parse; the others come as NOT_PARSED, so a pipeline's workers can share one file.
     """
     first = True
     for number in itertools.count(1):
@@ -101,6 +102,12 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
             text = text.removeprefix("\ufeff")  # a byte-order mark from Excel or Notepad
         if not text.strip():
             continue
+        if decode is not None and not decode(number):
+            yield number, NOT_PARSED, None
+            if first and text.strip() == "{":  # the worker that parses it reads the rest as one object
+                return
+            first = False
+            continue
         try:
             yield number, jsonin.loads(text), None
         except jsonin.JsonProblem as exc:
@@ -110,6 +117,9 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, Any, str | None]]:
                 return
             yield number, None, problem
         first = False
+
+
+NOT_PARSED = "not parsed here"  # a line another worker parses (read_lines with DECODE)
 
 
 def _one_object(start: str, rest: IO[bytes], problem: str) -> tuple[int, Any, str | None]:
@@ -160,14 +170,52 @@ def _mark_demo(store: Storage, audit: Any, source: str) -> None:
 
 
 def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, source: str = "FILE") -> ImportResult:
-    candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
-    return import_objects(store, candidates, update=update, demo_marker_from=source)
+    """A JSON Lines file or stream; a large file is read and checked by worker processes (import_pipeline)."""
+    from msp_cli import import_pipeline
+
+    workers = import_pipeline.workers_for(source, stream)
+    if not workers:
+        candidates = ((number, obj, [problem] if problem else []) for number, obj, problem in read_lines(stream))
+        return import_objects(store, candidates, update=update, demo_marker_from=source)
+    with import_pipeline.checked_lines(Path(source), dt.date.today(), workers=workers, as_rows=not update) as checked:
+        return import_objects(store, (), checked=checked, update=update, demo_marker_from=source)
+
+
+# A candidate once checked, ready to store: (line number, case_ref if usable, the normalised record
+# or None, problems, what the line is (CASE, DEMO_LINE or PSEUDONYMISED), and in a pipeline's worker
+# the case's rows made in place of the record (storage's case_rows) or None). Plain values, so a
+# worker can send it to the writer.
+Checked = tuple[int, str | None, Any, list[str], str, Any]
+CASE, DEMO_LINE, PSEUDONYMISED = "case", "demo", "pseudonymised"
+
+
+def check(candidate: Candidate, today: dt.date, *, as_rows: bool = False) -> Checked:
+    """Everything about one candidate that needs no database: the rules; AS_ROWS: its rows, not its record."""
+    number, obj, problems = candidate
+    if isinstance(obj, dict) and INTERVALS_KEY in obj:
+        return number, None, None, problems, PSEUDONYMISED, None
+    kind = DEMO_LINE if _is_demo_marker(obj) else CASE
+    case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
+    case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
+    record = None
+    if obj is not None or not problems:
+        try:
+            record = validate_case(obj, today=today)
+        except InvalidRecord as exc:
+            problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
+        record = None if problems else record
+    if as_rows and record is not None:
+        from msp_cli.storage import case_rows
+
+        return number, case_ref, None, problems, kind, case_rows(record)
+    return number, case_ref, record, problems, kind, None
 
 
 def import_objects(
     store: Storage,
     candidates: Iterable[Candidate],
     *,
+    checked: Iterable[Checked] | None = None,
     update: bool = False,
     keep_going: bool = False,
     dry_run: bool = False,
@@ -185,12 +233,15 @@ def import_objects(
     names a candidate's place in the file ("line N" by default). LIST_EVERY_PROBLEM keeps
     every refused case in ImportRefused, not the first few (an extract's report lists them all).
     DEMO_MARKER_FROM (the JSON Lines file's name) reads a first line that marks demonstration data.
+    CHECKED: the candidates already checked (import_pipeline's workers), in place of CANDIDATES.
     """
+    if checked is None:
+        today = dt.date.today()  # once an import, not once a case
+        checked = (check(candidate, today) for candidate in candidates)
     result = ImportResult()
     bad: list[LineProblem] = []
     total_bad = 0
     keep_all = keep_going or dry_run or list_every_problem
-    today = dt.date.today()  # once an import, not once a case
     with SeenRefs() as seen, contextlib.nullcontext(None) if dry_run else store.write() as audit:
         # counted inside the transaction: another import may have filled the database meanwhile
         people_before = store.count_people()
@@ -198,26 +249,17 @@ def import_objects(
         empty_at_start = store.count_cases() == 0
         # new cases go in batches; --update goes case by case, to keep each case's history
         writer = None if update or audit is None else store.case_writer(audit, action="case.import", source=source)
-        for number, obj, problems in candidates:
-            if isinstance(obj, dict) and INTERVALS_KEY in obj:
+        for number, case_ref, record, problems, kind, rows in checked:
+            if kind == PSEUDONYMISED:
                 raise UsageProblem(
                     "This file is a pseudonymised export, made for analysis: it cannot be imported."
                     " Import an identifiable export (msp export --identifiable) instead."
                 )
-            if demo_marker_from and not seen.count and total_bad == 0 and not result.demo and _is_demo_marker(obj):
+            if kind == DEMO_LINE and demo_marker_from and not seen.count and total_bad == 0 and not result.demo:
                 if audit is not None:
                     _mark_demo(store, audit, demo_marker_from)
                 result.demo = True
                 continue
-            case_ref = obj.get("case_ref") if isinstance(obj, dict) else None
-            case_ref = case_ref if isinstance(case_ref, str) and len(case_ref) <= 64 else None
-            record = None
-            if obj is not None or not problems:
-                try:
-                    record = validate_case(obj, today=today)
-                except InvalidRecord as exc:
-                    problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
-                record = None if problems else record
             if case_ref is not None:
                 first_on = seen.first_on(case_ref, number)
                 if first_on is not None:
@@ -232,10 +274,10 @@ def import_objects(
                     bad.append(LineProblem(number, case_ref, problems, where(number) if where else None))
                 continue
             result.cases_valid += 1
-            if audit is None or record is None or (total_bad and not keep_going):
+            if audit is None or (record is None and rows is None) or (total_bad and not keep_going):
                 continue
             if writer is not None:
-                writer.add(record)
+                writer.add(record) if rows is None else writer.add_rows(rows)
                 result.cases_added += 1
                 continue
             outcome = store.save_case(audit, record, action="case.import")

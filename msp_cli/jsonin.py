@@ -18,6 +18,8 @@ MAX_NUMBER_DIGITS = 18
 class JsonProblem(ValueError):
     """What is wrong with a JSON text, in words fit for the user (no values quoted)."""
 
+    line: int | None = None  # the line read_line refused, if that is what this is
+
 
 def loads(text: str) -> Any:
     try:
@@ -45,9 +47,11 @@ def read_line(stream: IO[bytes], number: int) -> bytes:
     """The next line, refusing one longer than MAX_LINE_BYTES (/dev/zero has no line end at all)."""
     raw = stream.readline(MAX_LINE_BYTES + 1)
     if len(raw) > MAX_LINE_BYTES:
-        raise JsonProblem(
+        problem = JsonProblem(
             f"line {number} is longer than {MAX_LINE_BYTES:,} bytes, so it is not one case; give a JSON Lines file"
         )
+        problem.line = number
+        raise problem
     return raw
 
 

@@ -27,6 +27,7 @@ from msp_cli.storage.sqlite.store import (
 from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
 
 if TYPE_CHECKING:
+    from msp_cli.storage.sqlite.bulk import case_rows
     from msp_cli.storage.sqlite.report_queries import SMALL_GROUP
     from msp_cli.storage.sqlite.safety import check_file, restore
     from msp_cli.storage.sqlite.worklist import summary as worklist_summary
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 # modules, and importing them is start-up time. name -> (module of storage/sqlite, its name there)
 _ON_FIRST_USE = {
     "SMALL_GROUP": ("report_queries", "SMALL_GROUP"),
+    "case_rows": ("bulk", "case_rows"),
     "check_file": ("safety", "check_file"),
     "restore": ("safety", "restore"),
     "worklist_summary": ("worklist", "summary"),
@@ -121,6 +123,7 @@ __all__ = [
     "database_errors",
     "explain_database_error",
     "looks_encrypted_file",
+    "case_rows",
     "open_storage",
     "restore",
     "worklist_summary",

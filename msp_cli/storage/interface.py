@@ -76,6 +76,9 @@ class CaseWriter(Protocol):
 
     def add(self, record: Case, *, draft_step: int | None = None) -> None: ...
 
+    def add_rows(self, rows: Any, *, draft_step: int | None = None) -> None:
+        """A case as case_rows made it (in an import's worker process)."""
+
     def flush(self) -> None: ...
 
 

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -79,9 +79,10 @@ class AuditWriter:
         *,
         table: str | None = None,
         row_key: str | None = None,
-        changes: dict[str, Any] | None = None,
+        changes: dict[str, Any] | str | None = None,
         defer: bool = False,
     ) -> None:
+        """CHANGES as a dict, or as its JSON text already made (new_case_changes, in an import's worker)."""
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
         fields = {
             "at": at,
@@ -91,7 +92,7 @@ class AuditWriter:
             "table_name": table,
             "row_key": row_key,
             # stored as written (the hash covers this exact text), so no key sorting is needed
-            "changes": _compact_json(changes) if changes is not None else None,
+            "changes": _compact_json(changes) if isinstance(changes, dict) else changes,
         }
         entry_id = self.last_id + 1
         digest = entry_hash(entry_id, fields, self.last_hash)
@@ -249,7 +250,7 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any] | None, *, prefix: str 
     return changed
 
 
-def created(record: dict[str, Any]) -> dict[str, list[Any]]:
+def created(record: Mapping[str, Any]) -> dict[str, list[Any]]:
     """The audit changes of a new record: every top-level field it sets, from nothing.
 
     Whole values (the person, the list of outcomes) rather than flattened paths, and without
@@ -264,6 +265,23 @@ def created(record: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 _NESTED = (dict, list)
+
+
+def new_case_changes(record: Mapping[str, Any]) -> str:
+    """created(RECORD) as the audit entry stores it: made where the case is checked, sent as text."""
+    return _compact_json(created(record))
+
+
+def with_person(changes: str, person: Mapping[str, Any]) -> str:
+    """new_case_changes' text for the record with PERSON in place of its own (what a later case filled in)."""
+    decoded = json.loads(changes)  # keys keep their order, values their text: the same bytes as made anew
+    decoded["person"] = [None, _without_nulls(person)]
+    return _compact_json(decoded)
+
+
+def with_first(changes: str, key: str, value: Any) -> str:
+    """new_case_changes' text with KEY: [None, VALUE] first (an extract's source)."""
+    return _compact_json({key: [None, value], **json.loads(changes)})
 
 
 def _without_nulls(value: Any) -> Any:

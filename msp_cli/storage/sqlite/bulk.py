@@ -14,7 +14,7 @@ import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from msp_cli.record import Case, Person
 from msp_cli.storage.sqlite import audit as audit_mod
@@ -67,6 +67,57 @@ def _checks_ignored(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute("PRAGMA ignore_check_constraints = OFF")
 
 
+class CaseRows(NamedTuple):
+    """A new case's rows without their ids, and its audit entry's changes: made where the case is
+    checked (an import's worker process, or here), then given ids and written by BulkWriter."""
+
+    case_ref: str
+    person: Person
+    case: Row  # safeguarding_case after (id, person_id, draft_step)
+    risk_types: list[str]
+    stage: str
+    responses: list[str]
+    outcomes: list[Row]  # desired_outcome after (id, case_id, position)
+    achieved: list[str | None]  # each outcome's, for the current closure
+    meetings: list[tuple[Row, list[str]]]  # (meeting after (id, case_id, position), attendees)
+    feedback: list[Row]  # feedback after (case_id, position)
+    closure: Row | None  # the current closure after (id, case_id)
+    sessions: list[tuple[str, Row]]  # (review date, outcome_review_session after (id, case_id))
+    progress: list[list[tuple[str, Row]]]  # each outcome's (date, outcome_review after (review_id, outcome_id))
+    wordings: list[list[tuple[str, Row]]]  # each outcome's (until, desired_outcome_wording after the two ids)
+    earlier_closures: list[tuple[Row, list[str | None]]]  # (closure after (id, case_id), achieved)
+    changes: str  # audit.new_case_changes(record)
+
+
+def case_rows(record: Case) -> CaseRows:
+    values, case = rowmap.values, "safeguarding_case"
+    closure = table_columns()["closure"][2:]  # the current closure leaves reopened_* NULL
+    outcomes = record["desired_outcomes"]
+    return CaseRows(
+        record["case_ref"],
+        record["person"],
+        (*values("case", case, record), *values("consent", case, record["consent"]),
+         *values("capacity", case, record["capacity"]), *values("advocacy", case, record["advocacy"])),
+        record["risk_types"],
+        response_stage(record),
+        record["responses"],
+        [(*values("outcome", "desired_outcome", o), *values("negotiated", "desired_outcome", o["negotiated"]))
+         for o in outcomes],
+        [o["achieved"] for o in outcomes],
+        [(values("meeting", "meeting", m), m["attendees"]) for m in record["meetings"]],
+        [values("feedback", "feedback", f) for f in record["feedback"]],
+        rowmap.values_for("case", "closure", closure, record) if record["concluded"] is not None else None,
+        [(r["date"], (record["worker"], *values("review", "outcome_review_session", r)))
+         for r in record.get("reviews", [])],
+        [[(s["date"], values("progress", "outcome_review", s)) for s in o.get("progress", [])] for o in outcomes],
+        [[(w["until"], values("wording", "desired_outcome_wording", w)) for w in o.get("earlier_wordings", [])]
+         for o in outcomes],
+        [(rowmap.values_for("earlier_closure", "closure", closure, c), c["achieved"])
+         for c in record.get("earlier_closures", [])],
+        audit_mod.new_case_changes(record),
+    )  # fmt: skip
+
+
 class BulkWriter:
     """Adds new cases (import, demo, and each new case saved): ids are assigned here, rows go in batches.
 
@@ -89,7 +140,7 @@ class BulkWriter:
         """SOURCE (extract file name, date imported) marks every case added (`msp import --map`)."""
         self.conn, self.audit, self.action, self.source = conn, audit, action, source
         self.batch = batch or BATCH
-        self.pending: list[tuple[Case, int | None]] = []
+        self.pending: list[tuple[CaseRows, int | None]] = []
         self.rows: dict[str, list[Row]] = {}
         self.next_id = self._first_ids()
 
@@ -107,7 +158,11 @@ class BulkWriter:
 
     def add(self, record: Case, *, draft_step: int | None = None) -> None:
         """Take a validated case; it is written with its batch (flush() writes the rest)."""
-        self.pending.append((record, draft_step))
+        self.add_rows(case_rows(record), draft_step=draft_step)
+
+    def add_rows(self, rows: Any, *, draft_step: int | None = None) -> None:
+        """As add(), the case's rows already made (case_rows, in an import's worker process)."""
+        self.pending.append((rows, draft_step))
         if len(self.pending) >= self.batch:
             self.flush()
 
@@ -117,15 +172,16 @@ class BulkWriter:
             self._write_batch(batch)
         self.audit.flush()
 
-    def _write_batch(self, batch: list[tuple[Case, int | None]]) -> None:
+    def _write_batch(self, batch: list[tuple[CaseRows, int | None]]) -> None:
         self.rows = {table: [] for table in table_columns()}
-        stored = self._stored_people(list({record["person"]["ref"]: None for record, _ in batch}))
+        stored = self._stored_people(list({case.person["ref"]: None for case, _ in batch}))
         people: dict[str, tuple[int, Person]] = {}  # this batch's people, with what later cases added
-        for record, draft_step in batch:
-            person_id, person = self._person(record["person"], stored, people)
-            if person != record["person"]:
-                record = {**record, "person": person}
-            self._add_case(record, person_id, draft_step)
+        for case, draft_step in batch:
+            person_id, person = self._person(case.person, stored, people)
+            changes = case.changes
+            if person != case.person:  # the audit entry records the person as merged
+                changes = audit_mod.with_person(changes, person)
+            self._add_case(case, person_id, draft_step, changes)
         changed = []
         for ref, (person_id, person) in people.items():
             if ref not in stored:
@@ -175,75 +231,55 @@ class BulkWriter:
         people[ref] = (person_id, merge_person(given, person))
         return people[ref]
 
-    def _add_case(self, record: Case, person_id: int, draft_step: int | None) -> None:
+    def _add_case(self, case: CaseRows, person_id: int, draft_step: int | None, changes: str) -> None:
         case_id = self._id("safeguarding_case")
-        rows, values = self.rows, rowmap.values
-        rows["safeguarding_case"].append(
-            (case_id, person_id, draft_step, *values("case", "safeguarding_case", record),
-             *values("consent", "safeguarding_case", record["consent"]),
-             *values("capacity", "safeguarding_case", record["capacity"]),
-             *values("advocacy", "safeguarding_case", record["advocacy"]))
-        )  # fmt: skip
-        rows["case_risk_type"].extend((case_id, r) for r in record["risk_types"])
-        stage = response_stage(record)
-        rows["case_response"].extend((case_id, stage, r) for r in record["responses"])
+        rows = self.rows
+        rows["safeguarding_case"].append((case_id, person_id, draft_step, *case.case))
+        rows["case_risk_type"].extend((case_id, r) for r in case.risk_types)
+        rows["case_response"].extend((case_id, case.stage, r) for r in case.responses)
         outcome_ids = []
-        for position, o in enumerate(record["desired_outcomes"], start=1):
+        for position, values in enumerate(case.outcomes, start=1):
             outcome_ids.append(self._id("desired_outcome"))
-            rows["desired_outcome"].append(
-                (outcome_ids[-1], case_id, position, *values("outcome", "desired_outcome", o),
-                 *values("negotiated", "desired_outcome", o["negotiated"]))
-            )  # fmt: skip
-        for position, m in enumerate(record["meetings"], start=1):
+            rows["desired_outcome"].append((outcome_ids[-1], case_id, position, *values))
+        for position, (values, attendees) in enumerate(case.meetings, start=1):
             meeting_id = self._id("meeting")
-            rows["meeting"].append((meeting_id, case_id, position, *values("meeting", "meeting", m)))
-            rows["meeting_attendee"].extend((meeting_id, a) for a in m["attendees"])
-        for position, f in enumerate(record["feedback"], start=1):
-            rows["feedback"].append((case_id, position, *values("feedback", "feedback", f)))
-        self._add_history(record, case_id, outcome_ids)
-        if record["concluded"] is not None:
-            self._add_closure(case_id, "case", record, outcome_ids, [o["achieved"] for o in record["desired_outcomes"]])
-        changes = audit_mod.created(cast(dict[str, Any], record))
+            rows["meeting"].append((meeting_id, case_id, position, *values))
+            rows["meeting_attendee"].extend((meeting_id, a) for a in attendees)
+        for position, values in enumerate(case.feedback, start=1):
+            rows["feedback"].append((case_id, position, *values))
+        self._add_history(case, case_id, outcome_ids)
+        if case.closure is not None:
+            self._add_closure(case_id, case.closure, outcome_ids, case.achieved)
         if self.source is not None:  # first, so `msp history` shows where the case came from
             file_name, imported_on = self.source
             rows["case_source"].append((case_id, file_name, imported_on))
-            changes = {"source": [None, {"file": file_name, "imported_on": imported_on}], **changes}
-        self.audit.append(
-            self.action, table="safeguarding_case", row_key=record["case_ref"], changes=changes, defer=True
-        )
+            changes = audit_mod.with_first(changes, "source", {"file": file_name, "imported_on": imported_on})
+        self.audit.append(self.action, table="safeguarding_case", row_key=case.case_ref, changes=changes, defer=True)
 
-    def _add_closure(
-        self, case_id: int, group: str, obj: Any, outcome_ids: list[int], achieved: Sequence[str | None]
-    ) -> None:
+    def _add_closure(self, case_id: int, values: Row, outcome_ids: list[int], achieved: Sequence[str | None]) -> None:
         closure_id = self._id("closure")
-        columns = table_columns()["closure"][2:]  # the current closure leaves reopened_* NULL
-        self.rows["closure"].append((closure_id, case_id, *rowmap.values_for(group, "closure", columns, obj)))
+        self.rows["closure"].append((closure_id, case_id, *values))
         self.rows["closure_outcome"].extend(
             (closure_id, oid, a) for oid, a in zip(outcome_ids, achieved, strict=False) if a is not None
         )
 
-    def _add_history(self, record: Case, case_id: int, outcome_ids: list[int]) -> None:
+    def _add_history(self, case: CaseRows, case_id: int, outcome_ids: list[int]) -> None:
         """Version 2: reviews with each outcome's progress, earlier wordings, earlier closures."""
         sessions: dict[str, list[int]] = {}  # review date -> session ids, in order
-        for review in record.get("reviews", []):
+        for date, values in case.sessions:
             session_id = self._id("outcome_review_session")
-            sessions.setdefault(review["date"], []).append(session_id)
-            self.rows["outcome_review_session"].append(
-                (session_id, case_id, record["worker"], *rowmap.values("review", "outcome_review_session", review))
-            )
-        for outcome_id, outcome in zip(outcome_ids, record["desired_outcomes"], strict=True):
+            sessions.setdefault(date, []).append(session_id)
+            self.rows["outcome_review_session"].append((session_id, case_id, *values))
+        for outcome_id, progress, wordings in zip(outcome_ids, case.progress, case.wordings, strict=True):
             taken: dict[str, int] = {}
-            for step in outcome.get("progress", []):
-                k = taken.get(step["date"], 0)
-                taken[step["date"]] = k + 1
-                self.rows["outcome_review"].append(
-                    (sessions[step["date"]][k], outcome_id, *rowmap.values("progress", "outcome_review", step))
-                )
-            for wording in outcome.get("earlier_wordings", []):
-                review_ids = sessions.get(wording["until"])
+            for date, values in progress:
+                k = taken.get(date, 0)
+                taken[date] = k + 1
+                self.rows["outcome_review"].append((sessions[date][k], outcome_id, *values))
+            for until, values in wordings:
+                review_ids = sessions.get(until)
                 self.rows["desired_outcome_wording"].append(
-                    (outcome_id, review_ids[0] if review_ids else None,
-                     *rowmap.values("wording", "desired_outcome_wording", wording))
-                )  # fmt: skip
-        for closure in record.get("earlier_closures", []):
-            self._add_closure(case_id, "earlier_closure", closure, outcome_ids, closure["achieved"])
+                    (outcome_id, review_ids[0] if review_ids else None, *values)
+                )
+        for values, achieved in case.earlier_closures:
+            self._add_closure(case_id, values, outcome_ids, achieved)

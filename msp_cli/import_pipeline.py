@@ -1,0 +1,159 @@
+"""A large import in a pipeline: worker processes read, parse and check the file; this process writes.
+
+Each worker reads the whole file (reading lines is cheap) but parses and checks only its own
+batches of lines: batch k (lines k*BATCH_LINES+1 onwards) belongs to worker k % workers. The
+writer takes the batches in order, one worker after another, so lines are stored, numbered and
+refused exactly as in one process (interchange.check is the same code either way). Each worker's
+queue holds a few batches, so memory stays flat; a worker that fails or dies ends the import
+with one line and the transaction, and so the database, as it was.
+
+Processes are started with "spawn", as on Windows, so the same code runs everywhere.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import multiprocessing
+import os
+import queue
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from msp_cli.errors import MspError
+
+BATCH_LINES = 500  # lines a batch: large enough to send cheaply, small enough to keep few in memory
+QUEUED_BATCHES = 3  # batches a worker may have waiting
+MIN_BYTES = 3_000_000  # about 2,500 cases: below it, starting workers costs more than it saves
+MAX_WORKERS = 2
+WAIT_SECONDS = 0.5  # how often the writer, waiting for a batch, checks that its worker is alive
+STOP_SECONDS = 5.0
+
+# how a worker's message ends: more batches follow, the input ended, a line could not be read
+# (the writer raises jsonin.JsonProblem with the text), or the worker failed (the error's type name)
+MORE, END, JSON_PROBLEM, FAILED = "more", "end", "json", "failed"
+Message = tuple[int, list[Any], str, str | None]  # (batch number, checked lines, how it ends, text)
+
+
+class PipelineStopped(MspError):
+    """A worker process stopped or failed: nothing was imported."""
+
+
+def workers_for(source: str, stream: IO[bytes]) -> int:
+    """How many workers to start for SOURCE: none for standard input, a small file or a one-core machine."""
+    if source == "-" or (os.cpu_count() or 1) < 2:
+        return 0
+    try:
+        if os.fstat(stream.fileno()).st_size < MIN_BYTES:
+            return 0
+    except (OSError, ValueError):  # not a plain file
+        return 0
+    return MAX_WORKERS
+
+
+@contextlib.contextmanager
+def checked_lines(path: Path, today: dt.date, *, workers: int, as_rows: bool) -> Iterator[Iterator[Any]]:
+    """Every non-blank line of PATH checked (interchange.Checked), in order; the workers stop on leaving.
+
+    AS_ROWS: each valid case comes as its rows (storage's case_rows), ready for a new case's writer.
+    """
+    context = multiprocessing.get_context("spawn")
+    queues = [context.Queue(maxsize=QUEUED_BATCHES) for _ in range(workers)]
+    processes = [
+        context.Process(
+            target=work, args=(str(path), today.isoformat(), me, workers, BATCH_LINES, as_rows, q), daemon=True
+        )
+        for me, q in enumerate(queues)
+    ]
+    try:
+        for process in processes:
+            process.start()
+        yield _in_order(processes, queues)
+    finally:  # done, a line refused, Ctrl-C: no worker outlives the import
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(STOP_SECONDS)
+            if process.is_alive():
+                process.kill()
+                process.join(STOP_SECONDS)
+        for q in queues:
+            q.cancel_join_thread()
+            q.close()
+
+
+def _in_order(processes: list[Any], queues: list[Any]) -> Iterator[Any]:
+    from msp_cli import jsonin
+
+    batch = 0
+    while True:
+        me = batch % len(queues)
+        number, checked, ending, text = _next_message(processes[me], queues[me])
+        if ending == END:
+            return
+        if number != batch:  # cannot happen unless a worker is wrong: never store lines out of order
+            raise PipelineStopped("Nothing was imported: the import's workers lost their place in the file.")
+        yield from checked
+        if ending == JSON_PROBLEM:
+            raise jsonin.JsonProblem(text)
+        if ending == FAILED:
+            raise PipelineStopped(f"Nothing was imported: a worker checking the file failed ({text}).")
+        batch += 1
+
+
+def _next_message(process: Any, q: Any) -> Message:
+    while True:
+        try:
+            return q.get(timeout=WAIT_SECONDS)  # type: ignore[no-any-return]
+        except queue.Empty:
+            if process.is_alive():
+                continue
+        try:  # it may have sent its last message just before it ended
+            return q.get(timeout=WAIT_SECONDS)  # type: ignore[no-any-return]
+        except queue.Empty:
+            raise PipelineStopped(
+                "Nothing was imported: a worker checking the file stopped unexpectedly; run the import again."
+            ) from None
+
+
+def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows: bool, out: Any) -> None:  # noqa: PLR0913
+    """A worker: send each of my batches (of LINES lines), checked, in order; then END (or why I stopped)."""
+    from msp_cli import interchange, jsonin
+
+    today = dt.date.fromisoformat(today_text)
+
+    def mine(number: int) -> bool:
+        return (number - 1) // lines % workers == me
+
+    batch = me  # my next batch to send
+    checked: list[Any] = []  # its lines so far
+
+    def send_before(upto: int) -> None:
+        nonlocal batch, checked
+        while batch < upto:
+            out.put((batch, checked, MORE, None))
+            batch, checked = batch + workers, []
+
+    try:
+        with open(path, "rb") as stream:
+            last = -1  # the batch of the last non-blank line read
+            try:
+                for number, obj, problem in interchange.read_lines(stream, mine):
+                    last = (number - 1) // lines
+                    send_before(last)
+                    if mine(number):  # (a line that is not UTF-8 comes to every worker)
+                        candidate = (number, obj, [problem] if problem else [])
+                        checked.append(interchange.check(candidate, today, as_rows=as_rows))
+            except jsonin.JsonProblem as exc:  # a line too long: every worker meets it; its batch's owner says so
+                at = (exc.line - 1) // lines if exc.line else last + 1
+                send_before(at)
+                out.put((batch, checked, JSON_PROBLEM, str(exc)) if batch == at else (batch, [], END, None))
+                return
+            send_before(last + 1)
+            out.put((batch, [], END, None))
+    except KeyboardInterrupt:  # Ctrl-C reaches every process; the writer reports it
+        return
+    except BaseException as exc:  # noqa: BLE001 (told to the writer, as its type only: no case data)
+        out.put((batch, [], FAILED, type(exc).__name__))
