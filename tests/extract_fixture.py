@@ -66,7 +66,7 @@ def cell(name: str, value: Any) -> str:
         return ""
     local = {national: here for here, national in LOCAL.get(name, {}).items()}
     if isinstance(value, list):
-        return SPLIT.join(local.get(v, v) for v in value)
+        return SPLIT.join(local.get(v) or v for v in value)
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if FIELDS[name].kind == "date":
