@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import marshal
 import multiprocessing
 import os
+import pickle
 import queue
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +35,7 @@ STOP_SECONDS = 5.0
 # how a worker's message ends: more batches follow, the input ended, a line could not be read
 # (the writer raises jsonin.JsonProblem with the text), or the worker failed (the error's type name)
 MORE, END, JSON_PROBLEM, FAILED = "more", "end", "json", "failed"
-Message = tuple[int, list[Any], str, str | None]  # (batch number, checked lines, how it ends, text)
+Message = tuple[int, bytes, str, str | None]  # (batch number, checked lines packed, how it ends, text)
 
 
 class PipelineStopped(MspError):
@@ -95,12 +97,30 @@ def _in_order(processes: list[Any], queues: list[Any]) -> Iterator[Any]:
             return
         if number != batch:  # cannot happen unless a worker is wrong: never store lines out of order
             raise PipelineStopped("Nothing was imported: the import's workers lost their place in the file.")
-        yield from checked
+        yield from _unpack(checked)
         if ending == JSON_PROBLEM:
             raise jsonin.JsonProblem(text)
         if ending == FAILED:
             raise PipelineStopped(f"Nothing was imported: a worker checking the file failed ({text}).")
         batch += 1
+
+
+def _pack(checked: list[Any]) -> bytes:
+    """A batch of checked lines as bytes. marshal reads plain tuples back in half pickle's time, and
+    the writer's time is the import's: each case's rows (a CaseRows) go as a plain tuple."""
+    plain = [(*line[:5], None if line[5] is None else tuple(line[5])) for line in checked]
+    try:
+        return b"m" + marshal.dumps(plain)
+    except ValueError:  # a value marshal cannot hold (never in a checked line today): pickle it
+        return b"p" + pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack(packed: bytes) -> list[Any]:
+    if packed[:1] == b"p":
+        return pickle.loads(packed[1:])  # type: ignore[no-any-return]  # noqa: S301 (our own worker's bytes)
+    from msp_cli.storage import CaseRows
+
+    return [(*line[:5], None if line[5] is None else CaseRows._make(line[5])) for line in marshal.loads(packed[1:])]
 
 
 def _next_message(process: Any, q: Any) -> Message:
@@ -133,7 +153,7 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows:
     def send_before(upto: int) -> None:
         nonlocal batch, checked
         while batch < upto:
-            out.put((batch, checked, MORE, None))
+            out.put((batch, _pack(checked), MORE, None))
             batch, checked = batch + workers, []
 
     try:
@@ -149,11 +169,12 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows:
             except jsonin.JsonProblem as exc:  # a line too long: every worker meets it; its batch's owner says so
                 at = (exc.line - 1) // lines if exc.line else last + 1
                 send_before(at)
-                out.put((batch, checked, JSON_PROBLEM, str(exc)) if batch == at else (batch, [], END, None))
+                ending = (JSON_PROBLEM, str(exc)) if batch == at else (END, None)
+                out.put((batch, _pack(checked if batch == at else []), *ending))
                 return
             send_before(last + 1)
-            out.put((batch, [], END, None))
+            out.put((batch, _pack([]), END, None))
     except KeyboardInterrupt:  # Ctrl-C reaches every process; the writer reports it
         return
     except BaseException as exc:  # noqa: BLE001 (told to the writer, as its type only: no case data)
-        out.put((batch, [], FAILED, type(exc).__name__))
+        out.put((batch, _pack([]), FAILED, type(exc).__name__))

@@ -272,3 +272,22 @@ def test_the_audit_text_made_in_a_worker_is_the_text_made_from_the_whole_record(
     source = {"file": "extract.csv", "imported_on": "2026-11-30"}
     expected = audit._compact_json({"source": [None, source], **audit.created(record)})
     assert audit.with_first(audit.new_case_changes(record), "source", source) == expected
+
+
+def test_a_batch_packed_for_the_writer_comes_back_exactly(tmp_path: Path) -> None:
+    """Batches cross between processes as marshal bytes (quicker to read than pickle), pickle only if they must."""
+    import datetime as dt
+
+    from msp_cli import import_pipeline, interchange
+    from msp_cli.storage import CaseRows
+
+    today = dt.date.today()
+    checked = [
+        interchange.check((n, minimal_case(f"C-{n}", f"P-{n}") if n > 1 else full_case(), []), today, as_rows=True)
+        for n in range(1, 4)
+    ] + [interchange.check((4, {"case_ref": "C-4"}, []), today, as_rows=True)]  # refused: no rows
+    back = import_pipeline._unpack(import_pipeline._pack(checked))
+    assert back == checked and import_pipeline._pack(checked)[:1] == b"m"
+    assert all(isinstance(line[5], CaseRows) for line in back[:3]) and back[3][5] is None
+    odd = [(5, "C-5", {"when": today}, [], "case", None)]  # a value marshal cannot hold
+    assert import_pipeline._pack(odd)[:1] == b"p" and import_pipeline._unpack(import_pipeline._pack(odd)) == odd

@@ -27,7 +27,7 @@ from msp_cli.storage.sqlite.store import (
 from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
 
 if TYPE_CHECKING:
-    from msp_cli.storage.sqlite.bulk import case_rows
+    from msp_cli.storage.sqlite.bulk import CaseRows, case_rows
     from msp_cli.storage.sqlite.report_queries import SMALL_GROUP
     from msp_cli.storage.sqlite.safety import check_file, restore
     from msp_cli.storage.sqlite.worklist import summary as worklist_summary
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 # modules, and importing them is start-up time. name -> (module of storage/sqlite, its name there)
 _ON_FIRST_USE = {
     "SMALL_GROUP": ("report_queries", "SMALL_GROUP"),
+    "CaseRows": ("bulk", "CaseRows"),
     "case_rows": ("bulk", "case_rows"),
     "check_file": ("safety", "check_file"),
     "restore": ("safety", "restore"),
@@ -113,6 +114,7 @@ __all__ = [
     "SMALL_GROUP",
     "Actor",
     "CaseHistory",
+    "CaseRows",
     "Scope",
     "SeenRefs",
     "SortedSpool",
