@@ -4,7 +4,7 @@ Each worker reads the whole file (reading lines is cheap) but parses and checks 
 batches of lines: batch k (lines k*BATCH_LINES+1 onwards) belongs to worker k % workers. The
 writer takes the batches in order, one worker after another, so lines are stored, numbered and
 refused exactly as in one process (interchange.check is the same code either way). Each worker's
-queue holds a few batches, so memory stays flat; a worker that fails or dies ends the import
+pipe holds at most the batch being sent, so memory stays flat; a worker that fails or dies ends the import
 with one line and the transaction, and so the database, as it was.
 
 Processes are started with "spawn", as on Windows, so the same code runs everywhere.
@@ -18,7 +18,6 @@ import marshal
 import multiprocessing
 import os
 import pickle
-import queue
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +25,6 @@ from typing import IO, Any
 from msp_cli.errors import MspError
 
 BATCH_LINES = 500  # lines a batch: large enough to send cheaply, small enough to keep few in memory
-QUEUED_BATCHES = 3  # batches a worker may have waiting
 MIN_BYTES = 3_000_000  # about 2,500 cases: below it, starting workers costs more than it saves
 MAX_WORKERS = 2
 WAIT_SECONDS = 0.5  # how often the writer, waiting for a batch, checks that its worker is alive
@@ -61,17 +59,21 @@ def checked_lines(path: Path, today: dt.date, *, workers: int, as_rows: bool) ->
     AS_ROWS: each valid case comes as its rows (storage's case_rows), ready for a new case's writer.
     """
     context = multiprocessing.get_context("spawn")
-    queues = [context.Queue(maxsize=QUEUED_BATCHES) for _ in range(workers)]
+    # one pipe a worker, its writing end held by the worker alone: a worker that dies, even part way
+    # through sending a batch, reads as the pipe's end (a queue's shared ends would wait for ever)
+    pipes = [context.Pipe(duplex=False) for _ in range(workers)]
     processes = [
         context.Process(
-            target=work, args=(str(path), today.isoformat(), me, workers, BATCH_LINES, as_rows, q), daemon=True
+            target=work, args=(str(path), today.isoformat(), me, workers, BATCH_LINES, as_rows, sender), daemon=True
         )
-        for me, q in enumerate(queues)
+        for me, (_, sender) in enumerate(pipes)
     ]
     try:
         for process in processes:
             process.start()
-        yield _in_order(processes, queues)
+        for _, sender in pipes:
+            sender.close()
+        yield _in_order(processes, [receiver for receiver, _ in pipes])
     finally:  # done, a line refused, Ctrl-C: no worker outlives the import
         for process in processes:
             if process.is_alive():
@@ -81,18 +83,18 @@ def checked_lines(path: Path, today: dt.date, *, workers: int, as_rows: bool) ->
             if process.is_alive():
                 process.kill()
                 process.join(STOP_SECONDS)
-        for q in queues:
-            q.cancel_join_thread()
-            q.close()
+        for receiver, sender in pipes:
+            receiver.close()
+            sender.close()
 
 
-def _in_order(processes: list[Any], queues: list[Any]) -> Iterator[Any]:
+def _in_order(processes: list[Any], receivers: list[Any]) -> Iterator[Any]:
     from msp_cli import jsonin
 
     batch = 0
     while True:
-        me = batch % len(queues)
-        number, checked, ending, text = _next_message(processes[me], queues[me])
+        me = batch % len(receivers)
+        number, checked, ending, text = _next_message(processes[me], receivers[me])
         if ending == END:
             return
         if number != batch:  # cannot happen unless a worker is wrong: never store lines out of order
@@ -123,19 +125,21 @@ def _unpack(packed: bytes) -> list[Any]:
     return [(*line[:5], None if line[5] is None else CaseRows._make(line[5])) for line in marshal.loads(packed[1:])]
 
 
-def _next_message(process: Any, q: Any) -> Message:
-    while True:
-        try:
-            return q.get(timeout=WAIT_SECONDS)  # type: ignore[no-any-return]
-        except queue.Empty:
-            if process.is_alive():
-                continue
-        try:  # it may have sent its last message just before it ended
-            return q.get(timeout=WAIT_SECONDS)  # type: ignore[no-any-return]
-        except queue.Empty:
-            raise PipelineStopped(
-                "Nothing was imported: a worker checking the file stopped unexpectedly; run the import again."
-            ) from None
+def _next_message(process: Any, receiver: Any) -> Message:
+    """The worker's next message; one line if it stopped without sending it (its pipe ended, or it is gone)."""
+    while not receiver.poll(WAIT_SECONDS):
+        if not process.is_alive() and not receiver.poll(0):  # it may have sent its last message as it ended
+            raise _stopped()
+    try:
+        return receiver.recv()  # type: ignore[no-any-return]
+    except (EOFError, OSError):
+        raise _stopped() from None
+
+
+def _stopped() -> PipelineStopped:
+    return PipelineStopped(
+        "Nothing was imported: a worker checking the file stopped unexpectedly; run the import again."
+    )
 
 
 def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows: bool, out: Any) -> None:  # noqa: PLR0913
@@ -153,7 +157,7 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows:
     def send_before(upto: int) -> None:
         nonlocal batch, checked
         while batch < upto:
-            out.put((batch, _pack(checked), MORE, None))
+            out.send((batch, _pack(checked), MORE, None))
             batch, checked = batch + workers, []
 
     try:
@@ -170,11 +174,11 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows:
                 at = (exc.line - 1) // lines if exc.line else last + 1
                 send_before(at)
                 ending = (JSON_PROBLEM, str(exc)) if batch == at else (END, None)
-                out.put((batch, _pack(checked if batch == at else []), *ending))
+                out.send((batch, _pack(checked if batch == at else []), *ending))
                 return
             send_before(last + 1)
-            out.put((batch, _pack([]), END, None))
+            out.send((batch, _pack([]), END, None))
     except KeyboardInterrupt:  # Ctrl-C reaches every process; the writer reports it
         return
     except BaseException as exc:  # noqa: BLE001 (told to the writer, as its type only: no case data)
-        out.put((batch, _pack([]), FAILED, type(exc).__name__))
+        out.send((batch, _pack([]), FAILED, type(exc).__name__))
