@@ -381,8 +381,8 @@ class _Session:
 def _session(conn: ServerConnection) -> _Session:
     """The session set up and described in one round trip (and the schema version in a second)."""
     cursor = conn.raw.execute(_OPEN_SESSION)  # a script without parameters: one simple-protocol message
-    while cursor.nextset():  # past the two SETs to the SELECT's row
-        pass
+    for _ in range(2):  # past the two SETs' results to the SELECT's row
+        cursor.nextset()
     login, has_versions, owner, groups = cursor.fetchone() or ("", False, False, [])
     session = _Session(str(login), None, bool(owner), tuple(groups or ()))
     if not has_versions:

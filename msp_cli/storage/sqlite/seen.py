@@ -9,21 +9,17 @@ cannot have been met, so only a possible repeat costs a query.
 
 from __future__ import annotations
 
-import sqlite3
+from msp_cli.storage.sqlite.scratch import ScratchDatabase
 
 FILTER_BITS = 1 << 24  # 2 MB: at 1,000,000 references about 1 in 200 new ones needs a query
 BATCH = 1000  # references written together
 
 
-class SeenRefs:
+class SeenRefs(ScratchDatabase):
     """Each reference with the line (or row) it was first on; `first_on` says if one comes again."""
 
     def __init__(self) -> None:
-        self.conn = sqlite3.connect("", isolation_level=None)  # "": a private temporary file, gone on close
-        self.conn.execute("PRAGMA journal_mode = OFF")  # nothing here outlives the import
-        self.conn.execute("PRAGMA synchronous = OFF")
-        self.conn.execute("CREATE TABLE seen (ref TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
-        self.conn.execute("BEGIN")  # one transaction, never committed: no journal work a reference
+        super().__init__("CREATE TABLE seen (ref TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
         self.count = 0
         self.bits = bytearray(FILTER_BITS // 8)
         self.pending: dict[str, int] = {}  # met since the last batch was written
@@ -53,12 +49,3 @@ class SeenRefs:
     def _write(self) -> None:
         self.conn.executemany("INSERT INTO seen VALUES (?, ?)", self.pending.items())
         self.pending = {}
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> SeenRefs:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()

@@ -16,19 +16,18 @@ import os
 import sqlite3
 from collections.abc import Iterator
 
+from msp_cli.storage.sqlite.scratch import ScratchDatabase
+
 BATCH = 500  # texts written together
 CACHE_KB = 8192  # the spool's page cache, and what its sort holds in memory before it spills
 
 
-class SortedSpool:
+class SortedSpool(ScratchDatabase):
     """Texts added with (key, number) in any order; `in_order()` gives them by key, then number."""
 
     def __init__(self) -> None:
-        self.conn = sqlite3.connect("", isolation_level=None)  # "": a private temporary file, gone on close
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = -{CACHE_KB}"):
-            self.conn.execute(f"PRAGMA {pragma}")  # nothing here outlives the export
-        self.conn.execute("CREATE TABLE spool (key TEXT NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL)")
-        self.conn.execute("BEGIN")  # one transaction, never committed
+        table = "CREATE TABLE spool (key TEXT NOT NULL, number INTEGER NOT NULL, text TEXT NOT NULL)"
+        super().__init__(table, cache_kb=CACHE_KB)
         self.pending: list[tuple[str, int, str]] = []
 
     def add(self, key: str, number: int, text: str) -> None:
@@ -46,15 +45,6 @@ class SortedSpool:
         with _disk_full_as_oserror():
             self.conn.executemany("INSERT INTO spool VALUES (?, ?, ?)", self.pending)
         self.pending = []
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def __enter__(self) -> SortedSpool:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
 
 @contextlib.contextmanager
