@@ -144,7 +144,7 @@ def _stopped() -> PipelineStopped:
 
 def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows: bool, out: Any) -> None:  # noqa: PLR0913
     """A worker: send each of my batches (of LINES lines), checked, in order; then END (or why I stopped)."""
-    from msp_cli import interchange, jsonin
+    from msp_cli import collector, interchange, jsonin
 
     today = dt.date.fromisoformat(today_text)
 
@@ -161,7 +161,7 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows:
             batch, checked = batch + workers, []
 
     try:
-        with open(path, "rb") as stream:
+        with open(path, "rb") as stream, collector.paused():
             last = -1  # the batch of the last non-blank line read
             try:
                 for number, obj, problem in interchange.read_lines(stream, mine):

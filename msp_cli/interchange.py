@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from msp_cli import jsonin
+from msp_cli import collector, jsonin
 from msp_cli.errors import InvalidRecord, MspError, UsageProblem
 from msp_cli.hints import quote
 from msp_cli.model import validate_case
@@ -242,7 +242,11 @@ def import_objects(
     bad: list[LineProblem] = []
     total_bad = 0
     keep_all = keep_going or dry_run or list_every_problem
-    with SeenRefs() as seen, contextlib.nullcontext(None) if dry_run else store.write() as audit:
+    with (
+        collector.paused(),
+        SeenRefs() as seen,
+        contextlib.nullcontext(None) if dry_run else store.write() as audit,
+    ):
         # counted inside the transaction: another import may have filled the database meanwhile
         people_before = store.count_people()
         # into an empty database nothing can clash but the file with itself: skip a lookup a line

@@ -32,6 +32,17 @@ def test_encrypted_file_is_not_readable_without_the_passphrase(run: Run, encrypt
         rows(encrypted, "SELECT count(*) FROM safeguarding_case")
 
 
+def test_an_encrypted_database_binds_none_as_null_quickly_too(encrypted: Path) -> None:
+    """SQLCipher's module is its own copy of sqlite3, with its own adapters: msp registers its None adapter there."""
+    assert sqlcipher3.adapters[(type(None), sqlcipher3.PrepareProtocol)](None) is None
+    store = open_store(encrypted, passphrase="correct horse battery")
+    try:
+        typed = store.conn.execute("SELECT typeof(draft_step) FROM safeguarding_case").fetchall()
+    finally:
+        store.close()
+    assert typed == [("null",)]
+
+
 def test_everything_works_the_same_when_encrypted(run: Run, encrypted: Path, tmp_path: Path) -> None:
     assert "C-2024-0001" in run("case", "list").output
     assert run("report", "sac", "--year", "2024-25", "--json").exit_code == 0

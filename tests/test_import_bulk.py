@@ -186,3 +186,32 @@ def test_a_single_case_saved_keeps_the_schema_checks(initialised: Path, monkeypa
         store.save_case(audit, record)
     assert rows(initialised, "SELECT count(*) FROM safeguarding_case") == [(0,)]
     store.close()
+
+
+def test_none_is_bound_as_null_through_msps_own_adapter(run: Run, initialised: Path, write_jsonl) -> None:  # type: ignore[no-untyped-def]
+    """sqlite3's slow path for None (an AttributeError made and dropped a value) is skipped, and
+    NULL is still NULL: a case with most fields empty stores them as SQL NULL, not '' or 'None'."""
+    import msp_cli.storage.sqlite.store  # noqa: F401 (registers the adapter, as opening any database does)
+
+    assert sqlite3.adapters[(type(None), sqlite3.PrepareProtocol)](None) is None
+    assert run("import", str(write_jsonl([minimal_case(case_ref="C-1")]))).exit_code == 0
+    assert rows(
+        initialised,
+        "SELECT typeof(enquiry_started), typeof(location_of_risk), typeof(consent_sought), typeof(p.sex)"
+        " FROM safeguarding_case JOIN person p ON p.id = person_id",
+    ) == [("null", "null", "null", "null")]
+
+
+def test_the_cycle_collector_is_paused_while_an_import_writes_and_back_after(  # type: ignore[no-untyped-def]
+    run: Run, initialised: Path, write_jsonl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    seen_during: list[bool] = []
+    flush = bulk.BulkWriter.flush
+    monkeypatch.setattr(bulk.BulkWriter, "flush", lambda self: (seen_during.append(gc.isenabled()), flush(self))[1])
+    assert run("import", str(write_jsonl([minimal_case(case_ref="C-1")]))).exit_code == 0
+    bad = [minimal_case(case_ref="C-2"), {"case_ref": "C-3"}]
+    assert run("import", str(write_jsonl(bad, "bad.jsonl"))).exit_code != 0
+    assert seen_during == [False]
+    assert gc.isenabled()

@@ -291,3 +291,35 @@ def test_a_batch_packed_for_the_writer_comes_back_exactly(tmp_path: Path) -> Non
     assert all(isinstance(line[5], CaseRows) for line in back[:3]) and back[3][5] is None
     odd = [(5, "C-5", {"when": today}, [], "case", None)]  # a value marshal cannot hold
     assert import_pipeline._pack(odd)[:1] == b"p" and import_pipeline._unpack(import_pipeline._pack(odd)) == odd
+
+
+def _schema(db: Path) -> list[Any]:
+    return rows(db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name")
+
+
+@pytest.mark.parametrize("bad_last", [False, True], ids=["imported", "refused"])
+def test_indexes_set_aside_for_a_large_import_come_back_as_they_were(
+    bad_last: bool, run: Run, initialised: Path, write_jsonl: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from msp_cli.storage.sqlite import bulk
+
+    monkeypatch.setattr(bulk, "BATCH", 4)  # several full batches: into an empty database, indexes go aside
+    dropped: list[str] = []
+    real = bulk.BulkWriter._set_indexes_aside
+
+    def set_aside(self: bulk.BulkWriter) -> list[str]:
+        dropped.extend(real(self))
+        return list(dropped)
+
+    monkeypatch.setattr(bulk.BulkWriter, "_set_indexes_aside", set_aside)
+    before = _schema(initialised)
+    cases = _cases(30)
+    if bad_last:
+        cases[-1] = {**cases[-1], "enquiry_type": "Nonsense"}
+    result = run("import", str(write_jsonl(cases)))
+    assert (result.exit_code != 0) == bad_last, result.output
+    assert len(dropped) >= 10 and any("audit_log" in sql for sql in dropped)  # they were set aside
+    assert _schema(initialised) == before  # and are back, the same, imported or not
+    assert rows(initialised, "SELECT count(*) FROM safeguarding_case") == [(0 if bad_last else 30,)]
+    checked = run("check")
+    assert checked.exit_code == 0, checked.output

@@ -15,6 +15,7 @@ from typing import Any
 
 from msp_cli.errors import DatabaseProblem, MspError, UsageProblem
 from msp_cli.hints import install_command
+from msp_cli.storage.sqlite.nulls import bind_quickly
 
 PASSPHRASE_ENV = "MSP_PASSPHRASE"
 MIN_LENGTH = 8
@@ -28,6 +29,7 @@ def module() -> ModuleType:
             "Encrypted databases need SQLCipher support, which is not installed.",
             hint=f"Install it with: {install_command('sqlcipher3')}",
         ) from None
+    bind_quickly(cipher)
     loaded: ModuleType = cipher
     return loaded
 

@@ -26,6 +26,7 @@ from msp_cli.rules import Rule
 from msp_cli.storage.interface import CaseHistory, Scope, StoredCase
 from msp_cli.storage.sqlite import case_store
 from msp_cli.storage.sqlite.audit import Actor, AuditWriter
+from msp_cli.storage.sqlite.nulls import bind_quickly
 
 if TYPE_CHECKING:
     from msp_cli.storage.sqlite.bulk import BulkWriter
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 5  # the number of the newest migration in migrations.py
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 15_000
+
+bind_quickly(sqlite3)
 
 
 def database_errors() -> tuple[type[Exception], ...]:
