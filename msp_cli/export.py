@@ -339,9 +339,48 @@ COLUMN_WIDTHS = {
 
 
 def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str]]) -> int:
-    """The cover sheet, a sheet a table and the data dictionary (ABOUT is asked once the cases are written)."""
+    """The cover sheet, a sheet a table and the data dictionary (ABOUT is asked once the cases are written).
+
+    Memory stays flat however many cases: xlsxwriter's constant_memory mode writes each sheet's rows
+    as they come to a file of its own (text inline, not in a table of shared strings), and the zip
+    is written straight into PATH. Those working files hold what the export does, so they go in a
+    private folder beside PATH (atomic.working_folder), removed when the export ends, failed or not.
+    xlsxwriter names them with mkstemp on every platform and removes each once it is copied on, so a
+    kill part way leaves that folder (owner-only, named as a partial of the export) where the next
+    export of the same name removes it; nothing goes to $TMPDIR.
+    """
+    from msp_cli import atomic
+
+    xlsxwriter = _xlsxwriter()
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "default_date_format": "yyyy-mm-dd",
+    }
+    with atomic.working_folder(path) as working, private_file(path) as handle:
+        target = _ZipTarget(handle)
+        workbook = xlsxwriter.Workbook(target, {**options, "tmpdir": str(working)})
+        try:
+            count = _fill_workbook(workbook, records, about)
+            workbook.close()
+        except xlsxwriter.exceptions.FileCreateError as failed:  # the OSError it wraps: a full disk is one line
+            cause = failed.args[0]
+            target.cut_off()
+            _close_sheets(workbook)
+            raise OSError(cause.errno, cause.strerror) from None
+        except BaseException:
+            target.cut_off()
+            _close_sheets(workbook)
+            raise
+    return count
+
+
+def _xlsxwriter() -> Any:
     try:
         import xlsxwriter
+        import xlsxwriter.exceptions
     except ImportError:
         from msp_cli.errors import MspError
         from msp_cli.hints import install_command
@@ -350,18 +389,34 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
             "Excel export needs xlsxwriter, which every install of msp-safeguarding brings; it is missing here.",
             hint=f"Install it with: {install_command('xlsxwriter')}",
         ) from None
-    private_file(path).close()  # owner-only from the start; xlsxwriter then writes into it
-    options = {
-        "in_memory": True,  # no temporary files in $TMPDIR, where a kill would leave names behind
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "default_date_format": "yyyy-mm-dd",
-    }
-    # built in memory and written by us: a full disk then fails our write, cleanly, instead of the
-    # zip file's own, which would leave a half-closed archive to complain when it is collected
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, options)
+    return xlsxwriter
+
+
+class _ZipTarget:
+    """The export file as xlsxwriter's zip writer sees it. Cut off after a failure: what the unfinished
+    archive writes when it is collected (its closing records) then goes to a throwaway buffer, not to
+    a full disk or a closed file, so it can neither fail again nor print."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle: IO[bytes] = handle
+
+    def cut_off(self) -> None:
+        self._handle = io.BytesIO()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+
+def _close_sheets(workbook: Any) -> None:
+    """Close each sheet's file of rows after a failure, so its folder can be removed (Windows will not
+    remove an open file). xlsxwriter's own step for this, which its close() takes when all went well."""
+    for sheet in workbook.worksheets():
+        with contextlib.suppress(Exception):
+            sheet._opt_close()
+
+
+def _fill_workbook(workbook: Any, records: Iterable[Case], about: Callable[[], list[str]]) -> int:
+    """Every sheet, each written top row first (constant_memory keeps no row once the next is begun)."""
     bold = workbook.add_format({"bold": True})
     cover = workbook.add_worksheet("About")  # first in the workbook, filled last
     sheets = {}
@@ -406,9 +461,6 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
     cover.set_column(0, 0, 110)
     for i, line in enumerate(about()):
         cover.write_string(i, 0, line, bold if i == 0 else None)
-    workbook.close()
-    with path.open("wb") as handle:  # the owner-only file made above
-        handle.write(buffer.getbuffer())
     return count
 
 
