@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -393,18 +392,40 @@ def _xlsxwriter() -> Any:
 
 
 class _ZipTarget:
-    """The export file as xlsxwriter's zip writer sees it. Cut off after a failure: what the unfinished
-    archive writes when it is collected (its closing records) then goes to a throwaway buffer, not to
-    a full disk or a closed file, so it can neither fail again nor print."""
+    """The export file as xlsxwriter's zip writer sees it. Cut off after a failure: whatever the unfinished
+    archive does when it is collected (write its closing records) then goes nowhere, so it can neither
+    fail again on a full disk or a closed file nor print."""
 
     def __init__(self, handle: IO[bytes]) -> None:
-        self._handle: IO[bytes] = handle
+        self._handle: IO[bytes] | _Nowhere = handle
 
     def cut_off(self) -> None:
-        self._handle = io.BytesIO()
+        self._handle = _Nowhere()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._handle, name)
+
+
+class _Nowhere:
+    """Takes what is written and keeps only the position, which the zip writer reads back. A plain
+    object: a BytesIO would not do, as the cycle collector may close it before the archive's clean-up."""
+
+    def __init__(self) -> None:
+        self.at = 0
+
+    def write(self, data: bytes) -> int:
+        self.at += len(data)
+        return len(data)
+
+    def seek(self, at: int, whence: int = 0) -> int:  # the zip writer seeks only from the start
+        self.at = at
+        return at
+
+    def tell(self) -> int:
+        return self.at
+
+    def flush(self) -> None:
+        pass
 
 
 def _close_sheets(workbook: Any) -> None:
