@@ -362,18 +362,28 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
         target = _ZipTarget(handle)
         workbook = xlsxwriter.Workbook(target, {**options, "tmpdir": str(working)})
         try:
-            count = _fill_workbook(workbook, records, about)
-            workbook.close()
+            try:
+                count = _fill_workbook(workbook, records, about)
+                workbook.close()
+            except BaseException:
+                target.cut_off()
+                _close_sheets(workbook)
+                raise
         except xlsxwriter.exceptions.FileCreateError as failed:  # the OSError it wraps: a full disk is one line
             cause = failed.args[0]
-            target.cut_off()
-            _close_sheets(workbook)
             raise OSError(cause.errno, cause.strerror) from None
-        except BaseException:
-            target.cut_off()
-            _close_sheets(workbook)
-            raise
+        except xlsxwriter.exceptions.FileSizeError:  # a part over 2 GB needs ZIP64, which Excel reads badly
+            raise _too_large() from None
     return count
+
+
+def _too_large() -> Exception:
+    from msp_cli.errors import UsageProblem
+
+    return UsageProblem(
+        "A sheet would be larger than an Excel workbook made here can hold (2 GB before compression); nothing was"
+        " written. Export to csv (a folder of tables), or fewer cases with --year, --quarter, --team or --worker."
+    )
 
 
 def _xlsxwriter() -> Any:

@@ -277,7 +277,7 @@ def test_a_failure_part_way_leaves_nothing_and_says_so_in_one_line(
     assert lines[-1].startswith("msp: Could not write") and "No space left on device" in lines[-1]
     assert "nothing was kept" in lines[-1] and not any("Traceback" in line for line in lines)
     assert list(folder.iterdir()) == [] and list(own_tmp.iterdir()) == []
-    from msp_cli.storage import open_store
+    from msp_cli.storage.sqlite.store import open_store
 
     store = open_store(demo)
     try:
@@ -285,6 +285,21 @@ def test_a_failure_part_way_leaves_nothing_and_says_so_in_one_line(
     finally:
         store.close()
     assert last[0] == "export.pseudonymised.failed" and json.loads(last[1])["error"] == [None, "FileProblem"]
+
+
+def test_a_sheet_too_large_for_a_zip_without_zip64_is_refused_in_one_line(
+    run: Run, demo: Path, tmp_path: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 50_000)  # the cases sheet's XML is larger than this
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = run("export", str(folder / "x.xlsx"))
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "A sheet would be larger than an Excel workbook made here can hold" in said and "Export to csv" in said
+    assert list(folder.iterdir()) == [] and list(own_tmp.iterdir()) == []
 
 
 def _synthetic(n: int) -> Any:
