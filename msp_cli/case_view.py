@@ -14,9 +14,8 @@ from rich.text import Text
 
 from msp_cli import rules
 from msp_cli.fit import Fitted
-from msp_cli.model import FEEDBACK_SCORES
 from msp_cli.record import Case
-from msp_cli.record.fields import Kind, fields_of
+from msp_cli.record.fields import Kind, feedback_scores, fields_of
 from msp_cli.storage import CaseHistory
 from msp_cli.ui import DEMO_BANNER
 
@@ -137,7 +136,7 @@ def timeline_events(record: Case, history: CaseHistory) -> list[tuple[str, str]]
         add(c["on"], _correction_text(c))
     for f in record["feedback"]:
         given = cast(dict[str, Any], f)
-        scores = ", ".join(f"{k.replace('_', ' ')} {given[k]}" for k in FEEDBACK_SCORES if given[k])
+        scores = ", ".join(f"{k.replace('_', ' ')} {given[k]}" for k in feedback_scores() if given[k])
         add(
             f["date"],
             f"Feedback from {f['given_by'] or 'not recorded'}: {scores or 'no scores'}"

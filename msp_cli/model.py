@@ -23,7 +23,7 @@ from typing import Any, cast
 from msp_cli import rules, vocab
 from msp_cli.errors import InvalidRecord
 from msp_cli.record import Case, Feedback, Meeting
-from msp_cli.record.fields import GROUPS, Field, Kind, fields_of, keys_of
+from msp_cli.record.fields import GROUPS, Field, Kind, feedback_scores, fields_of, keys_of
 
 Record = dict[str, Any]  # an answers object on its way to becoming a record
 
@@ -31,7 +31,7 @@ Record = dict[str, Any]  # an answers object on its way to becoming a record
 CASE_KEYS = tuple(f.key for f in fields_of("case") if f.version == 1)
 PERSON_KEYS = keys_of("person")
 OUTCOME_KEYS = keys_of("outcome")
-FEEDBACK_SCORES = tuple(f.key for f in fields_of("feedback") if f.kind is Kind.SCORE)
+FEEDBACK_SCORES = feedback_scores()
 CLOSURE_KEYS = ("risk_assessment_outcome", "risk_outcome", "outcomes_achieved", "closure_note")
 MINUTES_MAX = 10_000
 

@@ -287,3 +287,8 @@ def field(path: str) -> Field:
 @cache
 def keys_of(group: str) -> tuple[str, ...]:
     return tuple(f.key for f in fields_of(group))
+
+
+def feedback_scores() -> tuple[str, ...]:
+    """The feedback questions scored 1-5, in the format's order."""
+    return tuple(f.key for f in fields_of("feedback") if f.kind is Kind.SCORE)
