@@ -61,6 +61,14 @@ def demo(demo_db: Path, db_path: Path) -> Path:
 
 
 @pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """An empty folder for the export, so anything else left there is seen."""
+    made = tmp_path / "out"
+    made.mkdir()
+    return made
+
+
+@pytest.fixture
 def own_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """$TMPDIR an empty folder of the test's own, so anything written there is seen."""
     folder = tmp_path / "tmpdir"
@@ -140,9 +148,7 @@ def _widths(sheet: Any) -> dict[int, float]:
     }
 
 
-def _export_both(run: Run, tmp_path: Path, *args: str) -> tuple[Path, Path, Path]:
-    folder = tmp_path / "out"
-    folder.mkdir()
+def _export_both(run: Run, folder: Path, *args: str) -> tuple[Path, Path, Path]:
     out, lines, tables = folder / "x.xlsx", folder / "x.jsonl", folder / "tables"
     for target in (out, lines, tables):
         result = run("export", str(target), *args)
@@ -151,9 +157,9 @@ def _export_both(run: Run, tmp_path: Path, *args: str) -> tuple[Path, Path, Path
 
 
 def test_a_streamed_workbook_holds_every_cell_of_a_demo_database(
-    run: Run, demo: Path, tmp_path: Path, own_tmp: Path
+    run: Run, demo: Path, folder: Path, own_tmp: Path
 ) -> None:
-    out, lines, about = _export_both(run, tmp_path, "--with-notes")
+    out, lines, about = _export_both(run, folder, "--with-notes")
     cells = _assert_same_workbook(out, lines, about)
     assert cells > 300 * 30  # every case's row, and the rows of its outcomes, meetings ...
     assert sorted(p.name for p in out.parent.iterdir()) == ["tables", "x.jsonl", "x.xlsx"]  # no working folder
@@ -161,7 +167,7 @@ def test_a_streamed_workbook_holds_every_cell_of_a_demo_database(
 
 
 def test_awkward_texts_and_every_field_come_back_as_written(
-    run: Run, initialised: Path, tmp_path: Path, write_jsonl: Any, own_tmp: Path
+    run: Run, initialised: Path, folder: Path, write_jsonl: Any, own_tmp: Path
 ) -> None:
     cases = [every_field_case(), full_case(case_ref="C-2"), minimal_case(concluded="2024-06-01")]
     for i, text in enumerate(AWKWARD):
@@ -170,7 +176,7 @@ def test_awkward_texts_and_every_field_come_back_as_written(
         cases.append(case)
     assert run("import", str(write_jsonl(cases))).exit_code == 0
     # pseudonymised with the notes: its JSON Lines are the very records the xlsx export writes
-    out, lines, about = _export_both(run, tmp_path, "--with-notes")
+    out, lines, about = _export_both(run, folder, "--with-notes")
     _assert_same_workbook(out, lines, about)
     import openpyxl
 
@@ -183,10 +189,8 @@ def test_awkward_texts_and_every_field_come_back_as_written(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
 def test_the_working_folder_is_private_beside_the_export_and_gone_after(
-    run: Run, demo: Path, tmp_path: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, demo: Path, folder: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = tmp_path / "out"
-    folder.mkdir()
     seen: list[tuple[str, int, int]] = []
     real = export.table_rows
 
@@ -230,7 +234,7 @@ class _FillsUp(io.FileIO):
 
 @pytest.mark.parametrize("where", ["rows", "sheets", "zip", "output"])
 def test_a_failure_part_way_leaves_nothing_and_says_so_in_one_line(
-    run: Run, demo: Path, tmp_path: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch, where: str
+    run: Run, demo: Path, folder: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     """A full disk while the rows are written (the sheets' files), while the sheets are put together
     (xlsxwriter's own files), between two parts of the zip, or in the middle of one (the export file)."""
@@ -266,8 +270,6 @@ def test_a_failure_part_way_leaves_nothing_and_says_so_in_one_line(
         monkeypatch.setattr(export, "private_file", lambda path: _FillsUp(path, "xb"))
     unraisable: list[Any] = []
     monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
-    folder = tmp_path / "out"
-    folder.mkdir()
     result = run("export", str(folder / "x.xlsx"))
     code, lines = result.exit_code, result.output.strip().splitlines()
     del result
@@ -288,13 +290,11 @@ def test_a_failure_part_way_leaves_nothing_and_says_so_in_one_line(
 
 
 def test_a_sheet_too_large_for_a_zip_without_zip64_is_refused_in_one_line(
-    run: Run, demo: Path, tmp_path: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, demo: Path, folder: Path, own_tmp: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import zipfile
 
     monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 50_000)  # the cases sheet's XML is larger than this
-    folder = tmp_path / "out"
-    folder.mkdir()
     result = run("export", str(folder / "x.xlsx"))
     assert result.exit_code == 2
     said = " ".join(result.output.split())
