@@ -344,9 +344,10 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
     as they come to a file of its own (text inline, not in a table of shared strings), and the zip
     is written straight into PATH. Those working files hold what the export does, so they go in a
     private folder beside PATH (atomic.working_folder), removed when the export ends, failed or not.
-    xlsxwriter names them with mkstemp on every platform and removes each once it is copied on, so a
-    kill part way leaves that folder (owner-only, named as a partial of the export) where the next
-    export of the same name removes it; nothing goes to $TMPDIR.
+    xlsxwriter (3.x) makes them with tempfile.mkstemp on every platform, not TemporaryFile: they have
+    names until it removes each, once copied on, on POSIX as on Windows. So a kill part way leaves that
+    folder (0700 on POSIX; on Windows it takes the folder's own permissions, as the export does), named
+    as a partial of the export, where the next export of the same name removes it; nothing goes to $TMPDIR.
     """
     from msp_cli import atomic
 
