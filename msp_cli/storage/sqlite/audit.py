@@ -52,9 +52,7 @@ _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).enco
 
 def entry_hash(entry_id: int, fields: dict[str, Any], prev_hash: str) -> str:
     """SHA-256 over the entry's number, the hash before it, and its fields (changes as stored)."""
-    parts = [str(entry_id), prev_hash] + ["\x00" if fields.get(k) is None else str(fields[k]) for k in HASHED_FIELDS]
-    payload = "\x1f".join(parts)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _row_hash(entry_id, tuple(fields.get(k) for k in HASHED_FIELDS), prev_hash)
 
 
 class AuditWriter:
@@ -84,33 +82,14 @@ class AuditWriter:
     ) -> None:
         """CHANGES as a dict, or as its JSON text already made (new_case_changes, in an import's worker)."""
         at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
-        fields = {
-            "at": at,
-            "worker": self.actor.worker,
-            "os_user": self.actor.os_user,
-            "action": action,
-            "table_name": table,
-            "row_key": row_key,
-            # stored as written (the hash covers this exact text), so no key sorting is needed
-            "changes": _compact_json(changes) if isinstance(changes, dict) else changes,
-        }
+        # stored as written (the hash covers this exact text), so no key sorting is needed
+        text = _compact_json(changes) if isinstance(changes, dict) else changes
+        hashed = (at, self.actor.worker, self.actor.os_user, action, table, row_key, text)  # HASHED_FIELDS' order
         entry_id = self.last_id + 1
-        digest = entry_hash(entry_id, fields, self.last_hash)
-        row = (
-            entry_id,
-            at,
-            fields["worker"],
-            fields["os_user"],
-            action,
-            table,
-            row_key,
-            fields["changes"],
-            self.last_hash,
-            digest,
-            self.key.mac(entry_id, digest) if self.key else None,
-        )
+        digest = _row_hash(entry_id, hashed, self.last_hash)
+        mac = self.key.mac(entry_id, digest) if self.key else None
+        self.deferred.append((entry_id, *hashed, self.last_hash, digest, mac))
         self.last_id, self.last_hash = entry_id, digest
-        self.deferred.append(row)
         if not defer:
             self.flush()
 
@@ -196,7 +175,7 @@ def _entries_text(ids: list[int]) -> str:
 
 
 def _row_hash(entry_id: int, values: tuple[Any, ...], prev_hash: str) -> str:
-    """entry_hash() of the stored fields, in HASHED_FIELDS' order."""
+    """The chain's hash of an entry: its number, the hash before it, and its fields in HASHED_FIELDS' order."""
     parts = [str(entry_id), prev_hash] + ["\x00" if v is None else str(v) for v in values]
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 

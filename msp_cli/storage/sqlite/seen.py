@@ -22,24 +22,25 @@ class SeenRefs(ScratchDatabase):
         super().__init__("CREATE TABLE seen (ref TEXT PRIMARY KEY, line INTEGER NOT NULL) WITHOUT ROWID")
         self.count = 0
         self.bits = bytearray(FILTER_BITS // 8)
+        self.mask = FILTER_BITS - 1
         self.pending: dict[str, int] = {}  # met since the last batch was written
 
     def first_on(self, ref: str, line: int) -> int | None:
         """None if REF is new (it is kept, with LINE); else the line it was first on."""
         h = hash(ref)  # three bit positions from one hash; str hashes are stable within a process
-        spots = [
-            (p >> 3, 1 << (p & 7))
-            for p in (h & (FILTER_BITS - 1), (h >> 24) & (FILTER_BITS - 1), (h >> 40) & (FILTER_BITS - 1))
-        ]
+        mask = self.mask
+        a, b, c = h & mask, (h >> 24) & mask, (h >> 40) & mask
         bits = self.bits
-        if all(bits[i] & m for i, m in spots):  # met before, or (rarely) a false alarm: look
+        # all three bits set: met before, or (rarely) a false alarm, so look
+        if (bits[a >> 3] >> (a & 7)) & (bits[b >> 3] >> (b & 7)) & (bits[c >> 3] >> (c & 7)) & 1:
             if ref in self.pending:
                 return self.pending[ref]
             row = self.conn.execute("SELECT line FROM seen WHERE ref = ?", (ref,)).fetchone()
             if row is not None:
                 return int(row[0])
-        for i, m in spots:
-            bits[i] |= m
+        bits[a >> 3] |= 1 << (a & 7)
+        bits[b >> 3] |= 1 << (b & 7)
+        bits[c >> 3] |= 1 << (c & 7)
         self.pending[ref] = line
         self.count += 1
         if len(self.pending) >= BATCH:
