@@ -13,6 +13,7 @@ import glob
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,6 +40,21 @@ def remove(path: Path) -> None:
             shutil.rmtree(path)
         else:
             path.unlink()
+
+
+@contextlib.contextmanager
+def working_folder(target: Path) -> Iterator[Path]:
+    """A new owner-only folder beside TARGET for the working files of its write (they hold what it will);
+    removed when the write ends. Named as a partial of TARGET, so a kill leaves it where the next write
+    of that name removes it."""
+    folder = Path(tempfile.mkdtemp(prefix=f"{target.name}.", suffix=PARTIAL, dir=target.parent))  # 0700
+    try:
+        yield folder
+    except BaseException:
+        with contextlib.suppress(OSError):  # a file a failed write still holds open (Windows): left to the next
+            remove(folder)
+        raise
+    remove(folder)
 
 
 @contextlib.contextmanager

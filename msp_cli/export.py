@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import io
 import json
 import os
 import re
@@ -339,9 +338,59 @@ COLUMN_WIDTHS = {
 
 
 def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str]]) -> int:
-    """The cover sheet, a sheet a table and the data dictionary (ABOUT is asked once the cases are written)."""
+    """The cover sheet, a sheet a table and the data dictionary (ABOUT is asked once the cases are written).
+
+    Memory stays flat however many cases: xlsxwriter's constant_memory mode writes each sheet's rows
+    as they come to a file of its own (text inline, not in a table of shared strings), and the zip
+    is written straight into PATH. Those working files hold what the export does, so they go in a
+    private folder beside PATH (atomic.working_folder), removed when the export ends, failed or not.
+    xlsxwriter (3.x) makes them with tempfile.mkstemp on every platform, not TemporaryFile: they have
+    names until it removes each, once copied on, on POSIX as on Windows. So a kill part way leaves that
+    folder (0700 on POSIX; on Windows it takes the folder's own permissions, as the export does), named
+    as a partial of the export, where the next export of the same name removes it; nothing goes to $TMPDIR.
+    """
+    from msp_cli import atomic
+
+    xlsxwriter = _xlsxwriter()
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "default_date_format": "yyyy-mm-dd",
+    }
+    with atomic.working_folder(path) as working, private_file(path) as handle:
+        target = _ZipTarget(handle)
+        workbook = xlsxwriter.Workbook(target, {**options, "tmpdir": str(working)})
+        try:
+            try:
+                count = _fill_workbook(workbook, records, about)
+                workbook.close()
+            except BaseException:
+                target.cut_off()
+                _close_sheets(workbook)
+                raise
+        except xlsxwriter.exceptions.FileCreateError as failed:  # the OSError it wraps: a full disk is one line
+            cause = failed.args[0]
+            raise OSError(cause.errno, cause.strerror) from None
+        except xlsxwriter.exceptions.FileSizeError:  # a part over 2 GB needs ZIP64, which Excel reads badly
+            raise _too_large() from None
+    return count
+
+
+def _too_large() -> Exception:
+    from msp_cli.errors import UsageProblem
+
+    return UsageProblem(
+        "A sheet would be larger than an Excel workbook made here can hold (2 GB before compression); nothing was"
+        " written. Export to csv (a folder of tables), or fewer cases with --year, --quarter, --team or --worker."
+    )
+
+
+def _xlsxwriter() -> Any:
     try:
         import xlsxwriter
+        import xlsxwriter.exceptions
     except ImportError:
         from msp_cli.errors import MspError
         from msp_cli.hints import install_command
@@ -350,18 +399,56 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
             "Excel export needs xlsxwriter, which every install of msp-safeguarding brings; it is missing here.",
             hint=f"Install it with: {install_command('xlsxwriter')}",
         ) from None
-    private_file(path).close()  # owner-only from the start; xlsxwriter then writes into it
-    options = {
-        "in_memory": True,  # no temporary files in $TMPDIR, where a kill would leave names behind
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-        "default_date_format": "yyyy-mm-dd",
-    }
-    # built in memory and written by us: a full disk then fails our write, cleanly, instead of the
-    # zip file's own, which would leave a half-closed archive to complain when it is collected
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, options)
+    return xlsxwriter
+
+
+class _ZipTarget:
+    """The export file as xlsxwriter's zip writer sees it. Cut off after a failure: whatever the unfinished
+    archive does when it is collected (write its closing records) then goes nowhere, so it can neither
+    fail again on a full disk or a closed file nor print."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle: IO[bytes] | _Nowhere = handle
+
+    def cut_off(self) -> None:
+        self._handle = _Nowhere()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+
+class _Nowhere:
+    """Takes what is written and keeps only the position, which the zip writer reads back. A plain
+    object: a BytesIO would not do, as the cycle collector may close it before the archive's clean-up."""
+
+    def __init__(self) -> None:
+        self.at = 0
+
+    def write(self, data: bytes) -> int:
+        self.at += len(data)
+        return len(data)
+
+    def seek(self, at: int, whence: int = 0) -> int:  # the zip writer seeks only from the start
+        self.at = at
+        return at
+
+    def tell(self) -> int:
+        return self.at
+
+    def flush(self) -> None:
+        pass
+
+
+def _close_sheets(workbook: Any) -> None:
+    """Close each sheet's file of rows after a failure, so its folder can be removed (Windows will not
+    remove an open file). xlsxwriter's own step for this, which its close() takes when all went well."""
+    for sheet in workbook.worksheets():
+        with contextlib.suppress(Exception):
+            sheet._opt_close()
+
+
+def _fill_workbook(workbook: Any, records: Iterable[Case], about: Callable[[], list[str]]) -> int:
+    """Every sheet, each written top row first (constant_memory keeps no row once the next is begun)."""
     bold = workbook.add_format({"bold": True})
     cover = workbook.add_worksheet("About")  # first in the workbook, filled last
     sheets = {}
@@ -406,9 +493,6 @@ def write_xlsx(path: Path, records: Iterable[Case], about: Callable[[], list[str
     cover.set_column(0, 0, 110)
     for i, line in enumerate(about()):
         cover.write_string(i, 0, line, bold if i == 0 else None)
-    workbook.close()
-    with path.open("wb") as handle:  # the owner-only file made above
-        handle.write(buffer.getbuffer())
     return count
 
 

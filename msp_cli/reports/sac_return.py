@@ -145,7 +145,7 @@ def write_xlsx(path: Path, obj: dict[str, Any], cover: list[tuple[str, str]], *,
     from msp_cli.ui import DEMO_BANNER
 
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-    buffer = io.BytesIO()  # in memory, then written by us (see export.write_xlsx)
+    buffer = io.BytesIO()  # a few small tables: in memory, then written by us, so a full disk fails our write
     workbook = xlsxwriter.Workbook(buffer, options)
     bold = workbook.add_format({"bold": True})
     title = workbook.add_format({"bold": True, "font_size": 14})
