@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 
@@ -103,3 +104,14 @@ def minimal_case(case_ref: str = "C-MIN-1", person_ref: str = "P-MIN-1", **overr
     }
     case.update(overrides)
     return case
+
+
+def demo_database(path: Path, cases: int, seed: int) -> Path:
+    """A demonstration database of CASES cases at PATH, made as a user makes one (msp demo)."""
+    from typer.testing import CliRunner
+
+    from msp_cli.cli import app
+
+    result = CliRunner().invoke(app, ["--db", str(path), "demo", "--cases", str(cases), "--seed", str(seed)])
+    assert result.exit_code == 0, result.output
+    return path

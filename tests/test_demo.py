@@ -12,20 +12,14 @@ import pytest
 from msp_cli import vocab
 from msp_cli.storage.sqlite.case_store import CASE_TABLES
 from tests.conftest import Run, rows
+from tests.helpers import demo_database
 from tests.test_vocab_schema import COLUMN_VOCAB
 
 
 @pytest.fixture(scope="module")
 def big_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 5,000-case demo, made once for the proportion tests."""
-    from typer.testing import CliRunner
-
-    from msp_cli.cli import app
-
-    path = tmp_path_factory.mktemp("demo") / "demo5000.db"
-    result = CliRunner().invoke(app, ["--db", str(path), "demo", "--cases", "5000", "--seed", "7"])
-    assert result.exit_code == 0, result.output
-    return path
+    return demo_database(tmp_path_factory.mktemp("demo") / "demo5000.db", 5000, seed=7)
 
 
 def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -22,13 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from msp_cli import export
-from msp_cli.cli import app
 from msp_cli.export import COLUMN_WIDTHS, TABLES, table_rows
 from tests.conftest import Run
-from tests.helpers import full_case, minimal_case
+from tests.helpers import demo_database, full_case, minimal_case
 from tests.test_record import every_field_case
 
 # texts a streamed sheet writes inline rather than in the shared table: kept exactly as they are
@@ -47,10 +45,7 @@ AWKWARD = [
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("xlsx") / "demo300.db"
-    result = CliRunner().invoke(app, ["--db", str(path), "demo", "--cases", "300", "--seed", "11"])
-    assert result.exit_code == 0, result.output
-    return path
+    return demo_database(tmp_path_factory.mktemp("xlsx") / "demo300.db", 300, seed=11)
 
 
 @pytest.fixture
