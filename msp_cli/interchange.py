@@ -15,6 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -189,6 +190,14 @@ Checked = tuple[int, str | None, Any, list[str], str, Any]
 CASE, DEMO_LINE, PSEUDONYMISED = "case", "demo", "pseudonymised"
 
 
+@cache
+def _case_rows() -> Callable[[Any], Any]:
+    """storage's case_rows, looked up once: an import's workers make a case's rows a line."""
+    from msp_cli.storage import case_rows
+
+    return case_rows
+
+
 def check(candidate: Candidate, today: dt.date, *, as_rows: bool = False) -> Checked:
     """Everything about one candidate that needs no database: the rules; AS_ROWS: its rows, not its record."""
     number, obj, problems = candidate
@@ -205,9 +214,7 @@ def check(candidate: Candidate, today: dt.date, *, as_rows: bool = False) -> Che
             problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
         record = None if problems else record
     if as_rows and record is not None:
-        from msp_cli.storage import case_rows
-
-        return number, case_ref, None, problems, kind, case_rows(record)
+        return number, case_ref, None, problems, kind, _case_rows()(record)
     return number, case_ref, record, problems, kind, None
 
 
