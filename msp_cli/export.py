@@ -436,7 +436,7 @@ class _Nowhere:
         return self.at
 
     def flush(self) -> None:
-        pass
+        """Nothing is kept, so nothing waits to be written."""
 
 
 def _close_sheets(workbook: Any) -> None:

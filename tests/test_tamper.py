@@ -50,8 +50,7 @@ def _recompute_chain(db: Path) -> None:
     conn.row_factory = sqlite3.Row
     prev = audit.GENESIS
     for row in conn.execute("SELECT * FROM audit_log ORDER BY id").fetchall():
-        fields = {k: row[k] for k in audit.HASHED_FIELDS}
-        digest = audit.entry_hash(row["id"], fields, prev)
+        digest = audit.entry_hash(row["id"], tuple(row[k] for k in audit.HASHED_FIELDS), prev)
         conn.execute("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", (prev, digest, row["id"]))
         prev = digest
     conn.close()

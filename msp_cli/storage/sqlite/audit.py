@@ -46,13 +46,15 @@ class Actor:
 HASHED_FIELDS = ("at", "worker", "os_user", "action", "table_name", "row_key", "changes")
 
 
+def entry_hash(entry_id: int, values: tuple[Any, ...], prev_hash: str) -> str:
+    """The chain's hash of an entry: SHA-256 over its number, the hash before it, and its VALUES in
+    HASHED_FIELDS' order (changes as stored)."""
+    parts = [str(entry_id), prev_hash] + ["\x00" if v is None else str(v) for v in values]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
 # one encoder for every entry (json.dumps with options makes a new one each call)
 _compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def entry_hash(entry_id: int, fields: dict[str, Any], prev_hash: str) -> str:
-    """SHA-256 over the entry's number, the hash before it, and its fields (changes as stored)."""
-    return _row_hash(entry_id, tuple(fields.get(k) for k in HASHED_FIELDS), prev_hash)
 
 
 class AuditWriter:
@@ -86,7 +88,7 @@ class AuditWriter:
         text = _compact_json(changes) if isinstance(changes, dict) else changes
         hashed = (at, self.actor.worker, self.actor.os_user, action, table, row_key, text)  # HASHED_FIELDS' order
         entry_id = self.last_id + 1
-        digest = _row_hash(entry_id, hashed, self.last_hash)
+        digest = entry_hash(entry_id, hashed, self.last_hash)
         mac = self.key.mac(entry_id, digest) if self.key else None
         self.deferred.append((entry_id, *hashed, self.last_hash, digest, mac))
         self.last_id, self.last_hash = entry_id, digest
@@ -122,7 +124,7 @@ def verify(
             problems.append(f"audit entry {expected_id} is missing (next is {entry_id})")
         if prev_hash != expected_prev:
             problems.append(f"audit entry {entry_id} does not follow the entry before it")
-        if _row_hash(entry_id, row[1:8], prev_hash) != stored:
+        if entry_hash(entry_id, row[1:8], prev_hash) != stored:
             problems.append(f"audit entry {entry_id} has been altered (its hash does not match)")
         expected_prev, expected_id = stored, entry_id + 1
     return problems + macs.problems()
@@ -172,12 +174,6 @@ class _MacCheck:
 def _entries_text(ids: list[int]) -> str:
     shown = ", ".join(str(i) for i in ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
     return f"entr{'y' if len(ids) == 1 else 'ies'} {shown} {'is' if len(ids) == 1 else 'are'}"
-
-
-def _row_hash(entry_id: int, values: tuple[Any, ...], prev_hash: str) -> str:
-    """The chain's hash of an entry: its number, the hash before it, and its fields in HASHED_FIELDS' order."""
-    parts = [str(entry_id), prev_hash] + ["\x00" if v is None else str(v) for v in values]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def _entries(conn: sqlite3.Connection) -> Iterator[tuple[Any, ...]]:

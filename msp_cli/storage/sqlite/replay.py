@@ -243,11 +243,7 @@ def _apply(tree: dict[str, Any], changes: dict[str, Any], *, only_person: bool =
         if only_person and not (path == "person" or path.startswith("person.")):
             continue
         if isinstance(pair, list) and len(pair) == 2:
-            steps = _steps(path)
-            if len(steps) == 1 and type(steps[0]) is str:  # a whole top-level value (a new case's entry)
-                tree[steps[0]] = pair[1]
-            else:
-                _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
+            _set(tree, path, pair[1])  # parsed afresh for this entry: nothing else holds it
 
 
 def shared_people(conn: sqlite3.Connection, low: int | None, high: int | None) -> list[PersonFinding]:
