@@ -17,6 +17,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, cast
 
@@ -180,22 +181,26 @@ class _Checker:
             if required:
                 self.problem(path, "is required (a date, YYYY-MM-DD)")
             return None
-        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-            self.problem(path, "must be a date written YYYY-MM-DD")
+        problem = self.date_problem(value)
+        if problem is not None:
+            self.problem(path, problem)
             return None
+        return cast(str, value)
+
+    def date_problem(self, value: Any) -> str | None:
+        """What is wrong with VALUE as a date, or None (and it is remembered as valid today)."""
+        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+            return "must be a date written YYYY-MM-DD"
         try:
             day = dt.date.fromisoformat(value)
         except ValueError:
-            self.problem(path, "is not a real date (check the day and month)")  # no value: it may be a birthday
-            return None
+            return "is not a real date (check the day and month)"  # no value: it may be a birthday
         if day > self.today:
-            self.problem(path, "is in the future; dates record what has happened")
-            return None
+            return "is in the future; dates record what has happened"
         if day < EARLIEST_DATE:
-            self.problem(path, f"is before {EARLIEST_DATE.isoformat()}")
-            return None
+            return f"is before {EARLIEST_DATE.isoformat()}"
         self.good_dates.add(value)
-        return value
+        return None
 
     def boolean(self, path: str, value: Any) -> bool | None:
         if value is None or isinstance(value, bool):
@@ -258,22 +263,48 @@ _CHECKS: dict[Kind, _Check] = {
 }
 
 
-@cache
-def _plan(group: str) -> tuple[tuple[str, ...], frozenset[str], tuple[_Step, ...]]:
-    """GROUP's keys, as a set too, and how to check each field (see _Step).
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How to check one group's objects, worked out once a group, not once a case: an import
+    checks every field of every case."""
 
-    Worked out once a group, not once a case: an import checks every field of every case.
-    """
+    keys: tuple[str, ...]  # in the format's order
+    known: frozenset[str]
+    steps: tuple[_Step, ...]  # the full check, field by field (see _Step)
+    none_if_empty: bool
+    # the quick pass (_quick): what a plainly valid value of each key is, and what the full check
+    # does with a missing one: refuses it (required), makes it [] (lists) or leaves it out (version 2)
+    tests: dict[str, tuple[str, Any]]
+    required: tuple[str, ...]
+    lists: tuple[str, ...]
+    later: tuple[str, ...]
+
+
+@cache
+def _plan(group: str, also_required: frozenset[str] = frozenset()) -> _Plan:
+    """GROUP's plan; ALSO_REQUIRED: keys required here beyond those every record needs (a complete case's)."""
     fields = fields_of(group)
     keys = tuple(f.key for f in fields)
-    steps = tuple((f, _CHECKS[f.kind], f.version > 1, f.kind in _LISTS, _fast_pass(f)) for f in fields)
-    return keys, frozenset(keys), steps
+    return _Plan(
+        keys=keys,
+        known=frozenset(keys),
+        steps=tuple(
+            (f, _CHECKS[f.kind], f.version > 1, f.kind in _LISTS, _fast_pass(f), f.required or f.key in also_required)
+            for f in fields
+        ),
+        none_if_empty=GROUPS[group].none_if_empty,
+        tests={f.key: _quick_test(f) for f in fields},
+        required=tuple(f.key for f in fields if f.required or f.key in also_required),
+        lists=tuple(f.key for f in fields if f.kind in _LISTS),
+        later=tuple(f.key for f in fields if f.version > 1),
+    )
 
 
 # a field's check: (field, check of its kind, left out when empty (version 2), empty is [] not None,
-# a quick test that a common, plainly valid value passes as it is); an absent optional value needs no call
+# a quick test that a common, plainly valid value passes as it is, required); an absent optional
+# value needs no call
 _Fast = Callable[["_Checker", Any], bool]
-_Step = tuple[Field, "_Check", bool, bool, "_Fast | None"]
+_Step = tuple[Field, "_Check", bool, bool, "_Fast | None", bool]
 _LISTS = (Kind.LABELS, Kind.LABEL_SEQ, Kind.LIST)
 
 
@@ -319,6 +350,106 @@ def _labels_pass(allowed: frozenset[str]) -> _Fast:
     return passes
 
 
+def _quick_test(f: Field) -> tuple[str, Any]:
+    """(how _quick tests a value of F, with what): the commonest kinds are tested in its own loop."""
+    if f.kind is Kind.LABEL:
+        return "label", frozenset(f.labels)
+    if f.kind is Kind.DATE:
+        return "date", None
+    if f.kind in (Kind.OBJECT, Kind.LIST):
+        assert f.sub is not None
+        return ("object" if f.kind is Kind.OBJECT else "list"), _plan(f.sub)
+    if f.kind is Kind.LABEL_SEQ:
+        return "sequence", frozenset(f.labels)
+    if f.kind in (Kind.INT, Kind.SCORE):
+        return "whole", (0, MINUTES_MAX) if f.kind is Kind.INT else (1, 5)
+    if f.kind is Kind.LABELS:
+        return "labels", _fast_pass(f)
+    return "passes", _fast_pass(f)
+
+
+_UNSURE: Any = object()  # what _quick gives when an object needs the full check
+
+
+def _quick(c: _Checker, raw: dict[str, Any], plan: _Plan) -> Any:
+    """RAW as the full check would give it, when each value is plainly valid; _UNSURE otherwise.
+
+    Most records in an import are valid, so this gives up at the first doubt, records no
+    problem, and leaves the words of every problem to the full check that follows.
+    """
+    if not plan.known.issuperset(raw):
+        return _UNSURE
+    out = dict.fromkeys(plan.keys)  # the format's order, whatever the input's
+    tests = plan.tests
+    for key, value in raw.items():
+        if value is None:
+            continue
+        how, what = tests[key]
+        if how == "label":
+            if type(value) is not str or value not in what:
+                return _UNSURE
+        elif how == "date":
+            if type(value) is not str or (value not in c.good_dates and c.date_problem(value) is not None):
+                return _UNSURE
+        elif how == "passes":
+            if not what(c, value):
+                return _UNSURE
+        elif how == "object":
+            if type(value) is not dict or (value := _quick(c, value, what)) is _UNSURE:
+                return _UNSURE
+        elif how == "list":
+            value = _quick_list(c, value, what)
+            if value is _UNSURE:
+                return _UNSURE
+        elif how == "labels":
+            if type(value) is not list or (value and not what(c, value)):
+                return _UNSURE
+            value = value or []
+        elif how == "whole":
+            if type(value) is not int or not what[0] <= value <= what[1]:
+                return _UNSURE
+        elif not _labels_or_nulls(value, what):
+            return _UNSURE
+        else:
+            value = list(value)  # made anew, as the full check makes it: a later rule fills it out
+        out[key] = value
+    for key in plan.required:
+        if out[key] is None:
+            return _UNSURE
+    for key in plan.lists:
+        if out[key] is None:
+            out[key] = []
+    for key in plan.later:
+        if out[key] is None or out[key] == []:
+            del out[key]
+    if plan.none_if_empty and all(v is None for v in out.values()):
+        return None
+    return out
+
+
+def _labels_or_nulls(value: Any, allowed: frozenset[str]) -> bool:
+    """A list of at most MAX_LIST labels or nulls (a LABEL_SEQ's plainly valid value)."""
+    if type(value) is not list or len(value) > MAX_LIST:
+        return False
+    return all(x is None or (type(x) is str and x in allowed) for x in value)
+
+
+def _quick_list(c: _Checker, value: Any, plan: _Plan) -> Any:
+    """A list of objects of PLAN's group, as _quick gives each; _UNSURE at the first doubt."""
+    if type(value) is not list or len(value) > MAX_LIST:
+        return _UNSURE
+    out = []
+    for item in value:
+        if type(item) is not dict:
+            return _UNSURE
+        checked = _quick(c, item, plan)
+        if checked is _UNSURE:
+            return _UNSURE
+        if checked is not None:
+            out.append(checked)
+    return out
+
+
 def _object(
     c: _Checker,
     path: str,
@@ -330,8 +461,12 @@ def _object(
     also_required: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:
     """Check one object of the format field by field; version 2 fields are left out when empty."""
-    keys, known, plan = _plan(group)
-    raw = c.obj(path or "case", value, keys, known)
+    plan = _plan(group, also_required)
+    if type(value) is dict:
+        quick = _quick(c, value, plan)
+        if quick is not _UNSURE:
+            return cast("dict[str, Any] | None", quick)
+    raw = c.obj(path or "case", value, plan.keys, plan.known)
     if raw is None:
         if value is None and item:
             c.problem(path, "must be an object, not null")
@@ -340,22 +475,21 @@ def _object(
         return None
     out: dict[str, Any] = {}
     get = raw.get
-    for f, check, optional, listed, fast in plan:
+    for f, check, optional, listed, fast, needed in plan.steps:
         key = f.key
         given = get(key)
-        required = f.required or key in also_required
-        if given is None and not required:
+        if given is None and not needed:
             if not optional:
                 out[key] = [] if listed else None
             continue
         if fast is not None and fast(c, given):
             out[key] = given
             continue
-        checked = check(c, f, f"{path}.{key}" if path else key, given, required)
+        checked = check(c, f, f"{path}.{key}" if path else key, given, needed)
         if optional and (checked is None or checked == []):
             continue
         out[key] = checked
-    if GROUPS[group].none_if_empty and all(v is None for v in out.values()):
+    if plan.none_if_empty and all(v is None for v in out.values()):
         return None
     return out
 
@@ -399,6 +533,12 @@ def validate_feedback(obj: Any, *, today: dt.date | None = None) -> Feedback:
     return cast(Feedback, out)
 
 
+# the case's keys required beyond case_ref and person.ref: a draft's, a complete case's, and one with an enquiry
+_DRAFT_NEEDS = frozenset({"person"})
+_CASE_NEEDS = _DRAFT_NEEDS | {"concern_received", "enquiry_type"}
+_ENQUIRY_NEEDS = _CASE_NEEDS | {"enquiry_started"}
+
+
 def validate_case(obj: Any, *, today: dt.date | None = None, draft: bool = False) -> Case:
     """Check one interchange object and return it normalised; raise InvalidRecord otherwise.
 
@@ -409,10 +549,11 @@ def validate_case(obj: Any, *, today: dt.date | None = None, draft: bool = False
     if not isinstance(obj, dict):
         raise InvalidRecord(["the case must be a JSON object ({...})"])
     complete = not draft
-    required = frozenset(("concern_received", "enquiry_type") if complete else ())
-    if complete and obj.get("enquiry_type") in rules.ENQUIRY_TYPES:
-        required |= {"enquiry_started"}
-    r = _object(c, "", obj, "case", also_required=required | {"person"})
+    if not complete:
+        needs = _DRAFT_NEEDS
+    else:
+        needs = _ENQUIRY_NEEDS if obj.get("enquiry_type") in rules.ENQUIRY_TYPES else _CASE_NEEDS
+    r = _object(c, "", obj, "case", also_required=needs)
     if r is None:
         raise InvalidRecord(c.problems or ["the case must be a JSON object ({...})"])
     raw_risks = obj.get("risk_types")

@@ -48,7 +48,9 @@ def values(group: str, table: str, obj: Mapping[str, Any] | None) -> tuple[Any, 
     keys, bools = _value_plan(group, table)
     if not obj:
         return (None,) * len(keys)
-    out: list[Any] = [obj.get(key) for key in keys]
+    if not bools:
+        return tuple(map(obj.get, keys))  # in C: an import makes several of these a case
+    out: list[Any] = [*map(obj.get, keys)]
     for i in bools:
         if out[i] is not None:
             out[i] = int(out[i])
