@@ -9,6 +9,7 @@ generated set and requires that they agree, case by case.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Literal
 
 from msp_cli import vocab
@@ -25,9 +26,15 @@ class Condition:
     field: str
     op: Op
     labels: tuple[str, ...] = ()
+    keys: tuple[str, ...] = dataclass_field(init=False, repr=False, compare=False)  # FIELD split at its dots
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "keys", tuple(self.field.split(".")))  # once, not at every case checked
 
     def holds(self, record: Case) -> bool:
-        value = value_at(record, self.field)
+        value: Any = record
+        for key in self.keys:
+            value = value.get(key) if isinstance(value, dict) else None
         if self.op == "in":
             return value in self.labels
         if self.op == "is_null":
@@ -49,13 +56,6 @@ class All:
 
 
 Rule = Condition | All
-
-
-def value_at(record: Case, path: str) -> Any:
-    value: Any = record
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
 
 
 ENQUIRY_TYPES = (vocab.SECTION_42, "Other")
