@@ -343,9 +343,12 @@ def _labels_pass(allowed: frozenset[str]) -> _Fast:
     """Known labels, each once: the list is kept as given (nothing changes a record's lists in place)."""
 
     def passes(c: _Checker, v: Any) -> bool:
-        if type(v) is not list or not 0 < len(v) <= MAX_LIST or not all(type(x) is str for x in v):
+        if type(v) is not list or not 0 < len(v) <= MAX_LIST:
             return False
-        return allowed.issuperset(v) and len(set(v)) == len(v)  # known labels, each once
+        try:
+            return allowed.issuperset(v) and len(set(v)) == len(v)  # known labels (so text), each once
+        except TypeError:  # an item that is a list or an object: no label
+            return False
 
     return passes
 
