@@ -9,6 +9,7 @@ compared with straightforward versions written here.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import json
@@ -48,39 +49,35 @@ def places(value: Any, at: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         yield from places(inner, (*at, key))
 
 
+def put(case: dict[str, Any], place: tuple[Any, ...], value: Any) -> None:
+    """VALUE at PLACE in CASE (ABSENT: the key or item removed)."""
+    *parents, last = place
+    target: Any = case
+    for step in parents:
+        target = target[step]
+    if value is ABSENT:
+        del target[last]
+    else:
+        target[last] = copy.deepcopy(value)
+
+
 def broken_copies(record: dict[str, Any], rng: random.Random, n: int) -> Iterator[dict[str, Any]]:
     """N copies of RECORD with one to three values replaced, removed or added."""
     extra = [("unknown",), ("person", "date_of_birth"), ("reviews",), ("earlier_closures",), ("person", "unknown")]
     for _ in range(n):
         case = copy.deepcopy(record)
         for _ in range(rng.choice((1, 1, 2, 3))):
-            *parents, last = rng.choice([*places(case), *extra])
-            value = rng.choice((*ODD_VALUES, ABSENT))
-            try:
-                target = case
-                for step in parents:
-                    target = target[step]
-                if value is ABSENT:
-                    del target[last]
-                else:
-                    target[last] = copy.deepcopy(value)
-            except (KeyError, IndexError, TypeError):  # an earlier change took that place away
-                pass
+            with contextlib.suppress(KeyError, IndexError, TypeError):  # an earlier change took that place away
+                put(case, rng.choice([*places(case), *extra]), rng.choice((*ODD_VALUES, ABSENT)))
         yield case
 
 
 def each_value_everywhere(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """RECORD with each of its values in turn replaced by each of ODD_VALUES, or left out."""
-    for *parents, last in places(record):
+    for place in places(record):
         for value in (*ODD_VALUES, ABSENT):
             case = copy.deepcopy(record)
-            target = case
-            for step in parents:
-                target = target[step]
-            if value is ABSENT:
-                del target[last]
-            else:
-                target[last] = copy.deepcopy(value)
+            put(case, place, value)
             yield case
 
 
