@@ -243,6 +243,8 @@ def _nested(c: _Checker, f: Field, path: str, value: Any, required: bool) -> Any
     return _object(c, path, value, f.sub, required=required)
 
 
+_RANGES = {Kind.INT: (0, MINUTES_MAX), Kind.SCORE: (1, 5)}  # the whole numbers allowed: minutes, scores
+
 # kind -> check(checker, field, path, value, required)
 _Check = Callable[[_Checker, Field, str, Any, bool], Any]
 _CHECKS: dict[Kind, _Check] = {
@@ -256,8 +258,8 @@ _CHECKS: dict[Kind, _Check] = {
         None if x is None else c.label(q, x, f.labels, f.what) for q, x in c.items(p, v)
     ],
     Kind.BOOL: lambda c, f, p, v, r: c.boolean(p, v),
-    Kind.INT: lambda c, f, p, v, r: c.integer(p, v, 0, MINUTES_MAX),
-    Kind.SCORE: lambda c, f, p, v, r: c.integer(p, v, 1, 5),
+    Kind.INT: lambda c, f, p, v, r: c.integer(p, v, *_RANGES[Kind.INT]),
+    Kind.SCORE: lambda c, f, p, v, r: c.integer(p, v, *_RANGES[Kind.SCORE]),
     Kind.OBJECT: _nested,
     Kind.LIST: _list,
 }
@@ -364,8 +366,8 @@ def _quick_test(f: Field) -> tuple[str, Any]:
         return ("object" if f.kind is Kind.OBJECT else "list"), _plan(f.sub)
     if f.kind is Kind.LABEL_SEQ:
         return "sequence", frozenset(f.labels)
-    if f.kind in (Kind.INT, Kind.SCORE):
-        return "whole", (0, MINUTES_MAX) if f.kind is Kind.INT else (1, 5)
+    if f.kind in _RANGES:
+        return "whole", _RANGES[f.kind]
     if f.kind is Kind.LABELS:
         return "labels", _fast_pass(f)
     return "passes", _fast_pass(f)
