@@ -56,7 +56,8 @@ def workers_for(source: str, stream: IO[bytes]) -> int:
 def checked_lines(path: Path, today: dt.date, *, workers: int, as_rows: bool) -> Iterator[Iterator[Any]]:
     """Every non-blank line of PATH checked (interchange.Checked), in order; the workers stop on leaving.
 
-    AS_ROWS: each valid case comes as its rows (storage's case_rows), ready for a new case's writer.
+    AS_ROWS: each batch's valid cases are made into rows in the worker (storage's NewCases), and each
+    such case comes as (that batch's NewCases, its place in it), ready for a new case's writer.
     """
     context = multiprocessing.get_context("spawn")
     # one pipe a worker, its writing end held by the worker alone: a worker that dies, even part way
@@ -107,22 +108,28 @@ def _in_order(processes: list[Any], receivers: list[Any]) -> Iterator[Any]:
         batch += 1
 
 
-def _pack(checked: list[Any]) -> bytes:
-    """A batch of checked lines as bytes. marshal reads plain tuples back in half pickle's time, and
-    the writer's time is the import's: each case's rows (a CaseRows) go as a plain tuple."""
-    plain = [(*line[:5], None if line[5] is None else tuple(line[5])) for line in checked]
+def _pack(checked: list[Any], made: Any) -> bytes:
+    """A batch of checked lines, and its cases made into rows (storage's NewCases) or None, as bytes.
+    marshal reads plain values back in half pickle's time, and the writer's time is the import's."""
+    plain = (checked, None if made is None else made.plain())
     try:
         return b"m" + marshal.dumps(plain)
     except ValueError:  # a value marshal cannot hold (never in a checked line today): pickle it
-        return b"p" + pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
+        return b"p" + pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack(packed: bytes) -> list[Any]:
+    """The batch's checked lines; a case made into rows comes as (its batch's NewCases, its place in it)."""
     if packed[:1] == b"p":
-        return pickle.loads(packed[1:])  # type: ignore[no-any-return]  # noqa: S301 (our own worker's bytes)
-    from msp_cli.storage import CaseRows
+        checked, made = pickle.loads(packed[1:])  # noqa: S301 (our own worker's bytes)
+    else:
+        checked, made = marshal.loads(packed[1:])
+    if made is None:
+        return [tuple(line) for line in checked]
+    from msp_cli.storage import NewCases
 
-    return [(*line[:5], None if line[5] is None else CaseRows._make(line[5])) for line in marshal.loads(packed[1:])]
+    batch = NewCases.from_plain(made)
+    return [(*line[:5], None if line[5] is None else (batch, line[5])) for line in checked]
 
 
 def _next_message(process: Any, receiver: Any) -> Message:
@@ -145,6 +152,7 @@ def _stopped() -> PipelineStopped:
 def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows: bool, out: Any) -> None:  # noqa: PLR0913
     """A worker: send each of my batches (of LINES lines), checked, in order; then END (or why I stopped)."""
     from msp_cli import collector, interchange, jsonin
+    from msp_cli.storage import NewCases
 
     today = dt.date.fromisoformat(today_text)
 
@@ -153,12 +161,13 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows:
 
     batch = me  # my next batch to send
     checked: list[Any] = []  # its lines so far
+    made = NewCases() if as_rows else None  # its valid cases as rows
 
     def send_before(upto: int) -> None:
-        nonlocal batch, checked
+        nonlocal batch, checked, made
         while batch < upto:
-            out.send((batch, _pack(checked), MORE, None))
-            batch, checked = batch + workers, []
+            out.send((batch, _pack(checked, made), MORE, None))
+            batch, checked, made = batch + workers, [], NewCases() if as_rows else None
 
     try:
         with open(path, "rb") as stream, collector.paused():
@@ -169,16 +178,17 @@ def work(path: str, today_text: str, me: int, workers: int, lines: int, as_rows:
                     send_before(last)
                     if mine(number):  # (a line that is not UTF-8 comes to every worker)
                         candidate = (number, obj, [problem] if problem else [])
-                        checked.append(interchange.check(candidate, today, as_rows=as_rows))
+                        line = interchange.check(candidate, today)
+                        checked.append(line if made is None else interchange.made_into_rows(line, made))
             except jsonin.JsonProblem as exc:  # a line too long: every worker meets it; its batch's owner says so
                 at = (exc.line - 1) // lines if exc.line else last + 1
                 send_before(at)
                 ending = (JSON_PROBLEM, str(exc)) if batch == at else (END, None)
-                out.send((batch, _pack(checked if batch == at else []), *ending))
+                out.send((batch, _pack(checked, made) if batch == at else _pack([], None), *ending))
                 return
             send_before(last + 1)
-            out.send((batch, _pack([]), END, None))
+            out.send((batch, _pack([], None), END, None))
     except KeyboardInterrupt:  # Ctrl-C reaches every process; the writer reports it
         return
     except BaseException as exc:  # noqa: BLE001 (told to the writer, as its type only: no case data)
-        out.send((batch, _pack([]), FAILED, type(exc).__name__))
+        out.send((batch, _pack([], None), FAILED, type(exc).__name__))

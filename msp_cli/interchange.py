@@ -15,7 +15,6 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -183,23 +182,15 @@ def import_cases(store: Storage, stream: IO[bytes], *, update: bool = False, sou
 
 
 # A candidate once checked, ready to store: (line number, case_ref if usable, the normalised record
-# or None, problems, what the line is (CASE, DEMO_LINE or PSEUDONYMISED), and in a pipeline's worker
-# the case's rows made in place of the record (storage's case_rows) or None). Plain values, so a
-# worker can send it to the writer.
+# or None, problems, what the line is (CASE, DEMO_LINE or PSEUDONYMISED), and for a case made into
+# rows by a pipeline's worker (its batch's storage.NewCases, its place in it), in place of the
+# record, or None). Plain values, so a worker can send it to the writer.
 Checked = tuple[int, str | None, Any, list[str], str, Any]
 CASE, DEMO_LINE, PSEUDONYMISED = "case", "demo", "pseudonymised"
 
 
-@cache
-def _case_rows() -> Callable[[Any], Any]:
-    """storage's case_rows, looked up once: an import's workers make a case's rows a line."""
-    from msp_cli.storage import case_rows
-
-    return case_rows
-
-
-def check(candidate: Candidate, today: dt.date, *, as_rows: bool = False) -> Checked:
-    """Everything about one candidate that needs no database: the rules; AS_ROWS: its rows, not its record."""
+def check(candidate: Candidate, today: dt.date) -> Checked:
+    """Everything about one candidate that needs no database: the rules."""
     number, obj, problems = candidate
     if isinstance(obj, dict) and INTERVALS_KEY in obj:
         return number, None, None, problems, PSEUDONYMISED, None
@@ -213,9 +204,16 @@ def check(candidate: Candidate, today: dt.date, *, as_rows: bool = False) -> Che
         except InvalidRecord as exc:
             problems = problems + [p for p in exc.problems if not _already_named(p, problems)]
         record = None if problems else record
-    if as_rows and record is not None:
-        return number, case_ref, None, problems, kind, _case_rows()(record)
     return number, case_ref, record, problems, kind, None
+
+
+def made_into_rows(line: Checked, made: Any) -> Checked:
+    """LINE, if its case is valid, added to MADE (a batch's storage.NewCases) and named by its place there."""
+    number, case_ref, record, problems, kind, _ = line
+    if record is None or kind != CASE:
+        return line
+    made.add(record)
+    return number, case_ref, None, problems, kind, len(made) - 1
 
 
 def import_objects(
@@ -288,7 +286,7 @@ def import_objects(
             if audit is None or (record is None and rows is None) or (total_bad and not keep_going):
                 continue
             if writer is not None:
-                writer.add(record) if rows is None else writer.add_rows(rows)
+                writer.add(record) if rows is None else writer.add_made(*rows)
                 result.cases_added += 1
                 continue
             outcome = store.save_case(audit, record, action="case.import")

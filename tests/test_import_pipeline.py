@@ -279,18 +279,26 @@ def test_a_batch_packed_for_the_writer_comes_back_exactly(tmp_path: Path) -> Non
     import datetime as dt
 
     from msp_cli import import_pipeline, interchange
-    from msp_cli.storage import CaseRows
+    from msp_cli.storage import NewCases
 
     today = dt.date.today()
-    checked = [
-        interchange.check((n, minimal_case(f"C-{n}", f"P-{n}") if n > 1 else full_case(), []), today, as_rows=True)
+    made = NewCases()
+    lines = [
+        interchange.check((n, minimal_case(f"C-{n}", f"P-{n}") if n > 1 else full_case(), []), today)
         for n in range(1, 4)
-    ] + [interchange.check((4, {"case_ref": "C-4"}, []), today, as_rows=True)]  # refused: no rows
-    back = import_pipeline._unpack(import_pipeline._pack(checked))
-    assert back == checked and import_pipeline._pack(checked)[:1] == b"m"
-    assert all(isinstance(line[5], CaseRows) for line in back[:3]) and back[3][5] is None
+    ] + [interchange.check((4, {"case_ref": "C-4"}, []), today)]  # refused: no rows
+    checked = [interchange.made_into_rows(line, made) for line in lines]
+    assert [line[5] for line in checked] == [0, 1, 2, None] and len(made) == 3
+    packed = import_pipeline._pack(checked, made)
+    back = import_pipeline._unpack(packed)
+    assert packed[:1] == b"m" and [line[:5] for line in back] == [line[:5] for line in checked]
+    batch = back[0][5][0]
+    assert [line[5] for line in back[:3]] == [(batch, 0), (batch, 1), (batch, 2)] and back[3][5] is None
+    assert (batch.rows, batch.refs, batch.people, batch.changes, batch.used) == made.plain()
+    assert batch.refs == [full_case()["case_ref"], "C-2", "C-3"] and len(batch.rows["safeguarding_case"]) == 3
     odd = [(5, "C-5", {"when": today}, [], "case", None)]  # a value marshal cannot hold
-    assert import_pipeline._pack(odd)[:1] == b"p" and import_pipeline._unpack(import_pipeline._pack(odd)) == odd
+    assert import_pipeline._pack(odd, None)[:1] == b"p"
+    assert import_pipeline._unpack(import_pipeline._pack(odd, None)) == odd
 
 
 def _schema(db: Path) -> list[Any]:
@@ -304,6 +312,7 @@ def test_indexes_set_aside_for_a_large_import_come_back_as_they_were(
     from msp_cli.storage.sqlite import bulk
 
     monkeypatch.setattr(bulk, "BATCH", 4)  # several full batches: into an empty database, indexes go aside
+    monkeypatch.setattr(bulk, "LARGE_BATCH", 4)
     dropped: list[str] = []
     real = bulk.BulkWriter._set_indexes_aside
 

@@ -216,3 +216,16 @@ def test_an_untouched_backup_checks_ok_but_a_cut_copy_posing_as_one_does_not(
     _sql(backup, 'UPDATE settings SET value = \'{"id": 1, "hash": "x", "mac": "k:y"}\' WHERE key = \'audit_seal\'')
     result = run("--db", str(backup), "check")
     assert result.exit_code != 0 and "entries were removed" in result.output
+
+
+@pytest.mark.parametrize("secret", [bytes(range(32)), b"k" * 64, bytes(range(100))], ids=["32", "64", "100"])
+def test_the_seal_is_standard_hmac_sha256(secret: bytes) -> None:
+    """The seal's HMAC is made from hash states kept between entries: it must equal the standard one,
+    so entries sealed before (hmac.digest) and by any other HMAC tool check the same."""
+    import hashlib
+    import hmac
+
+    key = audit_seal.AuditKey(key_id="k", secret=secret)
+    for entry_id, entry_hash in ((1, "a" * 64), (999_999, hashlib.sha256(b"x").hexdigest())):
+        expected = hmac.digest(secret, f"{entry_id}\x1f{entry_hash}".encode(), "sha256").hex()
+        assert key.mac(entry_id, entry_hash) == f"k:{expected}"

@@ -27,7 +27,7 @@ from msp_cli.storage.sqlite.store import (
 from msp_cli.storage.sqlite.store import database_errors as sqlite_errors
 
 if TYPE_CHECKING:
-    from msp_cli.storage.sqlite.bulk import CaseRows, case_rows
+    from msp_cli.storage.sqlite.bulk import NewCases
     from msp_cli.storage.sqlite.report_queries import SMALL_GROUP
     from msp_cli.storage.sqlite.safety import check_file, restore
     from msp_cli.storage.sqlite.worklist import summary as worklist_summary
@@ -38,8 +38,7 @@ if TYPE_CHECKING:
 # modules, and importing them is start-up time. name -> (module of storage/sqlite, its name there)
 _ON_FIRST_USE = {
     "SMALL_GROUP": ("report_queries", "SMALL_GROUP"),
-    "CaseRows": ("bulk", "CaseRows"),
-    "case_rows": ("bulk", "case_rows"),
+    "NewCases": ("bulk", "NewCases"),
     "check_file": ("safety", "check_file"),
     "restore": ("safety", "restore"),
     "worklist_summary": ("worklist", "summary"),
@@ -114,7 +113,7 @@ __all__ = [
     "SMALL_GROUP",
     "Actor",
     "CaseHistory",
-    "CaseRows",
+    "NewCases",
     "Scope",
     "SeenRefs",
     "SortedSpool",
@@ -125,7 +124,6 @@ __all__ = [
     "database_errors",
     "explain_database_error",
     "looks_encrypted_file",
-    "case_rows",
     "open_storage",
     "restore",
     "worklist_summary",

@@ -76,8 +76,8 @@ class CaseWriter(Protocol):
 
     def add(self, record: Case, *, draft_step: int | None = None) -> None: ...
 
-    def add_rows(self, rows: Any, *, draft_step: int | None = None) -> None:
-        """A case as case_rows made it (in an import's worker process)."""
+    def add_made(self, batch: Any, index: int) -> None:
+        """Case INDEX of BATCH (storage's NewCases, made in an import's worker process), accepted."""
 
     def flush(self) -> None: ...
 
