@@ -18,6 +18,8 @@ import marshal
 import multiprocessing
 import os
 import pickle
+import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -70,8 +72,9 @@ def checked_lines(path: Path, today: dt.date, *, workers: int, as_rows: bool) ->
         for me, (_, sender) in enumerate(pipes)
     ]
     try:
-        for process in processes:
-            process.start()
+        with _ctrl_c_left_to_the_writer():
+            for process in processes:
+                process.start()
         for _, sender in pipes:
             sender.close()
         yield _in_order(processes, [receiver for receiver, _ in pipes])
@@ -87,6 +90,21 @@ def checked_lines(path: Path, today: dt.date, *, workers: int, as_rows: bool) ->
         for receiver, sender in pipes:
             receiver.close()
             sender.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_left_to_the_writer() -> Iterator[None]:
+    """Workers started meanwhile ignore Ctrl-C from their first instruction (a new process keeps an
+    ignored signal ignored): the writer alone answers it, stopping them, and a worker still starting
+    up cannot print a traceback. Where signals are not inherited (Windows), work() ends quietly."""
+    if not hasattr(signal, "SIGINT") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _in_order(processes: list[Any], receivers: list[Any]) -> Iterator[Any]:

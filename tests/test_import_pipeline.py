@@ -202,6 +202,11 @@ def _is_worker(pid: int) -> bool:
         return False
 
 
+def _ignores_ctrl_c(pid: int) -> bool:
+    ignored = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("SigIgn:"))
+    return bool(int(ignored.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+
+
 def _big_import(tmp_path: Path, run: Run) -> tuple[Path, dict[str, Any], subprocess.Popen[str]]:
     """A database, what it holds, and `msp import` of a file large enough for the pipeline, started."""
     db = tmp_path / "big.db"
@@ -248,6 +253,8 @@ def test_a_worker_killed_mid_import_ends_it_with_one_line_and_nothing_written(ru
 def test_ctrl_c_mid_import_stops_every_process_and_writes_nothing(run: Run, tmp_path: Path) -> None:
     db, before, msp = _big_import(tmp_path, run)
     workers = _workers_of(msp)
+    # from their first instruction, so one still starting up prints no traceback: the writer stops them
+    assert all(_ignores_ctrl_c(pid) for pid in workers)
     time.sleep(0.3)
     os.killpg(msp.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     _, err = msp.communicate(timeout=60)
