@@ -578,3 +578,34 @@ def test_passwords_come_the_libpq_way_and_never_reach_a_message(
     assert saved.exit_code == 0 and "s3cret" not in saved.output
     assert "s3cret" not in json.dumps(owner_rows(team, "SELECT * FROM audit_log"))
     assert "s3cret" not in run("--db", tcp("s3cret-pw"), "where").output
+
+
+def test_every_case_read_for_an_export_streams_through_a_cursor_on_the_server(
+    run: Run, pg_url: str, write_jsonl: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plain cursor brings a whole result into memory at once (every case, for an export of a
+    million); iter_cases and the other whole-database reads fetch a few rows at a time instead."""
+    from msp_cli.storage import open_storage
+    from msp_cli.storage.postgres import connection
+    from msp_cli.storage.sqlite import case_store
+
+    cases = [minimal_case(f"C-{i:02}", person={"ref": f"P-{i % 7}", "name": f"Name {i % 7}"}) for i in range(11)]
+    assert run("--db", pg_url, "import", str(write_jsonl(cases))).exit_code == 0
+    monkeypatch.setattr(connection, "STREAM_ROWS", 3)  # several fetches for 11 cases
+    monkeypatch.setattr(case_store, "CHUNK", 4)  # and cases loaded a few at a time, the cursor still open
+    store = open_storage(pg_url)
+    try:
+        open_cursors = "SELECT count(*) FROM pg_cursors WHERE name LIKE 'msp_stream_%'"
+        seen, cursors_while_reading = [], []
+        for stored in store.iter_cases(period=None, team=None, worker=None):
+            seen.append(stored.record["case_ref"])
+            cursors_while_reading.append(store.conn.execute(open_cursors).fetchone()[0])  # statements between rows
+        assert seen == [f"C-{i:02}" for i in range(11)]  # every case, in order
+        # open while cases are still to come (chunks of 4); closed on the server once its last row is read
+        assert cursors_while_reading == [1] * 8 + [0] * 3
+        people = list(store.iter_people_in_groups(period=None, team=None, worker=None))
+        assert sorted(row[0] for row in people) == sorted({row[0] for row in people}) and len(people) == 7
+        assert {f"Name {i}" for i in range(7)} <= set(store.recorded_names())
+        assert store.conn.execute(open_cursors).fetchone()[0] == 0
+    finally:
+        store.close()

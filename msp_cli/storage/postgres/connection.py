@@ -10,6 +10,8 @@ Dates come back as ISO text, as SQLite keeps them, so records compare equal on b
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -108,6 +110,25 @@ class ServerCursor:
         return iter(self._cursor)
 
 
+class StreamedRows:
+    """A server-side cursor's rows, fetched STREAM_ROWS at a time; closed on the server once read."""
+
+    def __init__(self, cursor: psycopg.ServerCursor[Any]) -> None:
+        self._cursor = cursor
+        self.description = cursor.description
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._cursor
+        finally:  # read to the end, or left part way (a failed export): the session's end closes it then
+            with contextlib.suppress(psycopg.Error):
+                self._cursor.close()
+
+
+STREAM_ROWS = 2000  # rows a fetch: few round trips, little memory
+_STREAMS = itertools.count(1)
+
+
 class ServerConnection:
     """A psycopg connection in autocommit mode; transactions are begun and ended explicitly, as with sqlite3."""
 
@@ -123,10 +144,23 @@ class ServerConnection:
     def in_transaction(self) -> bool:
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
-    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> ServerCursor:
+    def _text(self, sql: str) -> str:
         text = translate(sql)
         for column in self.masked:  # read as empty, the way a case leaves them out (case_store._person_select)
             text = text.replace(f"p.{column} AS person__{column}", f"NULL AS person__{column}")
+        return text
+
+    def stream(self, sql: str, params: Sequence[Any] = ()) -> StreamedRows:
+        """SQL's rows a batch at a time, through a cursor on the server: a plain cursor brings the whole
+        result (every case, for an export) into memory at once. Other statements may run between rows.
+        WITH HOLD, so it needs no transaction open (the server keeps the result until it is closed)."""
+        cursor = self.raw.cursor(name=f"msp_stream_{next(_STREAMS)}", withhold=True)
+        cursor.itersize = STREAM_ROWS
+        cursor.execute(self._text(sql), params)
+        return StreamedRows(cursor)
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> ServerCursor:
+        text = self._text(sql)
         # named parameters are the worklist's `(:worker IS NULL OR c.worker = :worker)`, whose type the
         # server cannot infer from `IS NULL`: those statements have their values bound here instead
         cursor = psycopg.ClientCursor(self.raw) if isinstance(params, Mapping) else self.raw.cursor()

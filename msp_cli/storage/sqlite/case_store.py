@@ -25,7 +25,7 @@ from msp_cli.storage.interface import CaseHistory, StoredCase
 from msp_cli.storage.sqlite import audit as audit_mod
 from msp_cli.storage.sqlite import rowmap
 from msp_cli.storage.sqlite.audit import AuditWriter
-from msp_cli.storage.sqlite.rows import dict_rows
+from msp_cli.storage.sqlite.rows import dict_rows, streamed
 
 CASE_TABLE = "safeguarding_case"
 CORRECTION = "case.correct"  # the audit action of `msp case edit`
@@ -798,7 +798,7 @@ def iter_people_in_groups(
         "SELECT DISTINCT p.id, p.age_band, p.sex, p.ethnicity, p.primary_support_reason, c.team"  # noqa: S608
         f" FROM safeguarding_case c JOIN person p ON p.id = c.person_id WHERE {where} ORDER BY p.id"
     )
-    yield from conn.execute(sql, params)
+    yield from streamed(conn, sql, params)
 
 
 def recorded_names(conn: sqlite3.Connection) -> Iterator[str]:
@@ -810,7 +810,7 @@ def recorded_names(conn: sqlite3.Connection) -> Iterator[str]:
         " UNION SELECT worker FROM audit_log WHERE worker IS NOT NULL"
         " UNION SELECT value FROM settings WHERE key = 'worker'"
     )
-    for (name,) in conn.execute(sql):
+    for (name,) in streamed(conn, sql):
         yield str(name)
 
 
@@ -824,7 +824,7 @@ def iter_cases(
     """Every finished case (not wizard drafts), oldest first: concern received or concluded in PERIOD."""
     where, params = _case_filter(period, team, worker)
     sql = _case_with_person(f"{where} ORDER BY c.id")
-    for row, record in _records_from_rows(conn, _rows(conn, sql, tuple(params))):
+    for row, record in _records_from_rows(conn, dict_rows(streamed(conn, sql, params))):
         yield StoredCase(case_id=row["id"], record=record, draft_step=None)
 
 
