@@ -143,7 +143,7 @@ def _unpack(packed: bytes) -> list[Any]:
     else:
         checked, made = marshal.loads(packed[1:])
     if made is None:
-        return [tuple(line) for line in checked]
+        return checked  # type: ignore[no-any-return]
     from msp_cli.storage import NewCases
 
     batch = NewCases.from_plain(made)

@@ -87,6 +87,11 @@ PERSON_BY_REF = "(SELECT id FROM person WHERE ref = ?)"
 COUNTED = ("safeguarding_case", "desired_outcome", "meeting", "closure", "outcome_review_session")
 
 
+def _closure_columns() -> tuple[str, ...]:
+    """A closure row's columns after (id, case_id); the current closure leaves reopened_* NULL."""
+    return table_columns()["closure"][2:]
+
+
 @contextlib.contextmanager
 def _checks_ignored(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("PRAGMA ignore_check_constraints = ON")  # expires prepared statements, so both ways take effect
@@ -152,8 +157,8 @@ class NewCases:
             (case_id, position, *values("feedback", "feedback", f)) for position, f in enumerate(record["feedback"], 1)
         )
         self._add_history(record, case_id, outcome_ids)
-        if record["concluded"] is not None:  # the current closure leaves reopened_* NULL
-            current = rowmap.values_for("case", "closure", table_columns()["closure"][2:], record)
+        if record["concluded"] is not None:
+            current = rowmap.values_for("case", "closure", _closure_columns(), record)
             self._add_closure(case_id, current, outcome_ids, [o["achieved"] for o in outcomes])
         self.refs.append(record["case_ref"])
         self.people.append(record["person"])
@@ -190,10 +195,9 @@ class NewCases:
                     (outcome_id, review_ids[0] if review_ids else None,
                      *values("wording", "desired_outcome_wording", w))
                 )  # fmt: skip
-        closure = table_columns()["closure"][2:]
         for c in record.get("earlier_closures", []):
-            self._add_closure(case_id, rowmap.values_for("earlier_closure", "closure", closure, c), outcome_ids,
-                              c["achieved"])  # fmt: skip
+            self._add_closure(case_id, rowmap.values_for("earlier_closure", "closure", _closure_columns(), c),
+                              outcome_ids, c["achieved"])  # fmt: skip
 
 
 class BulkWriter:
@@ -315,8 +319,7 @@ class BulkWriter:
         first = self._first_of_batch(batch)
         rows = batch.rows
         if self.source is not None:
-            file_name, imported_on = self.source
-            rows = {**rows, "case_source": [(k, file_name, imported_on) for k in range(len(batch))]}
+            rows = {**rows, "case_source": [(k, *self.source) for k in range(len(batch))]}
         new_people, changed, first["person"] = self._people_and_audit(batch)
         with self._schema_checks_off(len(batch) > 1):
             if new_people:
@@ -351,7 +354,7 @@ class BulkWriter:
         stored = self._stored_people(list({person["ref"]: None for person in given}))
         people: dict[str, tuple[int, Person]] = {}  # this batch's people, with what later cases added
         for person, ref, changes in zip(given, batch.refs, batch.changes, strict=True):
-            _, merged = self._person(person, stored, people)
+            merged = self._person(person, stored, people)
             if merged != person:  # the audit entry records the person as merged
                 changes = audit_mod.with_person(changes, merged)
             if self.source is not None:  # first, so `msp history` shows where the case came from
@@ -389,13 +392,14 @@ class BulkWriter:
 
     def _person(
         self, given: Person, stored: dict[str, tuple[int, Person]], people: dict[str, tuple[int, Person]]
-    ) -> tuple[int, Person]:
-        """The person's id, and what is recorded about them now (a later case fills blanks, never erases)."""
+    ) -> Person:
+        """What is recorded about the person now (a later case fills blanks, never erases), kept in
+        PEOPLE with their id (a new person's given here)."""
         ref = given["ref"]
         known = people.get(ref) or stored.get(ref)
         if known is None:
             people[ref] = (self._id("person"), given)
-            return people[ref]
+            return given
         person_id, person = known
         people[ref] = (person_id, merge_person(given, person))
-        return people[ref]
+        return people[ref][1]
